@@ -1,0 +1,134 @@
+package helpdesk
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. Every error returned by a driver, the transport or the
+// budget that falls into one of these classes matches it with errors.Is, so
+// host code never needs to inspect HTTP status codes.
+var (
+	// ErrRateLimited means the vendor answered 429, or a budget refused to
+	// wait as long as the caller allowed.
+	ErrRateLimited = errors.New("helpdesk: rate limited")
+	// ErrUnauthorized means the credentials were rejected or lack a permission.
+	ErrUnauthorized = errors.New("helpdesk: unauthorized")
+	// ErrNotFound means the conversation, ticket or other resource does not exist.
+	ErrNotFound = errors.New("helpdesk: not found")
+	// ErrConversationClosed means the vendor refuses updates to the
+	// conversation because it is closed (for example a closed Zendesk ticket).
+	ErrConversationClosed = errors.New("helpdesk: conversation closed")
+	// ErrInvalidSignature means a webhook's signature or shared secret is
+	// missing, stale or wrong.
+	ErrInvalidSignature = errors.New("helpdesk: invalid webhook signature")
+	// ErrInvalidPayload means a webhook body (or its content type) could not be
+	// understood.
+	ErrInvalidPayload = errors.New("helpdesk: invalid webhook payload")
+	// ErrUnsupported means the driver's vendor cannot do what was asked; see
+	// Capabilities.
+	ErrUnsupported = errors.New("helpdesk: unsupported by this helpdesk")
+	// ErrInvalidRequest means the vendor rejected the request as invalid
+	// (validation errors, missing required fields). FieldError values wrap it.
+	ErrInvalidRequest = errors.New("helpdesk: invalid request")
+)
+
+// APIError is a non-2xx answer from a vendor API. It keeps what is needed to
+// debug the failure with the vendor's support (status and request id) and
+// nothing secret: Body is an excerpt with credentials redacted.
+type APIError struct {
+	// Vendor names the helpdesk, e.g. "zendesk".
+	Vendor string
+	// Method and Path of the request (path without query string).
+	Method string
+	Path   string
+	// StatusCode is the HTTP status.
+	StatusCode int
+	// RequestID is the vendor's request or correlation id, when it sent one.
+	RequestID string
+	// Code and Message are the vendor's error code and text, when the body
+	// had them.
+	Code    string
+	Message string
+	// RetryAfter is how long the vendor asked to wait (429 and 503), zero
+	// when it did not say.
+	RetryAfter time.Duration
+	// Body is an excerpt of the response body with secrets redacted.
+	Body string
+	// Kind is the sentinel this error matches (ErrRateLimited, ErrNotFound,
+	// ...); nil when none applies. Drivers may set it for vendor-specific
+	// cases such as a closed ticket.
+	Kind error
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Vendor)
+	if b.Len() == 0 {
+		b.WriteString("helpdesk")
+	}
+	fmt.Fprintf(&b, ": %s %s: HTTP %d", e.Method, e.Path, e.StatusCode)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, " (retry after %s)", e.RetryAfter)
+	}
+	return b.String()
+}
+
+// Unwrap lets errors.Is match the sentinel in Kind.
+func (e *APIError) Unwrap() error { return e.Kind }
+
+// KindForStatus returns the sentinel that an HTTP status maps to by default.
+func KindForStatus(status int) error {
+	switch status {
+	case 401, 403:
+		return ErrUnauthorized
+	case 404:
+		return ErrNotFound
+	case 429:
+		return ErrRateLimited
+	case 400, 422:
+		return ErrInvalidRequest
+	}
+	return nil
+}
+
+// FieldError reports that a vendor rejected a request because of one field,
+// e.g. a Zendesk ticket field required to solve. It matches
+// ErrInvalidRequest and wraps the underlying *APIError.
+type FieldError struct {
+	Field   string
+	Problem string
+	Err     error
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("helpdesk: field %q: %s", e.Field, e.Problem)
+}
+
+// Unwrap returns the underlying error (usually an *APIError).
+func (e *FieldError) Unwrap() []error { return []error{ErrInvalidRequest, e.Err} }
+
+// PartialSendError is returned when a multi-part reply stopped at a failed
+// part. Delivered parts reached the customer; the rest did not.
+type PartialSendError struct {
+	Delivered int
+	Total     int
+	Err       error
+}
+
+func (e *PartialSendError) Error() string {
+	return fmt.Sprintf("helpdesk: sent %d of %d message parts: %v", e.Delivered, e.Total, e.Err)
+}
+
+func (e *PartialSendError) Unwrap() error { return e.Err }
