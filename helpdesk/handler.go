@@ -1,0 +1,411 @@
+package helpdesk
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+)
+
+// WebhookParser is the part of Helpdesk the webhook handler needs.
+type WebhookParser interface {
+	ParseWebhook(ctx context.Context, req *WebhookRequest) ([]Event, error)
+}
+
+// EventFunc handles one event. In synchronous mode its error makes the
+// handler answer 5xx so the vendor redelivers.
+type EventFunc func(ctx context.Context, e Event) error
+
+// DefaultDedupeTTL covers the longest vendor redelivery window in common use
+// (HubSpot workflow webhooks retry for up to 3 days).
+const DefaultDedupeTTL = 72 * time.Hour
+
+// WebhookOptions configures a WebhookHandler. The zero value is usable.
+type WebhookOptions struct {
+	// MaxBodyBytes caps request bodies (default DefaultMaxWebhookBytes).
+	MaxBodyBytes int64
+	// Dedupe drops redeliveries (default: a new MemoryDedupe).
+	Dedupe DedupeStore
+	// DedupeTTL is how long a delivery id is remembered (default
+	// DefaultDedupeTTL).
+	DedupeTTL time.Duration
+	// QueueSize selects queued mode when positive: the handler acknowledges
+	// once events are on a bounded queue of this many events, and answers
+	// 503 when it is full. Zero selects synchronous mode: the handler
+	// acknowledges after fn returns. Vendors that hand a conversation to
+	// humans when the bot is slow (Chatwoot: 5 s) call for queued mode.
+	QueueSize int
+	// Workers is the number of goroutines handling queued events (default
+	// 8). Events of one conversation are always handled in order, one at a
+	// time; different conversations concurrently.
+	Workers int
+	// HandleTimeout bounds each queued event's handling (default 2 min).
+	HandleTimeout time.Duration
+	// ExternalURL, when set, gives the URL the vendor called (for vendors
+	// that sign it, behind proxies that rewrite it).
+	ExternalURL *url.URL
+	// Logger receives one line per rejected delivery and handling failure
+	// (default: silent).
+	Logger *slog.Logger
+}
+
+// WebhookHandler is an http.Handler for vendor webhooks: it caps the body,
+// verifies and parses it with the driver, drops redeliveries, and dispatches
+// events to the host's function in per-conversation order. Forged or
+// malformed requests get a 4xx, never a 5xx or a panic.
+type WebhookHandler struct {
+	parser WebhookParser
+	fn     EventFunc
+	opts   WebhookOptions
+	log    *slog.Logger
+
+	// per-conversation locks for synchronous mode
+	locks keyedLocks
+
+	// queued mode
+	mu       sync.Mutex
+	queues   map[string]*convQueue
+	queued   int
+	ready    chan string
+	closed   bool
+	wg       sync.WaitGroup
+	baseCtx  context.Context
+	cancel   context.CancelFunc
+	inflight sync.WaitGroup
+}
+
+type convQueue struct {
+	events []queuedEvent
+}
+
+type queuedEvent struct {
+	ev  Event
+	key string
+}
+
+// NewWebhookHandler returns a handler that passes parsed events to fn.
+// In queued mode it starts its workers; call Shutdown to drain them.
+func NewWebhookHandler(p WebhookParser, fn EventFunc, opts *WebhookOptions) (*WebhookHandler, error) {
+	if p == nil {
+		return nil, errors.New("helpdesk: NewWebhookHandler: nil parser")
+	}
+	if fn == nil {
+		return nil, errors.New("helpdesk: NewWebhookHandler: nil event func")
+	}
+	h := &WebhookHandler{parser: p, fn: fn}
+	if opts != nil {
+		h.opts = *opts
+	}
+	o := &h.opts
+	if o.MaxBodyBytes < 0 || o.QueueSize < 0 || o.Workers < 0 || o.DedupeTTL < 0 || o.HandleTimeout < 0 {
+		return nil, errors.New("helpdesk: NewWebhookHandler: negative option")
+	}
+	if o.MaxBodyBytes == 0 {
+		o.MaxBodyBytes = DefaultMaxWebhookBytes
+	}
+	if o.Dedupe == nil {
+		o.Dedupe = NewMemoryDedupe()
+	}
+	if o.DedupeTTL == 0 {
+		o.DedupeTTL = DefaultDedupeTTL
+	}
+	if o.Workers == 0 {
+		o.Workers = 8
+	}
+	if o.HandleTimeout == 0 {
+		o.HandleTimeout = 2 * time.Minute
+	}
+	h.log = o.Logger
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	h.locks.m = make(map[string]*keyLock)
+	if o.QueueSize > 0 {
+		h.queues = make(map[string]*convQueue)
+		h.ready = make(chan string, o.QueueSize)
+		h.baseCtx, h.cancel = context.WithCancel(context.Background())
+		for i := 0; i < o.Workers; i++ {
+			h.wg.Add(1)
+			go h.worker()
+		}
+	}
+	return h, nil
+}
+
+type webhookReply struct {
+	Status     string `json:"status"`
+	Events     int    `json:"events,omitempty"`
+	Duplicates int    `json:"duplicates,omitempty"`
+	Error      string `json:"error,omitempty"`
+}
+
+func writeReply(w http.ResponseWriter, status int, r webhookReply) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(r)
+}
+
+func (h *WebhookHandler) reject(w http.ResponseWriter, r *http.Request, err error) {
+	status := WebhookStatus(err)
+	h.log.Warn("webhook rejected", "status", status, "path", r.URL.Path, "error", err.Error())
+	writeReply(w, status, webhookReply{Status: "rejected", Error: err.Error()})
+}
+
+// ServeHTTP implements http.Handler.
+func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost && r.Method != http.MethodPut {
+		w.Header().Set("Allow", "POST, PUT")
+		h.reject(w, r, &WebhookError{Kind: ErrInvalidPayload, Reason: "method " + r.Method + " not allowed", Status: http.StatusMethodNotAllowed})
+		return
+	}
+	if h.isClosed() {
+		writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "shutting down"})
+		return
+	}
+	req, err := ReadWebhookRequest(w, r, h.opts.MaxBodyBytes)
+	if err != nil {
+		h.reject(w, r, err)
+		return
+	}
+	if h.opts.ExternalURL != nil {
+		u := *h.opts.ExternalURL
+		u.RawQuery = r.URL.RawQuery
+		req.URL = &u
+	}
+	events, err := h.parse(r.Context(), req)
+	if err != nil {
+		h.reject(w, r, err)
+		return
+	}
+	fresh, keys, dups, err := h.claim(r.Context(), events)
+	if err != nil {
+		h.log.Error("webhook dedupe store failed", "error", err.Error())
+		writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "error", Error: "dedupe store unavailable"})
+		return
+	}
+	if len(fresh) == 0 {
+		writeReply(w, http.StatusOK, webhookReply{Status: "ok", Duplicates: dups})
+		return
+	}
+	if h.opts.QueueSize > 0 {
+		if err := h.enqueue(fresh, keys); err != nil {
+			h.release(keys)
+			writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "busy", Error: err.Error()})
+			return
+		}
+		writeReply(w, http.StatusAccepted, webhookReply{Status: "queued", Events: len(fresh), Duplicates: dups})
+		return
+	}
+	h.inflight.Add(1)
+	defer h.inflight.Done()
+	for i, ev := range fresh {
+		if err := h.handleOrdered(r.Context(), ev); err != nil {
+			// Forget this and the following events so the vendor's
+			// redelivery is processed; earlier ones were handled.
+			h.release(keys[i:])
+			h.log.Error("webhook event handling failed", "type", string(ev.Type), "conversation", ev.Conversation.Key(), "error", err.Error())
+			writeReply(w, http.StatusInternalServerError, webhookReply{Status: "error", Events: i, Error: "event handling failed"})
+			return
+		}
+	}
+	writeReply(w, http.StatusOK, webhookReply{Status: "ok", Events: len(fresh), Duplicates: dups})
+}
+
+func (h *WebhookHandler) parse(ctx context.Context, req *WebhookRequest) (events []Event, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			events, err = nil, InvalidPayload("parser failed on this payload: %v", p)
+		}
+	}()
+	return h.parser.ParseWebhook(ctx, req)
+}
+
+// claim records the events' delivery ids, returning the events not seen
+// before and their dedupe keys ("" for events without an id).
+func (h *WebhookHandler) claim(ctx context.Context, events []Event) ([]Event, []string, int, error) {
+	fresh := events[:0:0]
+	var keys []string
+	dups := 0
+	for _, ev := range events {
+		if ev.DeliveryID == "" {
+			fresh = append(fresh, ev)
+			keys = append(keys, "")
+			continue
+		}
+		key := ev.Conversation.Vendor + ":" + ev.DeliveryID
+		ok, err := h.opts.Dedupe.Claim(ctx, key, h.opts.DedupeTTL)
+		if err != nil {
+			h.release(keys)
+			return nil, nil, 0, err
+		}
+		if !ok {
+			dups++
+			continue
+		}
+		fresh = append(fresh, ev)
+		keys = append(keys, key)
+	}
+	return fresh, keys, dups, nil
+}
+
+func (h *WebhookHandler) release(keys []string) {
+	for _, k := range keys {
+		if k != "" {
+			_ = h.opts.Dedupe.Release(context.Background(), k)
+		}
+	}
+}
+
+func (h *WebhookHandler) handleOrdered(ctx context.Context, ev Event) error {
+	unlock := h.locks.lock(ev.Conversation.Key())
+	defer unlock()
+	return h.call(ctx, ev)
+}
+
+func (h *WebhookHandler) call(ctx context.Context, ev Event) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("helpdesk: event func panicked: %v", p)
+		}
+	}()
+	return h.fn(ctx, ev)
+}
+
+func (h *WebhookHandler) isClosed() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.closed
+}
+
+// ErrQueueFull is returned (and answered with 503) when the queued-mode
+// handler has no room for a delivery's events.
+var ErrQueueFull = errors.New("helpdesk: webhook queue full")
+
+func (h *WebhookHandler) enqueue(events []Event, keys []string) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return errors.New("helpdesk: webhook handler shutting down")
+	}
+	if h.queued+len(events) > h.opts.QueueSize {
+		return ErrQueueFull
+	}
+	for i, ev := range events {
+		k := ev.Conversation.Key()
+		q := h.queues[k]
+		if q == nil {
+			q = &convQueue{}
+			h.queues[k] = q
+			// A conversation is on the ready channel at most once; the
+			// channel's capacity (QueueSize) therefore never blocks here.
+			h.ready <- k
+		}
+		q.events = append(q.events, queuedEvent{ev: ev, key: keys[i]})
+		h.queued++
+	}
+	return nil
+}
+
+func (h *WebhookHandler) worker() {
+	defer h.wg.Done()
+	for k := range h.ready {
+		for {
+			h.mu.Lock()
+			q := h.queues[k]
+			if q == nil || len(q.events) == 0 {
+				delete(h.queues, k)
+				h.mu.Unlock()
+				break
+			}
+			qe := q.events[0]
+			q.events[0] = queuedEvent{}
+			q.events = q.events[1:]
+			h.mu.Unlock()
+
+			ctx, cancel := context.WithTimeout(h.baseCtx, h.opts.HandleTimeout)
+			if err := h.call(ctx, qe.ev); err != nil {
+				h.log.Error("queued webhook event failed", "type", string(qe.ev.Type), "conversation", k, "error", err.Error())
+			}
+			cancel()
+			h.mu.Lock()
+			h.queued--
+			h.mu.Unlock()
+		}
+	}
+}
+
+// Pending returns the number of queued events not yet handled.
+func (h *WebhookHandler) Pending() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.queued
+}
+
+// Shutdown stops accepting deliveries (they get 503, so vendors redeliver
+// elsewhere or later), waits for queued and in-flight events to be handled,
+// and returns. If ctx ends first, queued handling is cancelled and ctx's
+// error returned.
+func (h *WebhookHandler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	already := h.closed
+	h.closed = true
+	if !already && h.ready != nil {
+		close(h.ready)
+	}
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		h.wg.Wait()
+		h.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		if h.cancel != nil {
+			h.cancel()
+		}
+		return nil
+	case <-ctx.Done():
+		if h.cancel != nil {
+			h.cancel()
+		}
+		return ctx.Err()
+	}
+}
+
+// keyedLocks serialises work per key without holding a lock per key forever.
+type keyedLocks struct {
+	mu sync.Mutex
+	m  map[string]*keyLock
+}
+
+type keyLock struct {
+	mu   sync.Mutex
+	refs int
+}
+
+func (k *keyedLocks) lock(key string) func() {
+	k.mu.Lock()
+	l := k.m[key]
+	if l == nil {
+		l = &keyLock{}
+		k.m[key] = l
+	}
+	l.refs++
+	k.mu.Unlock()
+	l.mu.Lock()
+	return func() {
+		l.mu.Unlock()
+		k.mu.Lock()
+		l.refs--
+		if l.refs == 0 {
+			delete(k.m, key)
+		}
+		k.mu.Unlock()
+	}
+}
