@@ -1,0 +1,25 @@
+// Package transport is the HTTP client every agentdesk driver uses, so that
+// cross-cutting behaviour lives once:
+//
+//   - credentials (Basic, Bearer, custom headers, refreshing token sources)
+//     and the User-Agent "agentdesk/<version>";
+//   - a Budget waited on before every attempt, retries included, and told
+//     about every response (429s, remaining-quota headers);
+//   - retries with go-retryablehttp, only when safe: a request that provably
+//     never reached the vendor (connection refused, DNS failure), a 429 or
+//     503, or an ambiguous failure (timeout, 500, 502, 504) of a request
+//     marked idempotent or carrying an idempotency key. A POST without a key
+//     is never sent twice by accident;
+//   - Retry-After (delay-seconds or HTTP-date) and vendor reset headers,
+//     capped by MaxRetryWait; a longer wait is returned to the caller as an
+//     *helpdesk.APIError with RetryAfter instead of blocking;
+//   - every non-2xx answer as *helpdesk.APIError with the vendor's status,
+//     request id, code and message, matching the helpdesk sentinels
+//     (ErrRateLimited, ErrUnauthorized, ErrNotFound, ...);
+//   - response bodies capped at MaxResponseBytes;
+//   - secrets (credentials, secret-looking JSON fields and query
+//     parameters, bearer tokens) redacted from every error and log line.
+//
+// Drivers describe requests (Request) and decode responses; they never
+// sleep, retry or rate-limit on their own.
+package transport
