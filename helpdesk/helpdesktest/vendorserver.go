@@ -193,7 +193,7 @@ func HeaderAuth(name, value string) func(*http.Request) bool {
 // SignedRequest builds a webhook POST to path with body and headers, for
 // signers in <vendor>test packages.
 func SignedRequest(ctx context.Context, path string, body []byte, header http.Header) *http.Request {
-	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "http://bot.example.test"+path, strings.NewReader(string(body)))
+	r := httptest.NewRequestWithContext(ctx, http.MethodPost, "http://localhost"+path, strings.NewReader(string(body)))
 	for k, v := range header {
 		r.Header[k] = v
 	}
