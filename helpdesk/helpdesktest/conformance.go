@@ -40,9 +40,13 @@ func RunConformance(t *testing.T, h Harness) {
 		{"Webhook/Unsigned", testWebhookUnsigned},
 		{"Webhook/Malformed", testWebhookMalformed},
 		{"Webhook/HandlerDropsRedelivery", testHandlerRedelivery},
-		{"Errors/Unauthorized", func(t *testing.T, env *Env) { testVendorError(t, env, http.StatusUnauthorized, helpdesk.ErrUnauthorized) }},
+		{"Errors/Unauthorized", func(t *testing.T, env *Env) {
+			testVendorError(t, env, http.StatusUnauthorized, helpdesk.ErrUnauthorized)
+		}},
 		{"Errors/NotFound", func(t *testing.T, env *Env) { testVendorError(t, env, http.StatusNotFound, helpdesk.ErrNotFound) }},
-		{"Errors/RateLimited", func(t *testing.T, env *Env) { testVendorError(t, env, http.StatusTooManyRequests, helpdesk.ErrRateLimited) }},
+		{"Errors/RateLimited", func(t *testing.T, env *Env) {
+			testVendorError(t, env, http.StatusTooManyRequests, helpdesk.ErrRateLimited)
+		}},
 		{"Context/Cancelled", testContextCancelled},
 		{"Context/Deadline", testContextDeadline},
 	}
