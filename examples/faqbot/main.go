@@ -1,0 +1,212 @@
+// Command faqbot is a runnable FAQ bot built from agentdesk's packages.
+//
+// With no flags it runs a scripted demo on the in-memory helpdesk: a few
+// customers ask questions, the bot answers from a small built-in FAQ with a
+// confidence score, splits a long answer, escalates when confidence is low
+// or the customer asks for a human, and resolves when done. It prints the
+// transcript and the helpdesk calls it made.
+//
+// With -vendor it serves webhooks for a real helpdesk, configured from the
+// environment (see README.md).
+package main
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/agentdesk/agentdesk/escalation"
+	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+)
+
+//go:embed policy.json
+var defaultPolicy []byte
+
+// vendorMode builds a helpdesk and the webhook paths it serves from the
+// environment. Drivers register theirs in mode_<vendor>.go.
+type vendorMode func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error)
+
+var vendorModes = map[string]vendorMode{}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "faqbot:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer, getenv func(string) string) error {
+	fs := flag.NewFlagSet("faqbot", flag.ContinueOnError)
+	fs.SetOutput(out)
+	vendor := fs.String("vendor", "", "serve webhooks for this helpdesk ("+strings.Join(modeNames(), ", ")+"); empty runs the demo")
+	addr := fs.String("addr", ":8080", "listen address in vendor mode")
+	policyFile := fs.String("policy", "", "escalation policy JSON file (default: the embedded policy)")
+	maxChars := fs.Int("max-chars", 280, "maximum characters per message part (0: the channel's limit)")
+	verbose := fs.Bool("v", false, "log requests")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	policyJSON := defaultPolicy
+	if *policyFile != "" {
+		data, err := os.ReadFile(*policyFile)
+		if err != nil {
+			return err
+		}
+		policyJSON = data
+	}
+	cfg, err := escalation.LoadConfig(bytes.NewReader(policyJSON))
+	if err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	policy, err := escalation.New(cfg)
+	if err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if *vendor == "" {
+		return demo(out, policy, *maxChars)
+	}
+	mode, ok := vendorModes[*vendor]
+	if !ok {
+		return fmt.Errorf("unknown -vendor %q (known: %s)", *vendor, strings.Join(modeNames(), ", "))
+	}
+	hd, paths, err := mode(getenv, logger)
+	if err != nil {
+		return err
+	}
+	return serve(*addr, hd, paths, policy, *maxChars, logger)
+}
+
+func modeNames() []string {
+	var names []string
+	for n := range vendorModes {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func serve(addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
+	bot := &Bot{HD: hd, Policy: policy, FAQ: defaultFAQ, MaxChars: maxChars, Log: func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }}
+	// Queued mode acknowledges within milliseconds: Chatwoot hands a
+	// conversation to humans when a bot takes 5 s, Intercom slows
+	// endpoints slower than 500 ms.
+	h, err := helpdesk.NewWebhookHandler(hd, bot.Handle, &helpdesk.WebhookOptions{QueueSize: 10000, Logger: logger})
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	for _, p := range paths {
+		mux.Handle("POST "+p, h)
+	}
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	logger.Warn("faqbot listening", "addr", addr, "paths", paths)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	return h.Shutdown(shutdown)
+}
+
+// demo runs the embedded default: a scripted day of conversations on the
+// in-memory helpdesk, through the same webhook handler a vendor mode uses.
+func demo(out io.Writer, policy *escalation.Policy, maxChars int) error {
+	fake := helpdesktest.NewFake()
+	bot := &Bot{HD: fake, Policy: policy, FAQ: defaultFAQ, MaxChars: maxChars, Log: func(f string, a ...any) { fmt.Fprintf(out, "  "+f+"\n", a...) }}
+	h, err := helpdesk.NewWebhookHandler(fake, bot.Handle, nil)
+	if err != nil {
+		return err
+	}
+	deliver := func(e helpdesk.Event) error {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, fake.Delivery(e))
+		if rec.Code != http.StatusOK {
+			return fmt.Errorf("webhook answered %d: %s", rec.Code, rec.Body.String())
+		}
+		return nil
+	}
+	type step struct {
+		conv helpdesk.Conversation
+		text string
+		echo bool
+	}
+	ana := fake.Open("1001", helpdesk.ChannelWhatsApp)
+	bruno := fake.Open("1002", helpdesk.ChannelWebChat)
+	carla := fake.Open("1003", helpdesk.ChannelWhatsApp)
+	dan := fake.Open("1004", helpdesk.ChannelEmail)
+	script := []step{
+		{conv: ana, text: "Hi! How do I reset my password?"},
+		{conv: ana, echo: true},
+		{conv: ana, text: "Thanks, that solved it"},
+		{conv: bruno, text: "Do you accept bitcoin?"},
+		{conv: carla, text: "Onde está meu pedido? Quero falar com um atendente"},
+		{conv: dan, text: "I want a refund, I'll file a chargeback"},
+	}
+	fmt.Fprintln(out, "faqbot demo: in-memory helpdesk, embedded FAQ and escalation policy")
+	fmt.Fprintln(out, "\nTranscript:")
+	for _, s := range script {
+		var e helpdesk.Event
+		if s.echo {
+			e = fake.BotEcho(s.conv, "(the bot's own message, delivered back by the helpdesk)")
+		} else {
+			e = fake.CustomerWrites(s.conv, s.text)
+		}
+		if err := deliver(e); err != nil {
+			return err
+		}
+		if !s.echo {
+			// A redelivery of the same event is dropped by the handler.
+			if err := deliver(e); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintln(out, "\nHelpdesk calls:")
+	calls := fake.Calls()
+	for _, c := range calls {
+		fmt.Fprintf(out, "  %s\n", c)
+	}
+	fmt.Fprintln(out, "\nConversations:")
+	for _, id := range []string{"1001", "1002", "1003", "1004"} {
+		c, _ := fake.Conversation(id)
+		group := c.GroupID
+		if group == "" {
+			group = "-"
+		}
+		fmt.Fprintf(out, "  %s %-9s status=%-8s group=%s messages=%d\n", id, c.Conversation.Channel, c.Status, group, len(c.Messages))
+	}
+	fmt.Fprintf(out, "\n%d helpdesk calls, %d requests\n", len(calls), fake.Requests())
+	for _, c := range calls {
+		if c.Err != nil {
+			return errors.New("a helpdesk call failed: " + c.String())
+		}
+	}
+	return nil
+}
