@@ -1,0 +1,59 @@
+// Package cloudchat is the agentdesk driver for Cloud Chat, a helpdesk
+// built on Chatwoot that speaks the Chatwoot Application API and webhook
+// formats.
+//
+// # Endpoints and tokens
+//
+// All paths are under {BaseURL}/api/v1/accounts/{AccountID}. "bot" means
+// Config.APIToken (an agent-bot token, or an agent user's token when
+// TokenKind is TokenUser); "user" means Config.UserToken, which agent-bot
+// tokens cannot replace (Chatwoot answers 401 "Access to this endpoint is not
+// authorized for bots"; the driver returns ErrUserTokenRequired without
+// sending).
+//
+//	SendMessage     POST /conversations/{id}/messages                  bot
+//	                (+ POST /conversations/{id}/toggle_status when Resolve)
+//	Resolve         POST /conversations/{id}/toggle_status resolved     bot
+//	Reassign        POST /conversations/{id}/messages (notice, note)    bot
+//	                POST /conversations/{id}/assignments team_id|assignee_id
+//	                POST /conversations/{id}/toggle_status open         bot
+//	SendTemplate    POST /conversations/{id}/messages template_params   bot
+//	AddLabels       GET + POST /conversations/{id}/labels               user (bot from 4.14.2)
+//	UpsertContact   GET /contacts/search, POST /contacts,
+//	                PUT /contacts/{id}, GET + POST /contacts/{id}/labels user
+//	ListTeams       GET /teams                                          user
+//	ListAgents      GET /agents                                         user
+//	Available       GET /teams/{id}/team_members or GET /agents         user
+//	Version         GET {BaseURL}/api                                   none
+//	ParseWebhook    no request
+//
+// {id} is the conversation's per-account display id, which is what webhooks
+// call conversation.id and what Conversation.ID holds.
+//
+// # Webhooks
+//
+// Point an account webhook (Settings → Integrations → Webhooks) or the agent
+// bot's outgoing URL at a helpdesk.WebhookHandler built on the Client, in
+// queued mode: Chatwoot waits 5 seconds, then hands a pending conversation
+// to humans when a bot delivery fails. Deliveries are verified
+// (X-Chatwoot-Signature, 5-minute timestamp tolerance, several secrets) and
+// deduplicated on X-Chatwoot-Delivery. Servers older than 4.12 do not sign:
+// see Config.UnsignedToken.
+//
+// The bot receives its own replies, private notes, template/activity lines
+// and every message after it handed over. Events mark them (Author.Self and
+// RoleBot for its own messages, RoleSystem for template/activity lines,
+// Public=false for notes), and BotShouldAnswer tells whether the bot should
+// reply at all: a public customer message in a conversation that is still
+// pending and not assigned to a human.
+//
+// # Limits
+//
+// Chatwoot does not split messages per channel; SendMessage refuses a text
+// beyond MessageLimit(channel) with a *TooLongError, and helpdesk.Reply with a
+// helpdesk/split splitter sends long answers in parts. Chatwoot throttles
+// 3000 requests a minute per client IP (429 text/plain, no Retry-After:
+// RetryAfter waits for the next minute boundary) and 200 messages a minute
+// per conversation (422 "Too many messages", reported as
+// helpdesk.ErrRateLimited).
+package cloudchat

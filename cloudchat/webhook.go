@@ -1,0 +1,745 @@
+package cloudchat
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+)
+
+// Webhook headers (Chatwoot lib/webhooks/trigger.rb).
+const (
+	HeaderSignature = "X-Chatwoot-Signature"
+	HeaderTimestamp = "X-Chatwoot-Timestamp"
+	HeaderDelivery  = "X-Chatwoot-Delivery"
+)
+
+// UnsignedTokenParam is the query parameter of the webhook URL that carries
+// Config.UnsignedToken for servers that do not sign deliveries.
+const UnsignedTokenParam = "token"
+
+// signedSince is the first version where every delivery path (account
+// webhooks, API inboxes and agent bots) is signed; a server known to be at
+// least this version never has unsigned deliveries accepted.
+var signedSince = version{4, 13, 0}
+
+// ParseWebhook implements helpdesk.Helpdesk for account webhooks and agent-bot
+// deliveries (same shapes).
+//
+// Verification happens on the raw body before decoding:
+// X-Chatwoot-Signature must be "sha256=" + hex HMAC-SHA256 of
+// "<X-Chatwoot-Timestamp>.<raw body>" under one of Config.WebhookSecrets, and
+// the timestamp within Options.Tolerance (5 minutes) of the clock. A delivery
+// without a signature is accepted only when Config.UnsignedToken is set, the
+// URL's ?token= matches it (constant-time), and the server is not known to
+// sign every delivery (4.13+); otherwise it is refused with
+// helpdesk.ErrInvalidSignature.
+//
+// Event.DeliveryID is X-Chatwoot-Delivery (with the event type appended
+// when a delivery yields several events); without it, "<event>:<message id>"
+// for messages and "<event>:<conversation id>:<body hash>" otherwise.
+// Event.Raw is the body with every "pubsub_token" value (the contact's
+// widget websocket token) replaced by [REDACTED], so it may be logged.
+// Event.Extra holds *MessageUpdate for message_updated, *ConversationUpdate
+// for conversation_updated, and *VendorEvent for every other event.
+func (c *Client) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	if req == nil {
+		return nil, helpdesk.InvalidPayload("nil request")
+	}
+	if err := c.verify(req); err != nil {
+		return nil, err
+	}
+	if err := req.RequireJSON(); err != nil {
+		return nil, err
+	}
+	return c.parse(req.Body, req.Header.Get(HeaderDelivery))
+}
+
+func (c *Client) verify(req *helpdesk.WebhookRequest) error {
+	sig := req.Header.Get(HeaderSignature)
+	if sig == "" {
+		return c.verifyUnsigned(req)
+	}
+	hexSig, ok := strings.CutPrefix(strings.TrimSpace(sig), "sha256=")
+	if !ok {
+		return helpdesk.InvalidSignature("%s does not start with sha256=", HeaderSignature)
+	}
+	tsRaw := strings.TrimSpace(req.Header.Get(HeaderTimestamp))
+	if tsRaw == "" {
+		return helpdesk.InvalidSignature("missing %s", HeaderTimestamp)
+	}
+	ts, err := strconv.ParseInt(tsRaw, 10, 64)
+	if err != nil {
+		return helpdesk.InvalidSignature("%s is not a unix time", HeaderTimestamp)
+	}
+	if err := helpdesk.CheckTimestamp(time.Unix(ts, 0), c.now(), c.tol); err != nil {
+		return err
+	}
+	return helpdesk.VerifyHMAC(sha256.New, helpdesk.Hex, c.cfg.WebhookSecrets, hexSig, []byte(tsRaw), []byte{'.'}, req.Body)
+}
+
+func (c *Client) verifyUnsigned(req *helpdesk.WebhookRequest) error {
+	if c.cfg.UnsignedToken == "" {
+		return helpdesk.InvalidSignature("unsigned delivery (no %s) and unsigned deliveries are not enabled", HeaderSignature)
+	}
+	if v, ok := c.knownVersion(); ok && !v.less(signedSince) {
+		return helpdesk.InvalidSignature("unsigned delivery from a server (%s) that signs every delivery", v)
+	}
+	var got string
+	if req.URL != nil {
+		got = req.URL.Query().Get(UnsignedTokenParam)
+	}
+	if !helpdesk.EqualSecret(got, []string{c.cfg.UnsignedToken}) {
+		return helpdesk.InvalidSignature("unsigned delivery without the configured URL token")
+	}
+	return nil
+}
+
+// Vendor-side payload types. Chatwoot mixes value types, so the flex types
+// below accept several JSON shapes.
+
+type payload struct {
+	Event        string      `json:"event"`
+	ID           flexString  `json:"id"`
+	Content      *string     `json:"content"`
+	ContentType  string      `json:"content_type"`
+	MessageType  flexMsgType `json:"message_type"`
+	Private      bool        `json:"private"`
+	CreatedAt    flexTime    `json:"created_at"`
+	UpdatedAt    flexTime    `json:"updated_at"`
+	Timestamp    flexTime    `json:"timestamp"`
+	Account      *idName     `json:"account"`
+	Inbox        *idName     `json:"inbox"`
+	Sender       *person     `json:"sender"`
+	User         *person     `json:"user"`
+	Contact      *person     `json:"contact"`
+	Conversation *nested     `json:"conversation"`
+	// contact_* events carry the contact at the top level.
+	Name              string          `json:"name"`
+	Email             string          `json:"email"`
+	PhoneNumber       string          `json:"phone_number"`
+	ContentAttributes *contentAttrs   `json:"content_attributes"`
+	Attachments       []attachment    `json:"attachments"`
+	ChangedAttributes json.RawMessage `json:"changed_attributes"`
+	// Conversation events carry the conversation at the top level.
+	conversation
+}
+
+type idName struct {
+	ID   flexString `json:"id"`
+	Name string     `json:"name"`
+}
+
+type person struct {
+	ID          flexString `json:"id"`
+	Name        string     `json:"name"`
+	Email       string     `json:"email"`
+	PhoneNumber string     `json:"phone_number"`
+	Identifier  string     `json:"identifier"`
+	Type        string     `json:"type"`
+}
+
+type conversation struct {
+	InboxID      flexString    `json:"inbox_id"`
+	Status       string        `json:"status"`
+	Channel      string        `json:"channel"`
+	CanReply     *bool         `json:"can_reply"`
+	Labels       []string      `json:"labels"`
+	Meta         *convMeta     `json:"meta"`
+	ContactInbox *contactInbox `json:"contact_inbox"`
+}
+
+// nested is the conversation object inside a message payload: same fields,
+// its own id.
+type nested struct {
+	ID flexString `json:"id"`
+	conversation
+}
+
+type convMeta struct {
+	Sender       *person `json:"sender"`
+	Assignee     *person `json:"assignee"`
+	AssigneeType string  `json:"assignee_type"`
+	Team         *idName `json:"team"`
+}
+
+type contactInbox struct {
+	SourceID string `json:"source_id"`
+	// pubsub_token is deliberately not decoded.
+}
+
+type contentAttrs struct {
+	ExternalEcho  bool            `json:"external_echo"`
+	ExternalError json.RawMessage `json:"external_error"`
+}
+
+type attachment struct {
+	ID          flexString `json:"id"`
+	FileType    string     `json:"file_type"`
+	DataURL     string     `json:"data_url"`
+	ExternalURL string     `json:"external_url"`
+	ContentType string     `json:"content_type"`
+	FileSize    int64      `json:"file_size"`
+}
+
+// flexString reads a JSON string or number (ids) as a string; null is "".
+type flexString string
+
+func (f *flexString) UnmarshalJSON(b []byte) error {
+	if len(b) == 0 || b[0] == 'n' {
+		*f = ""
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		*f = flexString(s)
+		return nil
+	}
+	if b[0] == '-' || (b[0] >= '0' && b[0] <= '9') {
+		*f = flexString(b)
+		return nil
+	}
+	// objects, arrays and booleans are not ids: ignore rather than fail.
+	*f = ""
+	return nil
+}
+
+// flexMsgType reads message_type as a string ("incoming") or an integer (0
+// incoming, 1 outgoing, 2 activity, 3 template).
+type flexMsgType string
+
+func (f *flexMsgType) UnmarshalJSON(b []byte) error {
+	var s flexString
+	if err := s.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	switch s {
+	case "0":
+		*f = "incoming"
+	case "1":
+		*f = "outgoing"
+	case "2":
+		*f = "activity"
+	case "3":
+		*f = "template"
+	default:
+		*f = flexMsgType(s)
+	}
+	return nil
+}
+
+// flexTime reads ISO-8601 strings, unix seconds (int or float, 0 = unset)
+// and null.
+type flexTime time.Time
+
+func (f *flexTime) UnmarshalJSON(b []byte) error {
+	*f = flexTime{}
+	if len(b) == 0 || b[0] == 'n' {
+		return nil
+	}
+	if b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			return nil
+		}
+		if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+			*f = flexTime(t)
+			return nil
+		}
+		if n, err := strconv.ParseFloat(s, 64); err == nil {
+			*f = unixFloat(n)
+		}
+		return nil // an unreadable time is not worth refusing the event
+	}
+	n, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		return nil
+	}
+	*f = unixFloat(n)
+	return nil
+}
+
+func unixFloat(n float64) flexTime {
+	if n <= 0 || math.IsNaN(n) || n > 1e11 {
+		return flexTime{}
+	}
+	sec, frac := math.Modf(n)
+	return flexTime(time.Unix(int64(sec), int64(frac*1e9)).UTC())
+}
+
+func (f flexTime) time() time.Time { return time.Time(f) }
+
+// MessageUpdate is Event.Extra for message_updated: a message changed,
+// typically a delivery failure reported by the channel.
+type MessageUpdate struct {
+	MessageID string
+	// ExternalError is content_attributes.external_error (the provider's
+	// refusal, e.g. a WhatsApp error), "" when none.
+	ExternalError string
+}
+
+// ConversationUpdate is Event.Extra for conversation_updated: the names of
+// the attributes Chatwoot reports as changed (changed_attributes keys).
+type ConversationUpdate struct {
+	Changed []string
+}
+
+// VendorEvent is Event.Extra for events without a portable meaning
+// (contact_created, contact_updated, conversation_typing_on/off,
+// webwidget_triggered, inbox_created/updated, and unknown ones).
+type VendorEvent struct {
+	Name string
+	// Contact is set for contact_* and webwidget_triggered.
+	Contact *helpdesk.Author
+	// Private is set for conversation_typing_* (typing a private note).
+	Private bool
+}
+
+func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		return nil, helpdesk.InvalidPayload("body is not a JSON object")
+	}
+	var p payload
+	if err := json.Unmarshal(trimmed, &p); err != nil {
+		return nil, helpdesk.InvalidPayload("body is not a Chatwoot webhook payload")
+	}
+	if p.Event == "" {
+		return nil, helpdesk.InvalidPayload("no event name")
+	}
+	raw := json.RawMessage(redactPubsub(body))
+	base := helpdesk.Event{VendorType: p.Event, Raw: raw}
+
+	switch p.Event {
+	case "message_created", "message_updated":
+		if p.ID == "" {
+			return nil, helpdesk.InvalidPayload("%s without a message id", p.Event)
+		}
+		if p.Conversation == nil || p.Conversation.ID == "" {
+			return nil, helpdesk.InvalidPayload("%s without a conversation", p.Event)
+		}
+		base.Conversation = c.conversation(p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
+		base.OccurredAt = firstTime(p.CreatedAt, p.UpdatedAt)
+		base.Status = statusOf(p.Conversation.Status)
+		base.Message = c.message(&p)
+		id := delivery
+		if id == "" {
+			id = p.Event + ":" + string(p.ID)
+		}
+		base.DeliveryID = id
+		if p.Event == "message_created" {
+			base.Type = helpdesk.EventMessageCreated
+		} else {
+			base.Type = helpdesk.EventOther
+			mu := &MessageUpdate{MessageID: string(p.ID)}
+			if p.ContentAttributes != nil {
+				mu.ExternalError = rawText(p.ContentAttributes.ExternalError)
+			}
+			base.Extra = mu
+		}
+		return []helpdesk.Event{base}, nil
+
+	case "conversation_created", "conversation_updated", "conversation_status_changed",
+		"conversation_opened", "conversation_resolved":
+		if p.ID == "" {
+			return nil, helpdesk.InvalidPayload("%s without a conversation id", p.Event)
+		}
+		base.Conversation = c.conversation(p.ID, &p.conversation, p.Inbox)
+		base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
+		if base.OccurredAt.IsZero() {
+			base.OccurredAt = c.now().UTC()
+		}
+		st := statusOf(p.Status)
+		id := delivery
+		if id == "" {
+			sum := sha256.Sum256(body)
+			id = p.Event + ":" + string(p.ID) + ":" + hex.EncodeToString(sum[:8])
+		}
+		base.DeliveryID = id
+		switch p.Event {
+		case "conversation_created":
+			base.Type = helpdesk.EventConversationCreated
+			base.Status = st
+			return []helpdesk.Event{base}, nil
+		case "conversation_status_changed", "conversation_opened", "conversation_resolved":
+			base.Type = helpdesk.EventStatusChanged
+			if st == nil {
+				st = &helpdesk.StatusChange{}
+			}
+			if from := changedStatusFrom(p.ChangedAttributes); from != "" {
+				st.VendorFrom, st.From = from, normStatus(from)
+			}
+			base.Status = st
+			return []helpdesk.Event{base}, nil
+		}
+		// conversation_updated: one event per portable change.
+		changed := changedKeys(p.ChangedAttributes)
+		base.Status = st
+		var out []helpdesk.Event
+		if hasAny(changed, "assignee_id", "team_id", "assignee_agent_bot_id") {
+			e := base
+			e.Type = helpdesk.EventConversationAssigned
+			e.Assignment = c.assignment(p.Meta)
+			out = append(out, e)
+		}
+		if hasAny(changed, "status") {
+			e := base
+			e.Type = helpdesk.EventStatusChanged
+			if st != nil {
+				s := *st
+				if from := changedStatusFrom(p.ChangedAttributes); from != "" {
+					s.VendorFrom, s.From = from, normStatus(from)
+				}
+				e.Status = &s
+			}
+			out = append(out, e)
+		}
+		if len(out) == 0 {
+			e := base
+			e.Type = helpdesk.EventOther
+			e.Extra = &ConversationUpdate{Changed: changed}
+			out = append(out, e)
+		}
+		if len(out) > 1 && delivery != "" {
+			for i := range out {
+				out[i].DeliveryID = delivery + ":" + string(out[i].Type)
+			}
+		} else if len(out) > 1 {
+			for i := range out {
+				out[i].DeliveryID += ":" + string(out[i].Type)
+			}
+		}
+		for i := range out {
+			if out[i].Type != helpdesk.EventOther {
+				out[i].Extra = &ConversationUpdate{Changed: changed}
+			}
+		}
+		return out, nil
+	}
+
+	// Everything else is carried as a vendor event.
+	base.Type = helpdesk.EventOther
+	ve := &VendorEvent{Name: p.Event}
+	switch {
+	case p.Contact != nil:
+		ve.Contact = contactAuthor(p.Contact)
+	case strings.HasPrefix(p.Event, "contact_"):
+		ve.Contact = contactAuthor(&person{ID: p.ID, Name: p.Name, Email: p.Email, PhoneNumber: p.PhoneNumber})
+	}
+	if strings.HasPrefix(p.Event, "conversation_typing") {
+		ve.Private = bytes.Contains(body, []byte(`"is_private":true`))
+	}
+	base.Extra = ve
+	if p.Conversation != nil && p.Conversation.ID != "" {
+		base.Conversation = c.conversation(p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
+	} else {
+		base.Conversation = helpdesk.Conversation{Vendor: Vendor, Account: c.account}
+	}
+	base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
+	if base.OccurredAt.IsZero() {
+		base.OccurredAt = c.now().UTC()
+	}
+	id := delivery
+	if id == "" {
+		sum := sha256.Sum256(body)
+		id = p.Event + ":" + hex.EncodeToString(sum[:8])
+	}
+	base.DeliveryID = id
+	return []helpdesk.Event{base}, nil
+}
+
+func (c *Client) conversation(id flexString, cv *conversation, inbox *idName) helpdesk.Conversation {
+	conv := helpdesk.Conversation{Vendor: Vendor, Account: c.account, ID: string(id)}
+	var source string
+	if cv.ContactInbox != nil {
+		source = cv.ContactInbox.SourceID
+	}
+	conv.Channel = channelOf(cv.Channel, source)
+	extra := make(map[string]string, 8)
+	if cv.CanReply != nil {
+		extra[ExtraCanReply] = strconv.FormatBool(*cv.CanReply)
+	}
+	if cv.Status != "" {
+		extra[ExtraStatus] = cv.Status
+	}
+	inboxID := string(cv.InboxID)
+	if inboxID == "" && inbox != nil {
+		inboxID = string(inbox.ID)
+	}
+	if inboxID != "" {
+		extra[ExtraInboxID] = inboxID
+	}
+	if cv.Channel != "" {
+		extra[ExtraVendorChannel] = cv.Channel
+	}
+	if m := cv.Meta; m != nil {
+		if m.Sender != nil && m.Sender.ID != "" {
+			extra[ExtraContactID] = string(m.Sender.ID)
+		}
+		if m.Assignee != nil && m.Assignee.ID != "" {
+			extra[ExtraAssigneeID] = string(m.Assignee.ID)
+			at := m.AssigneeType
+			if at == "" {
+				at = "User"
+			}
+			extra[ExtraAssigneeType] = at
+		}
+		if m.Team != nil && m.Team.ID != "" {
+			extra[ExtraTeamID] = string(m.Team.ID)
+		}
+	}
+	if len(extra) > 0 {
+		conv.Extra = extra
+	}
+	return conv
+}
+
+func (c *Client) message(p *payload) *helpdesk.InboundMessage {
+	m := &helpdesk.InboundMessage{ID: string(p.ID), Public: !p.Private}
+	if p.Content != nil {
+		m.Text = *p.Content
+	}
+	switch p.MessageType {
+	case "incoming":
+		if p.Sender != nil {
+			m.Author = *contactAuthor(p.Sender)
+		} else {
+			m.Author = helpdesk.Author{Role: helpdesk.RoleCustomer}
+		}
+	case "template", "activity":
+		m.Author = helpdesk.Author{Role: helpdesk.RoleSystem}
+	default: // outgoing (and unknown types, which are never the customer)
+		m.Author = c.staffAuthor(p)
+	}
+	for _, a := range p.Attachments {
+		u := a.DataURL
+		if u == "" {
+			u = a.ExternalURL
+		}
+		m.Attachments = append(m.Attachments, helpdesk.Attachment{URL: u, ContentType: a.ContentType, Size: a.FileSize, Name: a.FileType})
+	}
+	return m
+}
+
+// staffAuthor classifies an outgoing message's sender: contacts have no
+// "type"; users have "user", bots "agent_bot", Captain
+// "captain_assistant"; a null sender is a system message or (with
+// external_echo) a reply sent from the WhatsApp phone app by a human.
+func (c *Client) staffAuthor(p *payload) helpdesk.Author {
+	s := p.Sender
+	if s == nil {
+		if p.ContentAttributes != nil && p.ContentAttributes.ExternalEcho {
+			return helpdesk.Author{Role: helpdesk.RoleAgent}
+		}
+		return helpdesk.Author{Role: helpdesk.RoleSystem}
+	}
+	a := helpdesk.Author{ID: string(s.ID), Name: s.Name, Email: s.Email}
+	bot := strconv.FormatInt(c.cfg.BotID, 10)
+	switch strings.ToLower(s.Type) {
+	case "agent_bot", "agentbot":
+		a.Role = helpdesk.RoleBot
+		a.Self = c.cfg.tokenKind() == TokenAgentBot && a.ID == bot
+	case "captain_assistant":
+		a.Role = helpdesk.RoleBot
+	case "user":
+		a.Role = helpdesk.RoleAgent
+		if c.cfg.tokenKind() == TokenUser && a.ID == bot {
+			a.Role, a.Self = helpdesk.RoleBot, true
+		}
+	case "":
+		// An outgoing message from a contact-shaped sender cannot be
+		// the customer's; treat it as the helpdesk's.
+		a.Role = helpdesk.RoleSystem
+	default:
+		a.Role = helpdesk.RoleAgent
+	}
+	return a
+}
+
+func contactAuthor(s *person) *helpdesk.Author {
+	return &helpdesk.Author{Role: helpdesk.RoleCustomer, ID: string(s.ID), Name: s.Name, Email: s.Email, Phone: s.PhoneNumber}
+}
+
+func (c *Client) assignment(m *convMeta) *helpdesk.Assignment {
+	a := &helpdesk.Assignment{}
+	if m == nil {
+		return a
+	}
+	if m.Team != nil {
+		a.GroupID = string(m.Team.ID)
+	}
+	if m.Assignee != nil {
+		switch m.AssigneeType {
+		case "AgentBot":
+			a.ToBot = c.cfg.tokenKind() == TokenAgentBot && string(m.Assignee.ID) == strconv.FormatInt(c.cfg.BotID, 10)
+		default:
+			a.AgentID = string(m.Assignee.ID)
+			a.ToBot = c.cfg.tokenKind() == TokenUser && a.AgentID == strconv.FormatInt(c.cfg.BotID, 10)
+		}
+	}
+	return a
+}
+
+func normStatus(s string) helpdesk.Status {
+	switch s {
+	case "open":
+		return helpdesk.StatusOpen
+	case "pending":
+		return helpdesk.StatusPending
+	case "resolved":
+		return helpdesk.StatusResolved
+	case "snoozed":
+		return helpdesk.StatusSnoozed
+	}
+	return helpdesk.StatusUnknown
+}
+
+func statusOf(s string) *helpdesk.StatusChange {
+	if s == "" {
+		return nil
+	}
+	return &helpdesk.StatusChange{To: normStatus(s), VendorTo: s}
+}
+
+func firstTime(ts ...flexTime) time.Time {
+	for _, t := range ts {
+		if !t.time().IsZero() {
+			return t.time()
+		}
+	}
+	return time.Time{}
+}
+
+// changedKeys returns the attribute names of changed_attributes
+// ([{"attr":{"previous_value":…,"current_value":…}}, …]); null or an
+// unexpected shape gives none.
+func changedKeys(raw json.RawMessage) []string {
+	if len(raw) == 0 || raw[0] != '[' {
+		return nil
+	}
+	var list []map[string]json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		return nil
+	}
+	var keys []string
+	for _, m := range list {
+		for k := range m {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func changedStatusFrom(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '[' || !bytes.Contains(raw, []byte(`"status"`)) {
+		return ""
+	}
+	var list []map[string]struct {
+		Previous json.RawMessage `json:"previous_value"`
+	}
+	if json.Unmarshal(raw, &list) != nil {
+		return ""
+	}
+	for _, m := range list {
+		if v, ok := m["status"]; ok {
+			return rawText(v.Previous)
+		}
+	}
+	return ""
+}
+
+func hasAny(list []string, names ...string) bool {
+	for _, l := range list {
+		for _, n := range names {
+			if l == n {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawText turns a JSON value into text: strings unquoted, null empty, other
+// values as JSON.
+func rawText(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if raw[0] == '"' && json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	return string(raw)
+}
+
+var pubsubKey = []byte(`"pubsub_token"`)
+
+// redactPubsub returns body with the string value of every "pubsub_token"
+// key replaced by "[REDACTED]" (body itself when there is none).
+func redactPubsub(body []byte) []byte {
+	i := bytes.Index(body, pubsubKey)
+	if i < 0 {
+		return body
+	}
+	out := make([]byte, 0, len(body))
+	for i >= 0 {
+		j := i + len(pubsubKey)
+		// skip whitespace and the colon
+		k := j
+		for k < len(body) && (body[k] == ' ' || body[k] == '\t' || body[k] == '\n' || body[k] == '\r' || body[k] == ':') {
+			k++
+		}
+		if k >= len(body) || body[k] != '"' {
+			out = append(out, body[:j]...)
+			body = body[j:]
+			i = bytes.Index(body, pubsubKey)
+			continue
+		}
+		// find the closing quote, honouring escapes
+		e := k + 1
+		for e < len(body) && body[e] != '"' {
+			if body[e] == '\\' {
+				e++
+			}
+			e++
+		}
+		if e >= len(body) {
+			out = append(out, body[:k]...)
+			out = append(out, `"[REDACTED]"`...)
+			return out
+		}
+		out = append(out, body[:k]...)
+		out = append(out, `"[REDACTED]"`...)
+		body = body[e+1:]
+		i = bytes.Index(body, pubsubKey)
+	}
+	return append(out, body...)
+}
+
+// BotShouldAnswer reports whether e is a message the bot should answer: a
+// public customer message (not the bot's own echo, a private note or a
+// template/activity line) in a conversation that is still the bot's, i.e.
+// pending and not assigned to a human. Chatwoot keeps delivering messages
+// to the bot after it hands over; answering those would talk over the agent.
+func BotShouldAnswer(e helpdesk.Event) bool {
+	if !e.IsCustomerMessage() {
+		return false
+	}
+	if e.Conversation.Get(ExtraStatus) != "pending" {
+		return false
+	}
+	return e.Conversation.Get(ExtraAssigneeType) != "User"
+}
