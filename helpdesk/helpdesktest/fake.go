@@ -486,3 +486,41 @@ func (f *Fake) SignedRequest(body []byte) *http.Request {
 	h.Set(FakeSignatureHeader, helpdesk.SignHMAC(sha256.New, helpdesk.Hex, f.secret, body))
 	return SignedRequest(context.Background(), "/webhooks/fake", body, h)
 }
+
+// AssignedTo moves conv to agentID and/or groupID at the Fake (as a human
+// agent or a helpdesk rule would) and returns the assignment event a vendor
+// would deliver. ToBot is set when agentID is the bot.
+func (f *Fake) AssignedTo(conv helpdesk.Conversation, agentID, groupID string) helpdesk.Event {
+	f.mu.Lock()
+	if c, ok := f.convs[conv.ID]; ok {
+		c.AgentID, c.GroupID = agentID, groupID
+	}
+	f.seq++
+	id := "a" + strconv.Itoa(f.seq)
+	now := f.now()
+	f.mu.Unlock()
+	return helpdesk.Event{
+		Type: helpdesk.EventConversationAssigned, VendorType: "assignment", DeliveryID: "evt-" + id,
+		OccurredAt: now, Conversation: conv,
+		Assignment: &helpdesk.Assignment{AgentID: agentID, GroupID: groupID, ToBot: agentID == f.botID},
+	}
+}
+
+// StatusChangedTo sets conv's status at the Fake and returns the status
+// event a vendor would deliver.
+func (f *Fake) StatusChangedTo(conv helpdesk.Conversation, to helpdesk.Status) helpdesk.Event {
+	f.mu.Lock()
+	var from helpdesk.Status
+	if c, ok := f.convs[conv.ID]; ok {
+		from, c.Status = c.Status, to
+	}
+	f.seq++
+	id := "s" + strconv.Itoa(f.seq)
+	now := f.now()
+	f.mu.Unlock()
+	return helpdesk.Event{
+		Type: helpdesk.EventStatusChanged, VendorType: "status", DeliveryID: "evt-" + id,
+		OccurredAt: now, Conversation: conv,
+		Status: &helpdesk.StatusChange{From: from, To: to, VendorFrom: string(from), VendorTo: string(to)},
+	}
+}

@@ -1,7 +1,10 @@
 package helpdesktest_test
 
 import (
+	"context"
 	"net/http"
+	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,4 +85,49 @@ func TestFakeConformanceLimitedCapabilities(t *testing.T) {
 	// an SMS channel) must still pass: everything else says ErrUnsupported.
 	helpdesktest.RunConformance(t, fakeHarness(helpdesktest.WithCapabilities(
 		helpdesk.Capabilities(helpdesk.CapSendMessage|helpdesk.CapResolve|helpdesk.CapWebhooks))))
+}
+
+func TestFakeInjectsOtherEvents(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("9", helpdesk.ChannelEmail)
+	var got []helpdesk.Event
+	h, err := helpdesk.NewWebhookHandler(f, func(_ context.Context, e helpdesk.Event) error { got = append(got, e); return nil }, nil)
+	require.NoError(t, err)
+	for _, e := range []helpdesk.Event{f.AssignedTo(conv, "agent-1", "n2"), f.StatusChangedTo(conv, helpdesk.StatusResolved)} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, f.Delivery(e))
+		require.Equal(t, 200, rec.Code)
+	}
+	require.Len(t, got, 2)
+	require.Equal(t, helpdesk.EventConversationAssigned, got[0].Type)
+	require.Equal(t, &helpdesk.Assignment{AgentID: "agent-1", GroupID: "n2"}, got[0].Assignment)
+	require.Equal(t, helpdesk.StatusResolved, got[1].Status.To)
+	require.Equal(t, helpdesk.StatusOpen, got[1].Status.From)
+	st, _ := f.Conversation("9")
+	require.Equal(t, helpdesk.StatusResolved, st.Status)
+	require.Equal(t, "n2", st.GroupID)
+}
+
+func TestFakeRecordsCallsConcurrently(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelWebChat)
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = f.SendMessage(context.Background(), conv, helpdesk.Message{Text: "x"})
+		}()
+	}
+	wg.Wait()
+	require.Len(t, f.Calls(), 50)
+	require.Equal(t, 50, f.Requests())
+}
+
+func TestFakeClosedConversation(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelEmail)
+	f.Close("1")
+	_, err := f.SendMessage(context.Background(), conv, helpdesk.Message{Text: "x"})
+	require.ErrorIs(t, err, helpdesk.ErrConversationClosed)
 }
