@@ -89,20 +89,36 @@ type Server struct {
 // AGENTDESK_TEST_REDIS_ADDR.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	s, err := StartServer()
+	if errors.Is(err, exec.ErrNotFound) {
+		unavailable(t, "redis-server not found on PATH and "+EnvAddr+" is not set")
+	}
+	if err != nil {
+		t.Fatalf("redistest: %v", err)
+	}
+	s.t = t
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// StartServer starts a redis-server like Start does, for programs outside
+// tests (such as simulators). The caller must Stop it; Restart is only
+// available on servers from Start. The error matches exec.ErrNotFound when
+// redis-server is not on PATH.
+func StartServer() (*Server, error) {
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
-		unavailable(t, "redis-server not found on PATH and "+EnvAddr+" is not set")
+		return nil, err
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatalf("redistest: finding a free port: %v", err)
+		return nil, fmt.Errorf("finding a free port: %w", err)
 	}
-	s := &Server{t: t, port: port, bin: bin}
-	t.Cleanup(s.Stop)
+	s := &Server{port: port, bin: bin}
 	if err := s.start(); err != nil {
-		t.Fatalf("redistest: %v", err)
+		return nil, err
 	}
-	return s
+	return s, nil
 }
 
 // Addr returns the server's host:port.
@@ -123,6 +139,9 @@ func (s *Server) Stop() {
 // Restart starts the server again on the same port after Stop, with an
 // empty data set.
 func (s *Server) Restart() {
+	if s.t == nil {
+		panic("redistest: Restart on a server not started by Start")
+	}
 	s.t.Helper()
 	s.Stop()
 	if err := s.start(); err != nil {
