@@ -1,0 +1,730 @@
+package zendesk
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
+)
+
+// LimitTicketsUpdate names Zendesk's Update Ticket limit (100/min per
+// account, shared with human agents) in transport.Request.Limits.
+const LimitTicketsUpdate = "tickets-update"
+
+// Options tunes a Client. A nil *Options means defaults.
+type Options struct {
+	// HTTPClient sends requests (default: a client with a 30 s timeout).
+	HTTPClient *http.Client
+	// Logger receives transport debug lines, secrets redacted (default:
+	// silent).
+	Logger *slog.Logger
+	// Budget paces Support API requests. Default: none; see NewBudget for
+	// one sized from Config.Plan and Config.TicketUpdateShare.
+	Budget transport.Budget
+	// SunshineBudget paces Sunshine Conversations requests (default none:
+	// Sunshine publishes no numbers).
+	SunshineBudget transport.Budget
+	// MaxRetries is passed to the transport (default 3; -1 disables).
+	MaxRetries int
+	// MaxRetryWait caps how long a Retry-After may make a retry wait
+	// (default the transport's 60 s); longer waits are returned as errors.
+	MaxRetryWait time.Duration
+	// Now is the clock for webhook timestamp checks (default time.Now).
+	Now func() time.Time
+	// NewIdempotencyKey returns a fresh key for ticket updates whose
+	// Message carries none (default: 128 random bits, hex).
+	NewIdempotencyKey func() string
+}
+
+// Client is the Zendesk driver: it implements helpdesk.Helpdesk for Support
+// tickets and Sunshine Conversations, plus Zendesk extras (groups, tickets).
+// It is safe for concurrent use.
+type Client struct {
+	cfg      Config
+	support  *transport.Client
+	sunshine *transport.Client
+	now      func() time.Time
+	newKey   func() string
+	secrets  []string
+	sunKeys  []string
+
+	// ids of comments/messages this client posted, to recognise the echo.
+	posted *recentMap
+	// first Sunshine message seen per conversation.
+	firstMsg *recentMap
+
+	hookMu     sync.Mutex
+	onSolved   []func(ticketID int64, updatedAt string)
+	onCustomer []func(ticketID int64)
+}
+
+var _ helpdesk.Helpdesk = (*Client)(nil)
+
+// New validates cfg and returns a Client.
+func New(cfg Config, opts *Options) (*Client, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.Normalize()
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.MaxRetryWait < 0 {
+		return nil, errors.New("zendesk: negative MaxRetryWait")
+	}
+	c := &Client{cfg: cfg, now: o.Now, newKey: o.NewIdempotencyKey,
+		posted: newRecentMap(4096), firstMsg: newRecentMap(4096)}
+	if c.now == nil {
+		c.now = time.Now
+	}
+	if c.newKey == nil {
+		c.newKey = randomKey
+	}
+	c.secrets = nonEmpty(cfg.WebhookSecrets)
+	if cfg.AcceptTestSecret {
+		c.secrets = append(c.secrets, testWebhookSecret)
+	}
+	c.sunKeys = nonEmpty(cfg.SunshineWebhookSecrets)
+
+	auth, extraSecrets, err := c.supportAuth(o)
+	if err != nil {
+		return nil, err
+	}
+	c.support, err = transport.New(transport.Options{
+		Vendor:       Vendor,
+		BaseURL:      cfg.supportBaseURL(),
+		Auth:         auth,
+		HTTPClient:   o.HTTPClient,
+		Logger:       o.Logger,
+		Budget:       o.Budget,
+		MaxRetries:   o.MaxRetries,
+		MaxRetryWait: o.MaxRetryWait,
+		DecodeError:  decodeSupportError,
+		Classify:     classifySupport,
+		Secrets:      append(extraSecrets, c.secrets...),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("zendesk: %w", err)
+	}
+	if cfg.SunshineKeyID != "" {
+		c.sunshine, err = transport.New(transport.Options{
+			Vendor:       Vendor,
+			BaseURL:      cfg.sunshineBaseURL(),
+			Auth:         transport.Basic(cfg.SunshineKeyID, cfg.SunshineSecret),
+			HTTPClient:   o.HTTPClient,
+			Logger:       o.Logger,
+			Budget:       o.SunshineBudget,
+			MaxRetries:   o.MaxRetries,
+			MaxRetryWait: o.MaxRetryWait,
+			Classify:     classifySunshine,
+			Secrets:      c.sunKeys,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("zendesk: sunshine: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func (c *Client) supportAuth(o Options) (transport.Auth, []string, error) {
+	cfg := c.cfg
+	switch {
+	case cfg.TokenSource != nil:
+		return transport.BearerFrom(cfg.TokenSource), nil, nil
+	case cfg.APIToken != "":
+		return transport.Basic(cfg.Email+"/token", cfg.APIToken), nil, nil
+	case cfg.OAuthToken != "":
+		return transport.Bearer(cfg.OAuthToken), nil, nil
+	default:
+		src, err := newClientCredentials(cfg, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		return transport.BearerFrom(src), []string{cfg.OAuthClientSecret}, nil
+	}
+}
+
+// Config returns the normalised configuration (print it freely: secrets
+// are hidden).
+func (c *Client) Config() Config { return c.cfg }
+
+// Capabilities implements helpdesk.Helpdesk. E-mail mode does everything in
+// one request where asked; chat mode cannot post a Sunshine message and
+// solve the ticket in one request, so it lacks CapResolveWithMessage.
+// Attachments by URL are not supported (Zendesk needs uploads first).
+func (c *Client) Capabilities() helpdesk.Capabilities {
+	caps := helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapResolve |
+		helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks
+	if c.cfg.Mode != ModeChat {
+		caps |= helpdesk.CapResolveWithMessage
+	}
+	return helpdesk.Capabilities(caps)
+}
+
+// ticketRef resolves the ticket id of conv: ExtraTicketID, or a numeric ID
+// of a conversation that is not a Sunshine one.
+func ticketRef(conv helpdesk.Conversation) (int64, bool) {
+	if id, ok := TicketID(conv); ok {
+		return id, true
+	}
+	if SunshineConversationID(conv) == "" {
+		if id, err := strconv.ParseInt(conv.ID, 10, 64); err == nil && id > 0 {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+func badConversation(conv helpdesk.Conversation) error {
+	return &helpdesk.FieldError{Field: "conversation", Problem: fmt.Sprintf("%q is neither a Zendesk ticket nor a Sunshine conversation", conv.ID), Err: helpdesk.ErrInvalidRequest}
+}
+
+// SendMessage implements helpdesk.Helpdesk.
+//
+// Ticket: one PUT /api/v2/tickets/{id} with a comment authored by the bot
+// user (public, or private when msg.Internal), plus status "solved" when
+// msg.Resolve — one request. Sunshine conversation: POST
+// /v2/apps/{app}/conversations/{id}/messages as a business author; an
+// internal note goes to the ticket as a private comment (a ticket id is
+// needed); msg.Resolve then solves the ticket in a second request.
+func (c *Client) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(msg.Attachments) > 0 {
+		return nil, helpdesk.Unsupported(Vendor, "attachments by URL")
+	}
+	if strings.TrimSpace(msg.Text) == "" {
+		return nil, &helpdesk.FieldError{Field: "text", Problem: "empty message", Err: helpdesk.ErrInvalidRequest}
+	}
+	tid, hasTicket := ticketRef(conv)
+	sunID := SunshineConversationID(conv)
+	if sunID != "" && !msg.Internal {
+		return c.sendSunshine(ctx, conv, sunID, tid, hasTicket, msg)
+	}
+	if !hasTicket {
+		if sunID != "" {
+			return nil, helpdesk.Unsupported(Vendor, "internal note on a Sunshine conversation without its ticket id (see WithTicket)")
+		}
+		return nil, badConversation(conv)
+	}
+	upd := ticketUpdate{Comment: &comment{Body: msg.Text, Public: !msg.Internal, AuthorID: c.cfg.BotUserID}}
+	prio := transport.PriorityNormal
+	if msg.Resolve {
+		upd.Status = "solved"
+		prio = transport.PriorityCritical
+	}
+	res, err := c.updateTicket(ctx, tid, upd, prio, c.idempotencyKey(tid, msg.IdempotencyKey))
+	if err != nil {
+		return nil, err
+	}
+	rc := &helpdesk.Receipt{MessageID: res.commentID(), Resolved: msg.Resolve}
+	c.posted.putIfAbsent(rc.MessageID, "1")
+	if msg.Resolve {
+		c.solved(tid, res.Ticket.UpdatedAt)
+	}
+	return rc, nil
+}
+
+// Resolve implements helpdesk.Helpdesk: PUT /api/v2/tickets/{id} with
+// status "solved" (one request). A Sunshine conversation without a known
+// ticket is released instead: POST …/conversations/{id}/releaseControl.
+// Closing (solved → closed) is the Closer's job.
+func (c *Client) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if tid, ok := ticketRef(conv); ok {
+		res, err := c.updateTicket(ctx, tid, ticketUpdate{Status: "solved"}, transport.PriorityCritical, c.idempotencyKey(tid, ""))
+		if err != nil {
+			return err
+		}
+		c.solved(tid, res.Ticket.UpdatedAt)
+		return nil
+	}
+	if id := SunshineConversationID(conv); id != "" {
+		return c.releaseControl(ctx, conv, id, map[string]any{"reason": "resolved"})
+	}
+	return badConversation(conv)
+}
+
+// Reassign implements helpdesk.Helpdesk.
+//
+// Ticket: one PUT /api/v2/tickets/{id} setting group_id (with an explicit
+// "assignee_id": null, so the bot does not stay assignee) or assignee_id,
+// status "open", and the handoff notice as a public comment or the note as
+// a private one. Zendesk takes one comment per update, so a notice AND a
+// note cost two requests: first the private note alone, then the notice
+// with the reassignment — the customer is told only if the handover
+// happened, and a failure leaves at most a note behind.
+//
+// Sunshine conversation: the notice is posted as a bot message, then POST
+// …/passControl to Agent Workspace with metadata first_message_id (so the
+// ticket shows the whole conversation, not only the last 10 messages),
+// then, when the ticket id is known, the ticket PUT with the group/assignee
+// and the note. Without a ticket id only a group target without a note
+// is possible (the group travels in the passControl metadata as
+// "agentdesk_target" for a trigger to route on).
+func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := to.Validate(); err != nil {
+		return err
+	}
+	targetID, err := strconv.ParseInt(strings.TrimSpace(to.ID), 10, 64)
+	if err != nil || targetID <= 0 {
+		return &helpdesk.FieldError{Field: "id", Problem: fmt.Sprintf("%s id %q is not a Zendesk id (a positive number)", to.Kind, to.ID), Err: helpdesk.ErrInvalidRequest}
+	}
+	tid, hasTicket := ticketRef(conv)
+	sunID := SunshineConversationID(conv)
+	if sunID != "" {
+		if !hasTicket && (to.Note != "" || to.Kind == helpdesk.TargetAgent) {
+			return helpdesk.Unsupported(Vendor, "an agent target or internal note on a Sunshine conversation without its ticket id (see WithTicket)")
+		}
+		if to.Notice != "" {
+			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical); err != nil {
+				return err
+			}
+		}
+		meta := map[string]any{"agentdesk_target": string(to.Kind) + ":" + to.ID}
+		if first := c.firstMessageID(conv); first != "" {
+			meta["first_message_id"] = first
+		}
+		if err := c.passControl(ctx, conv, sunID, meta); err != nil {
+			return err
+		}
+		if !hasTicket {
+			return nil
+		}
+		upd := reassignUpdate(to.Kind, targetID)
+		if to.Note != "" {
+			upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
+		}
+		_, err := c.updateTicket(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""))
+		return err
+	}
+	if !hasTicket {
+		return badConversation(conv)
+	}
+	upd := reassignUpdate(to.Kind, targetID)
+	switch {
+	case to.Notice != "" && to.Note != "":
+		note := ticketUpdate{Comment: &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}}
+		if _, err := c.updateTicket(ctx, tid, note, transport.PriorityCritical, c.idempotencyKey(tid, "")); err != nil {
+			return err
+		}
+		upd.Comment = &comment{Body: to.Notice, Public: true, AuthorID: c.cfg.BotUserID}
+	case to.Notice != "":
+		upd.Comment = &comment{Body: to.Notice, Public: true, AuthorID: c.cfg.BotUserID}
+	case to.Note != "":
+		upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
+	}
+	res, err := c.updateTicket(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""))
+	if err != nil {
+		return err
+	}
+	c.posted.putIfAbsent(res.commentID(), "1")
+	return nil
+}
+
+func reassignUpdate(kind helpdesk.TargetKind, id int64) ticketUpdate {
+	upd := ticketUpdate{Status: "open"}
+	if kind == helpdesk.TargetGroup {
+		upd.GroupID = id
+		upd.AssigneeID = nullID()
+	} else {
+		upd.AssigneeID = someID(id)
+	}
+	return upd
+}
+
+// idempotencyKey derives the Idempotency-Key of a ticket update: from the
+// message's key when the host gave one (so the host's own retries are safe
+// too), otherwise a fresh random key (so transport retries are).
+func (c *Client) idempotencyKey(ticketID int64, msgKey string) string {
+	if msgKey == "" {
+		return "agentdesk-" + c.newKey()
+	}
+	sum := sha256.Sum256([]byte(strconv.FormatInt(ticketID, 10) + "\x00" + msgKey))
+	return "agentdesk-" + hex.EncodeToString(sum[:16])
+}
+
+func randomKey() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func (c *Client) solved(ticketID int64, updatedAt string) {
+	c.hookMu.Lock()
+	hooks := c.onSolved
+	c.hookMu.Unlock()
+	for _, h := range hooks {
+		h(ticketID, updatedAt)
+	}
+}
+
+func (c *Client) customerWrote(ticketID int64) {
+	c.hookMu.Lock()
+	hooks := c.onCustomer
+	c.hookMu.Unlock()
+	for _, h := range hooks {
+		h(ticketID)
+	}
+}
+
+// --- Support API ---------------------------------------------------------
+
+// nullableID is an id that can be sent as an explicit JSON null (to clear
+// an assignee): omitted when unset, null when set to zero.
+type nullableID struct {
+	set bool
+	id  int64
+}
+
+func nullID() nullableID         { return nullableID{set: true} }
+func someID(id int64) nullableID { return nullableID{set: true, id: id} }
+
+func (n nullableID) IsZero() bool { return !n.set }
+
+func (n nullableID) MarshalJSON() ([]byte, error) {
+	if n.id == 0 {
+		return []byte("null"), nil
+	}
+	return strconv.AppendInt(nil, n.id, 10), nil
+}
+
+type comment struct {
+	Body     string `json:"body"`
+	Public   bool   `json:"public"`
+	AuthorID int64  `json:"author_id,omitempty"`
+}
+
+// ticketUpdate is the writable part of a ticket this driver sends.
+type ticketUpdate struct {
+	Comment      *comment   `json:"comment,omitempty"`
+	Status       string     `json:"status,omitempty"`
+	GroupID      int64      `json:"group_id,omitempty"`
+	AssigneeID   nullableID `json:"assignee_id,omitzero"`
+	SafeUpdate   bool       `json:"safe_update,omitempty"`
+	UpdatedStamp string     `json:"updated_stamp,omitempty"`
+}
+
+type ticketResponse struct {
+	Ticket Ticket `json:"ticket"`
+	Audit  struct {
+		ID     ID `json:"id"`
+		Events []struct {
+			ID   ID     `json:"id"`
+			Type string `json:"type"`
+		} `json:"events"`
+	} `json:"audit"`
+}
+
+func (r *ticketResponse) commentID() string {
+	for _, e := range r.Audit.Events {
+		if e.Type == "Comment" && e.ID != 0 {
+			return e.ID.String()
+		}
+	}
+	return ""
+}
+
+func (c *Client) updateTicket(ctx context.Context, id int64, upd ticketUpdate, prio transport.Priority, key string) (*ticketResponse, error) {
+	var res ticketResponse
+	_, err := c.support.Do(ctx, &transport.Request{
+		Method:         http.MethodPut,
+		Path:           "/api/v2/tickets/" + strconv.FormatInt(id, 10),
+		Body:           map[string]ticketUpdate{"ticket": upd},
+		Priority:       prio,
+		Limits:         []string{LimitTicketsUpdate},
+		Idempotent:     true,
+		IdempotencyKey: key,
+	}, &res)
+	if err != nil {
+		return nil, fieldError(err)
+	}
+	return &res, nil
+}
+
+// ID is a Zendesk id. It decodes from a JSON number, a numeric string (some
+// responses and every trigger placeholder) or null.
+type ID int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (i *ID) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "" || s == "null" {
+		*i = 0
+		return nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return fmt.Errorf("zendesk: id %s is not a number", b)
+	}
+	*i = ID(n)
+	return nil
+}
+
+func (i ID) String() string { return strconv.FormatInt(int64(i), 10) }
+
+// Ticket is the part of a Zendesk ticket the driver reads.
+type Ticket struct {
+	ID          ID       `json:"id"`
+	Subject     string   `json:"subject"`
+	Description string   `json:"description"`
+	Status      string   `json:"status"`
+	Priority    string   `json:"priority"`
+	Type        string   `json:"type"`
+	RequesterID ID       `json:"requester_id"`
+	AssigneeID  ID       `json:"assignee_id"`
+	GroupID     ID       `json:"group_id"`
+	Tags        []string `json:"tags"`
+	Via         struct {
+		Channel string `json:"channel"`
+	} `json:"via"`
+	CreatedAt string `json:"created_at"`
+	// UpdatedAt is sent back as updated_stamp for collision-safe updates.
+	UpdatedAt string `json:"updated_at"`
+}
+
+// Conversation returns the helpdesk.Conversation for t.
+func (t *Ticket) Conversation(subdomain string) helpdesk.Conversation {
+	conv := TicketConversation(subdomain, int64(t.ID))
+	if t.GroupID != 0 {
+		conv.Extra[ExtraGroupID] = t.GroupID.String()
+	}
+	if t.AssigneeID != 0 {
+		conv.Extra[ExtraAssigneeID] = t.AssigneeID.String()
+	}
+	if t.RequesterID != 0 {
+		conv.Extra[ExtraRequesterID] = t.RequesterID.String()
+	}
+	if t.UpdatedAt != "" {
+		conv.Extra[ExtraUpdatedAt] = t.UpdatedAt
+	}
+	return conv
+}
+
+// GetTicket returns a ticket: GET /api/v2/tickets/{id}.
+func (c *Client) GetTicket(ctx context.Context, id int64) (*Ticket, error) {
+	var res struct {
+		Ticket Ticket `json:"ticket"`
+	}
+	if _, err := c.support.Do(ctx, &transport.Request{Method: http.MethodGet, Path: "/api/v2/tickets/" + strconv.FormatInt(id, 10)}, &res); err != nil {
+		return nil, err
+	}
+	return &res.Ticket, nil
+}
+
+// Group is a Zendesk agent group.
+type Group struct {
+	ID          ID     `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	Default     bool   `json:"default,omitempty"`
+	Deleted     bool   `json:"deleted,omitempty"`
+}
+
+// ListGroups returns every group: GET /api/v2/groups with cursor
+// pagination (100 per page).
+func (c *Client) ListGroups(ctx context.Context) ([]Group, error) {
+	var all []Group
+	q := url.Values{"page[size]": {"100"}}
+	for page := 0; page < 1000; page++ {
+		var res struct {
+			Groups []Group `json:"groups"`
+			Meta   struct {
+				HasMore     bool   `json:"has_more"`
+				AfterCursor string `json:"after_cursor"`
+			} `json:"meta"`
+		}
+		if _, err := c.support.Do(ctx, &transport.Request{Method: http.MethodGet, Path: "/api/v2/groups", Query: q}, &res); err != nil {
+			return nil, err
+		}
+		all = append(all, res.Groups...)
+		if !res.Meta.HasMore || res.Meta.AfterCursor == "" {
+			return all, nil
+		}
+		q = url.Values{"page[size]": {"100"}, "page[after]": {res.Meta.AfterCursor}}
+	}
+	return all, errors.New("zendesk: ListGroups: too many pages")
+}
+
+// CreateGroup creates an agent group: POST /api/v2/groups. Zendesk allows
+// it to admins only (or Enterprise custom roles with "manage groups"); with
+// an agent token the error matches ErrAdminRequired and
+// helpdesk.ErrUnauthorized.
+func (c *Client) CreateGroup(ctx context.Context, name string) (*Group, error) {
+	if strings.TrimSpace(name) == "" {
+		return nil, &helpdesk.FieldError{Field: "name", Problem: "empty group name", Err: helpdesk.ErrInvalidRequest}
+	}
+	var res struct {
+		Group Group `json:"group"`
+	}
+	_, err := c.support.Do(ctx, &transport.Request{Method: http.MethodPost, Path: "/api/v2/groups",
+		Body: map[string]any{"group": map[string]string{"name": name}}}, &res)
+	if err != nil {
+		var ae *helpdesk.APIError
+		if errors.As(err, &ae) && ae.StatusCode == http.StatusForbidden {
+			return nil, fmt.Errorf("%w: creating the group %q needs a Zendesk admin (or a custom role allowed to manage groups); the configured user is not one: %w", ErrAdminRequired, name, err)
+		}
+		return nil, fieldError(err)
+	}
+	return &res.Group, nil
+}
+
+// EnsureBotGroup returns the bot's group id: Config.BotGroupID when set,
+// else the id of the group called name (ListGroups), else a new group
+// created with CreateGroup (admin token needed).
+func (c *Client) EnsureBotGroup(ctx context.Context, name string) (int64, error) {
+	if c.cfg.BotGroupID > 0 {
+		return c.cfg.BotGroupID, nil
+	}
+	groups, err := c.ListGroups(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, g := range groups {
+		if !g.Deleted && strings.EqualFold(g.Name, name) {
+			return int64(g.ID), nil
+		}
+	}
+	g, err := c.CreateGroup(ctx, name)
+	if err != nil {
+		return 0, err
+	}
+	return int64(g.ID), nil
+}
+
+// --- Sunshine Conversations ----------------------------------------------
+
+// MaxSunshineText is Sunshine's cap on a text message (characters); the
+// customer's channel may be stricter (helpdesk/split has presets).
+const MaxSunshineText = 4096
+
+type sunAuthor struct {
+	Type        string   `json:"type"`
+	DisplayName string   `json:"displayName,omitempty"`
+	AvatarURL   string   `json:"avatarUrl,omitempty"`
+	Subtypes    []string `json:"subtypes,omitempty"`
+}
+
+type sunContent struct {
+	Type string `json:"type"`
+	Text string `json:"text,omitempty"`
+}
+
+type sunMessagePost struct {
+	Author   sunAuthor         `json:"author"`
+	Content  sunContent        `json:"content"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// botMetadataKey marks the bot's Sunshine messages, so their webhook echo
+// is recognised even when another integration uses the same display name.
+const botMetadataKey = "agentdesk_bot"
+
+func (c *Client) needSunshine() error {
+	if c.sunshine == nil {
+		return &helpdesk.FieldError{Field: "config", Problem: "Sunshine key id and secret are not configured", Err: helpdesk.ErrInvalidRequest}
+	}
+	return nil
+}
+
+func (c *Client) appID(conv helpdesk.Conversation) string {
+	if a := conv.Get(ExtraSunshineAppID); a != "" {
+		return a
+	}
+	return c.cfg.SunshineAppID
+}
+
+func (c *Client) sunPath(conv helpdesk.Conversation, convID, tail string) string {
+	return "/v2/apps/" + url.PathEscape(c.appID(conv)) + "/conversations/" + url.PathEscape(convID) + tail
+}
+
+func (c *Client) sendSunshine(ctx context.Context, conv helpdesk.Conversation, sunID string, tid int64, hasTicket bool, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	id, err := c.postSunshine(ctx, conv, sunID, msg.Text, transport.PriorityNormal)
+	if err != nil {
+		return nil, err
+	}
+	rc := &helpdesk.Receipt{MessageID: id}
+	if msg.Resolve {
+		if err := c.Resolve(ctx, conv); err != nil {
+			return rc, &helpdesk.ResolveAfterReplyError{Err: err}
+		}
+		rc.Resolved = true
+	}
+	return rc, nil
+}
+
+func (c *Client) postSunshine(ctx context.Context, conv helpdesk.Conversation, sunID, text string, prio transport.Priority) (string, error) {
+	if err := c.needSunshine(); err != nil {
+		return "", err
+	}
+	if n := len([]rune(text)); n > MaxSunshineText {
+		return "", &helpdesk.FieldError{Field: "text", Problem: fmt.Sprintf("%d characters exceed Sunshine's %d (split the message first)", n, MaxSunshineText), Err: helpdesk.ErrInvalidRequest}
+	}
+	body := sunMessagePost{
+		Author:   sunAuthor{Type: "business", DisplayName: c.cfg.BotName, AvatarURL: c.cfg.BotAvatarURL},
+		Content:  sunContent{Type: "text", Text: text},
+		Metadata: map[string]string{botMetadataKey: strconv.FormatInt(c.cfg.BotUserID, 10)},
+	}
+	if c.cfg.BotAISubtype {
+		body.Author.Subtypes = []string{"AI"}
+	}
+	var res struct {
+		Messages []struct {
+			ID string `json:"id"`
+		} `json:"messages"`
+	}
+	if _, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/messages"), Body: body, Priority: prio}, &res); err != nil {
+		return "", err
+	}
+	var id string
+	if len(res.Messages) > 0 {
+		id = res.Messages[0].ID
+	}
+	c.posted.putIfAbsent(id, "1")
+	return id, nil
+}
+
+func (c *Client) passControl(ctx context.Context, conv helpdesk.Conversation, sunID string, meta map[string]any) error {
+	if err := c.needSunshine(); err != nil {
+		return err
+	}
+	body := map[string]any{"switchboardIntegration": c.cfg.AgentWorkspace, "metadata": meta}
+	_, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/passControl"), Body: body, Priority: transport.PriorityCritical}, nil)
+	return err
+}
+
+func (c *Client) releaseControl(ctx context.Context, conv helpdesk.Conversation, sunID string, meta map[string]any) error {
+	if err := c.needSunshine(); err != nil {
+		return err
+	}
+	body := map[string]any{"metadata": meta}
+	_, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/releaseControl"), Body: body, Priority: transport.PriorityCritical}, nil)
+	return err
+}
+
+func (c *Client) firstMessageID(conv helpdesk.Conversation) string {
+	if v := conv.Get(ExtraFirstMessageID); v != "" {
+		return v
+	}
+	v, _ := c.firstMsg.get(SunshineConversationID(conv))
+	return v
+}

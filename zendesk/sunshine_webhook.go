@@ -1,0 +1,320 @@
+package zendesk
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+)
+
+// SunshineEnvelope is a Sunshine Conversations webhook delivery: one or
+// more events.
+type SunshineEnvelope struct {
+	App struct {
+		ID string `json:"id"`
+	} `json:"app"`
+	Webhook struct {
+		ID      string `json:"id"`
+		Version string `json:"version"`
+	} `json:"webhook"`
+	Events []SunshineEventEnvelope `json:"events"`
+}
+
+// SunshineEventEnvelope is one event of a delivery, payload undecoded.
+type SunshineEventEnvelope struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt string          `json:"createdAt"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// SunshineConversationRef is the conversation block of Sunshine payloads.
+type SunshineConversationRef struct {
+	ID                            string                  `json:"id"`
+	Type                          string                  `json:"type"`
+	BrandID                       string                  `json:"brandId,omitempty"`
+	ActiveSwitchboardIntegration  *SunshineSwitchboardRef `json:"activeSwitchboardIntegration,omitempty"`
+	PendingSwitchboardIntegration *SunshineSwitchboardRef `json:"pendingSwitchboardIntegration,omitempty"`
+}
+
+// SunshineSwitchboardRef names a switchboard integration.
+type SunshineSwitchboardRef struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	IntegrationID   string `json:"integrationId,omitempty"`
+	IntegrationType string `json:"integrationType,omitempty"`
+}
+
+// SunshineUser is a Sunshine user (author.user with includeFullUser).
+type SunshineUser struct {
+	ID         string `json:"id"`
+	ExternalID string `json:"externalId,omitempty"`
+	Profile    struct {
+		GivenName string `json:"givenName,omitempty"`
+		Surname   string `json:"surname,omitempty"`
+		Email     string `json:"email,omitempty"`
+	} `json:"profile"`
+}
+
+// SunshineSource says where a message came from.
+type SunshineSource struct {
+	Type              string `json:"type"`
+	IntegrationID     string `json:"integrationId,omitempty"`
+	OriginalMessageID string `json:"originalMessageId,omitempty"`
+	Client            *struct {
+		Type       string `json:"type"`
+		ExternalID string `json:"externalId,omitempty"`
+	} `json:"client,omitempty"`
+}
+
+// SunshineMessage is a message in a conversation:message payload.
+type SunshineMessage struct {
+	ID       string `json:"id"`
+	Received string `json:"received"`
+	Author   struct {
+		Type        string        `json:"type"`
+		UserID      string        `json:"userId,omitempty"`
+		DisplayName string        `json:"displayName,omitempty"`
+		AvatarURL   string        `json:"avatarUrl,omitempty"`
+		Subtypes    []string      `json:"subtypes,omitempty"`
+		User        *SunshineUser `json:"user,omitempty"`
+	} `json:"author"`
+	Content struct {
+		Type      string `json:"type"`
+		Text      string `json:"text,omitempty"`
+		MediaURL  string `json:"mediaUrl,omitempty"`
+		MediaType string `json:"mediaType,omitempty"`
+		AltText   string `json:"altText,omitempty"`
+	} `json:"content"`
+	Source   SunshineSource `json:"source"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+type sunMessagePayload struct {
+	Conversation SunshineConversationRef `json:"conversation"`
+	Message      SunshineMessage         `json:"message"`
+}
+
+// SunshinePostback is the Event.Extra of a conversation:postback event (a
+// customer pressed a postback button).
+type SunshinePostback struct {
+	Conversation SunshineConversationRef `json:"conversation"`
+	Postback     struct {
+		Payload  string         `json:"payload"`
+		Metadata map[string]any `json:"metadata,omitempty"`
+	} `json:"postback"`
+	User   *SunshineUser   `json:"user,omitempty"`
+	Source *SunshineSource `json:"source,omitempty"`
+}
+
+// SunshineSwitchboard is the Event.Extra of switchboard:* events
+// (passControl, acceptControl, offerControl, releaseControl and their
+// :failure variants). Reason is "ticketClosed" or "transferToEmail" when
+// Zendesk passes control back.
+type SunshineSwitchboard struct {
+	Conversation SunshineConversationRef `json:"conversation"`
+	Reason       string                  `json:"reason,omitempty"`
+	Metadata     map[string]any          `json:"metadata,omitempty"`
+	// Type is the event type, e.g. "switchboard:passControl".
+	Type string `json:"-"`
+}
+
+// SunshineOther is the Event.Extra of Sunshine events the driver does not
+// map (conversation:read, conversation:typing, user:merge, …).
+type SunshineOther struct {
+	Type    string          `json:"type"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// ParseSunshine verifies a Sunshine Conversations delivery (the X-API-Key
+// header compared in constant time with the configured secrets) and maps
+// each event: conversation:message from a user → a customer message; the
+// bot's own business messages → Author.Self with RoleBot; agents' messages
+// from Agent Workspace → RoleAgent; conversation:create →
+// EventConversationCreated; switchboard events → EventConversationAssigned
+// with *SunshineSwitchboard; conversation:postback → EventOther with
+// *SunshinePostback; anything else → EventOther with *SunshineOther. The
+// delivery id of each event is events[i].id.
+func (c *Client) ParseSunshine(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	if err := req.RequireJSON(); err != nil {
+		return nil, err
+	}
+	key := req.Header.Get(HeaderSunshineAPIKey)
+	if key == "" {
+		return nil, helpdesk.InvalidSignature("missing %s", HeaderSunshineAPIKey)
+	}
+	if len(c.sunKeys) == 0 {
+		return nil, helpdesk.InvalidSignature("no Sunshine webhook secret configured")
+	}
+	if !helpdesk.EqualSecret(key, c.sunKeys) {
+		return nil, helpdesk.InvalidSignature("%s does not match", HeaderSunshineAPIKey)
+	}
+	if len(req.Body) == 0 {
+		return nil, helpdesk.InvalidPayload("empty body")
+	}
+	var env SunshineEnvelope
+	if err := json.Unmarshal(req.Body, &env); err != nil {
+		return nil, helpdesk.InvalidPayload("Sunshine body is not the expected JSON object: %s", jsonProblem(err))
+	}
+	if env.Events == nil {
+		return nil, helpdesk.InvalidPayload("Sunshine body has no events array")
+	}
+	events := make([]helpdesk.Event, 0, len(env.Events))
+	for i := range env.Events {
+		events = append(events, c.sunshineEvent(&env, &env.Events[i]))
+	}
+	return events, nil
+}
+
+func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) helpdesk.Event {
+	ev := helpdesk.Event{VendorType: e.Type, DeliveryID: e.ID, Raw: e.Payload, Type: helpdesk.EventOther}
+	if t, err := time.Parse(time.RFC3339, e.CreatedAt); err == nil {
+		ev.OccurredAt = t
+	}
+	appID := env.App.ID
+	if appID == "" {
+		appID = c.cfg.SunshineAppID
+	}
+	other := func() helpdesk.Event {
+		ev.Type = helpdesk.EventOther
+		ev.Extra = &SunshineOther{Type: e.Type, Payload: e.Payload}
+		return ev
+	}
+	switch {
+	case e.Type == "conversation:message":
+		var p sunMessagePayload
+		if json.Unmarshal(e.Payload, &p) != nil || p.Conversation.ID == "" {
+			return other()
+		}
+		ev.Conversation = c.sunConversation(appID, &p.Conversation)
+		ev.Type = helpdesk.EventMessageCreated
+		ev.Message = c.sunMessage(&p.Message)
+		ev.Conversation.Channel = sunChannel(&p.Message.Source)
+		if ev.DeliveryID == "" && p.Message.ID != "" {
+			ev.DeliveryID = "message:" + p.Message.ID
+		}
+		if ev.OccurredAt.IsZero() {
+			if t, err := time.Parse(time.RFC3339, p.Message.Received); err == nil {
+				ev.OccurredAt = t
+			}
+		}
+		if ev.Message.Author.Role == helpdesk.RoleCustomer {
+			ev.Conversation.Extra[ExtraSunshineUserID] = p.Message.Author.UserID
+			if first := c.firstMsg.putIfAbsent(p.Conversation.ID, p.Message.ID); first != "" {
+				ev.Conversation.Extra[ExtraFirstMessageID] = first
+			}
+		} else if first, ok := c.firstMsg.get(p.Conversation.ID); ok {
+			ev.Conversation.Extra[ExtraFirstMessageID] = first
+		}
+	case e.Type == "conversation:postback":
+		var p SunshinePostback
+		if json.Unmarshal(e.Payload, &p) != nil {
+			return other()
+		}
+		ev.Conversation = c.sunConversation(appID, &p.Conversation)
+		ev.Extra = &p
+	case e.Type == "conversation:create":
+		var p struct {
+			Conversation SunshineConversationRef `json:"conversation"`
+		}
+		if json.Unmarshal(e.Payload, &p) != nil || p.Conversation.ID == "" {
+			return other()
+		}
+		ev.Conversation = c.sunConversation(appID, &p.Conversation)
+		ev.Type = helpdesk.EventConversationCreated
+	case strings.HasPrefix(e.Type, "switchboard:"):
+		var p SunshineSwitchboard
+		if json.Unmarshal(e.Payload, &p) != nil {
+			return other()
+		}
+		p.Type = e.Type
+		ev.Conversation = c.sunConversation(appID, &p.Conversation)
+		ev.Extra = &p
+		if !strings.HasSuffix(e.Type, ":failure") {
+			ev.Type = helpdesk.EventConversationAssigned
+			a := &helpdesk.Assignment{}
+			if act := p.Conversation.ActiveSwitchboardIntegration; act != nil {
+				a.AgentID = act.Name
+				a.ToBot = c.cfg.SunshineSwitchboardName != "" && act.Name == c.cfg.SunshineSwitchboardName
+			}
+			ev.Assignment = a
+		}
+	default:
+		return other()
+	}
+	if ev.DeliveryID == "" {
+		ev.DeliveryID = e.Type + ":" + ev.Conversation.ID + ":" + e.CreatedAt
+	}
+	return ev
+}
+
+func (c *Client) sunConversation(appID string, ref *SunshineConversationRef) helpdesk.Conversation {
+	return helpdesk.Conversation{Vendor: Vendor, Account: c.cfg.Subdomain, ID: ref.ID, Channel: helpdesk.ChannelWebChat,
+		Extra: map[string]string{ExtraSunshineConversationID: ref.ID, ExtraSunshineAppID: appID}}
+}
+
+func (c *Client) sunMessage(m *SunshineMessage) *helpdesk.InboundMessage {
+	msg := &helpdesk.InboundMessage{ID: m.ID, Text: m.Content.Text, Public: true}
+	if m.Content.MediaURL != "" {
+		msg.Attachments = []helpdesk.Attachment{{URL: m.Content.MediaURL, Name: m.Content.AltText, ContentType: m.Content.MediaType}}
+	}
+	a := &m.Author
+	switch a.Type {
+	case "user":
+		msg.Author = helpdesk.Author{Role: helpdesk.RoleCustomer, ID: a.UserID, Name: a.DisplayName}
+		if a.User != nil {
+			msg.Author.Email = a.User.Profile.Email
+			if msg.Author.Name == "" {
+				msg.Author.Name = strings.TrimSpace(a.User.Profile.GivenName + " " + a.User.Profile.Surname)
+			}
+		}
+		if m.Source.Client != nil && (m.Source.Client.Type == "whatsapp" || m.Source.Client.Type == "twilio") {
+			msg.Author.Phone = m.Source.Client.ExternalID
+		}
+	default: // "business"
+		msg.Author = helpdesk.Author{Role: helpdesk.RoleBot, Name: a.DisplayName}
+		_, posted := c.posted.get(m.ID)
+		mine := posted
+		if v, ok := m.Metadata[botMetadataKey]; ok && v != nil {
+			mine = true
+		}
+		if !mine && m.Source.Type == "api:conversations" && c.cfg.BotName != "" && a.DisplayName == c.cfg.BotName {
+			mine = true
+		}
+		switch {
+		case mine:
+			msg.Author.Self = true
+			msg.Author.ID = strconv.FormatInt(c.cfg.BotUserID, 10)
+		case strings.HasPrefix(m.Source.Type, "zd:agentWorkspace"):
+			msg.Author.Role = helpdesk.RoleAgent
+		}
+	}
+	return msg
+}
+
+// sunChannel maps a message source (client type with includeFullSource,
+// else source type) to a channel.
+func sunChannel(s *SunshineSource) helpdesk.Channel {
+	t := s.Type
+	if s.Client != nil && s.Client.Type != "" {
+		t = s.Client.Type
+	}
+	switch t {
+	case "whatsapp":
+		return helpdesk.ChannelWhatsApp
+	case "messenger":
+		return helpdesk.ChannelMessenger
+	case "instagram":
+		return helpdesk.ChannelInstagram
+	case "telegram":
+		return helpdesk.ChannelTelegram
+	case "line":
+		return helpdesk.ChannelLINE
+	case "twilio", "messagebird":
+		return helpdesk.ChannelSMS
+	}
+	return helpdesk.ChannelWebChat
+}

@@ -1,0 +1,407 @@
+package zendesk
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+)
+
+// Webhook headers.
+const (
+	HeaderSignature          = "X-Zendesk-Webhook-Signature"
+	HeaderSignatureTimestamp = "X-Zendesk-Webhook-Signature-Timestamp"
+	HeaderInvocationID       = "X-Zendesk-Webhook-Invocation-Id"
+	HeaderWebhookID          = "X-Zendesk-Webhook-Id"
+	HeaderAccountID          = "X-Zendesk-Account-Id"
+	// HeaderSunshineAPIKey carries the Sunshine webhook's shared secret.
+	HeaderSunshineAPIKey = "X-Api-Key"
+)
+
+// SeedTriggerBody is the trigger action body of the integration guide
+// ("Cloud Humans | Webhook Trigger E-mail"). It works, but it has no
+// comment author (sender is the requester), so the bot recognises its own
+// comments only by the ids it remembers posting; prefer
+// RecommendedTriggerBody.
+const SeedTriggerBody = `{
+  "ticketId": "{{ticket.id}}",
+  "assigneeId": "{{ticket.assignee.id}}",
+  "title": "{{ticket.title}}",
+  "text": "{{ticket.latest_comment}}",
+  "commentId": "{{ticket.latest_comment.id}}",
+  "isPublic": "{{ticket.latest_comment.is_public}}",
+  "type": "{{ticket.via}}",
+  "sender": {
+    "id": "{{ticket.requester.id}}",
+    "name": "{{ticket.requester.name}}",
+    "email": "{{ticket.requester.email}}",
+    "role": "End-user"
+  },
+  "attachments": [
+    {% for attachment in ticket.latest_comment.attachments %}
+    { "filename": "{{attachment.filename}}", "url": "{{attachment.url}}"} {% unless forloop.last %},{% endunless %}
+    {% endfor %}
+  ],
+  "comments": "{{ticket.comments}}"
+}`
+
+// RecommendedTriggerBody is the trigger action body to paste into the
+// webhook trigger (Admin Center > Objects and rules > Triggers, action
+// "Notify by > Active webhook", JSON). Compared with SeedTriggerBody it adds
+// the latest comment's author (so the bot's own comments and agents'
+// comments are told from the customer's), the group, the status and the
+// update time, and drops {{ticket.comments}} (the whole history on every
+// delivery). Placeholders are quoted: every value arrives as a string, ""
+// when empty. Note the id placeholder is ticket.latest_comment.id
+// (ticket.latest_comment_id does not exist and renders "").
+const RecommendedTriggerBody = `{
+  "ticketId": "{{ticket.id}}",
+  "assigneeId": "{{ticket.assignee.id}}",
+  "groupId": "{{ticket.group.id}}",
+  "status": "{{ticket.status}}",
+  "updatedAt": "{{ticket.updated_at_with_timestamp}}",
+  "title": "{{ticket.title}}",
+  "text": "{{ticket.latest_comment}}",
+  "commentId": "{{ticket.latest_comment.id}}",
+  "isPublic": "{{ticket.latest_comment.is_public}}",
+  "type": "{{ticket.via}}",
+  "author": {
+    "id": "{{ticket.latest_comment.author.id}}",
+    "name": "{{ticket.latest_comment.author.name}}",
+    "email": "{{ticket.latest_comment.author.email}}"
+  },
+  "sender": {
+    "id": "{{ticket.requester.id}}",
+    "name": "{{ticket.requester.name}}",
+    "email": "{{ticket.requester.email}}",
+    "role": "End-user"
+  },
+  "attachments": [
+    {% for attachment in ticket.latest_comment.attachments %}
+    { "filename": "{{attachment.filename}}", "url": "{{attachment.url}}"} {% unless forloop.last %},{% endunless %}
+    {% endfor %}
+  ]
+}`
+
+// TriggerUser is a user block of a trigger body.
+type TriggerUser struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Role  string `json:"role,omitempty"`
+}
+
+// TriggerAttachment is one entry of the attachments loop.
+type TriggerAttachment struct {
+	Filename string `json:"filename"`
+	URL      string `json:"url"`
+}
+
+// TriggerPayload is a trigger webhook body (SeedTriggerBody or
+// RecommendedTriggerBody). Every value is a string as placeholders render
+// ("" when a placeholder is empty), with display labels rather than API
+// values ("Open", "Web Form"). It is the Event.Extra of trigger events.
+type TriggerPayload struct {
+	TicketID    string              `json:"ticketId"`
+	AssigneeID  string              `json:"assigneeId"`
+	GroupID     string              `json:"groupId,omitempty"`
+	Status      string              `json:"status,omitempty"`
+	UpdatedAt   string              `json:"updatedAt,omitempty"`
+	Title       string              `json:"title"`
+	Text        string              `json:"text"`
+	CommentID   string              `json:"commentId"`
+	IsPublic    string              `json:"isPublic"`
+	Type        string              `json:"type"`
+	Author      TriggerUser         `json:"author"`
+	Sender      TriggerUser         `json:"sender"`
+	Attachments []TriggerAttachment `json:"attachments"`
+	Comments    string              `json:"comments,omitempty"`
+}
+
+// ParseWebhook implements helpdesk.Helpdesk. Trigger webhooks (signed with
+// X-Zendesk-Webhook-Signature) go to ParseTrigger, Sunshine deliveries
+// (X-API-Key) to ParseSunshine; a delivery with neither header is refused
+// as unsigned.
+func (c *Client) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	switch {
+	case req == nil:
+		return nil, helpdesk.InvalidPayload("nil request")
+	case req.Header.Get(HeaderSignature) != "" || req.Header.Get(HeaderSignatureTimestamp) != "":
+		return c.ParseTrigger(ctx, req)
+	case req.Header.Get(HeaderSunshineAPIKey) != "":
+		return c.ParseSunshine(ctx, req)
+	}
+	return nil, helpdesk.InvalidSignature("neither %s nor %s header present", HeaderSignature, HeaderSunshineAPIKey)
+}
+
+func (c *Client) receivedAt(req *helpdesk.WebhookRequest) time.Time {
+	if !req.ReceivedAt.IsZero() {
+		return req.ReceivedAt
+	}
+	return c.now()
+}
+
+// VerifyTrigger checks a trigger webhook's signature: base64
+// HMAC-SHA256(secret, timestamp header + raw body) against every configured
+// secret, and the timestamp within Config.Tolerance of the receipt time.
+func (c *Client) VerifyTrigger(req *helpdesk.WebhookRequest) (time.Time, error) {
+	sig := req.Header.Get(HeaderSignature)
+	tsRaw := req.Header.Get(HeaderSignatureTimestamp)
+	if sig == "" {
+		return time.Time{}, helpdesk.InvalidSignature("missing %s", HeaderSignature)
+	}
+	if tsRaw == "" {
+		return time.Time{}, helpdesk.InvalidSignature("missing %s", HeaderSignatureTimestamp)
+	}
+	ts, err := time.Parse(time.RFC3339, tsRaw)
+	if err != nil {
+		return time.Time{}, helpdesk.InvalidSignature("%s is not an ISO-8601 time", HeaderSignatureTimestamp)
+	}
+	if err := helpdesk.VerifyHMAC(sha256.New, helpdesk.Base64, c.secrets, sig, []byte(tsRaw), req.Body); err != nil {
+		return time.Time{}, err
+	}
+	if err := helpdesk.CheckTimestamp(ts, c.receivedAt(req), c.cfg.Tolerance); err != nil {
+		return time.Time{}, err
+	}
+	return ts, nil
+}
+
+// ParseTrigger verifies and parses a trigger (Admin Center webhook)
+// delivery into at most one event: a message event for the ticket's latest
+// comment, or EventOther when the body reports no comment. The bot's own
+// comments (author = Config.BotUserID, or a comment id it posted) are
+// marked Author.Self with RoleBot, internal notes Public=false: the host
+// answers only Event.IsCustomerMessage. The delivery id is the invocation
+// id header, else "ticket:<id>:comment:<comment id>".
+func (c *Client) ParseTrigger(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	if err := req.RequireJSON(); err != nil {
+		return nil, err
+	}
+	ts, err := c.VerifyTrigger(req)
+	if err != nil {
+		return nil, err
+	}
+	var p TriggerPayload
+	if err := decodeTrigger(req.Body, &p); err != nil {
+		return nil, err
+	}
+	ev, err := c.triggerEvent(req, &p, ts)
+	if err != nil {
+		return nil, err
+	}
+	return []helpdesk.Event{ev}, nil
+}
+
+// decodeTrigger decodes a trigger body. Placeholder output is not always
+// JSON-escaped: raw line breaks and tabs inside strings (invalid JSON) are
+// escaped and the body decoded again before it is refused.
+func decodeTrigger(body []byte, p *TriggerPayload) error {
+	if len(body) == 0 {
+		return helpdesk.InvalidPayload("empty body")
+	}
+	err := json.Unmarshal(body, p)
+	if err == nil {
+		return nil
+	}
+	if fixed, ok := escapeControlInStrings(body); ok {
+		*p = TriggerPayload{}
+		if json.Unmarshal(fixed, p) == nil {
+			return nil
+		}
+	}
+	return helpdesk.InvalidPayload("trigger body is not the expected JSON object: %s", jsonProblem(err))
+}
+
+// jsonProblem describes a decoding error without quoting the body.
+func jsonProblem(err error) string {
+	switch e := err.(type) {
+	case *json.SyntaxError:
+		return "syntax error at offset " + strconv.FormatInt(e.Offset, 10)
+	case *json.UnmarshalTypeError:
+		return "field " + e.Field + " has JSON type " + e.Value + ", expected " + e.Type.String()
+	}
+	return "invalid JSON"
+}
+
+// escapeControlInStrings returns body with raw control characters inside
+// JSON strings escaped, and whether it changed anything.
+func escapeControlInStrings(body []byte) ([]byte, bool) {
+	var out []byte
+	in, esc := false, false
+	for i, b := range body {
+		if in {
+			switch {
+			case esc:
+				esc = false
+			case b == '\\':
+				esc = true
+			case b == '"':
+				in = false
+			case b < 0x20:
+				if out == nil {
+					out = append(make([]byte, 0, len(body)+16), body[:i]...)
+				}
+				switch b {
+				case '\n':
+					out = append(out, '\\', 'n')
+				case '\r':
+					out = append(out, '\\', 'r')
+				case '\t':
+					out = append(out, '\\', 't')
+				default:
+					out = append(out, '\\', 'u', '0', '0', "0123456789abcdef"[b>>4], "0123456789abcdef"[b&15])
+				}
+				continue
+			}
+		} else if b == '"' {
+			in = true
+		}
+		if out != nil {
+			out = append(out, b)
+		}
+	}
+	return out, out != nil
+}
+
+func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, ts time.Time) (helpdesk.Event, error) {
+	tid, err := strconv.ParseInt(strings.TrimSpace(p.TicketID), 10, 64)
+	if err != nil || tid <= 0 {
+		return helpdesk.Event{}, helpdesk.InvalidPayload("ticketId is missing or not a number")
+	}
+	idStr := strconv.FormatInt(tid, 10)
+	conv := helpdesk.Conversation{Vendor: Vendor, Account: c.cfg.Subdomain, ID: idStr, Channel: channelFromVia(p.Type)}
+	extra := make(map[string]string, 6)
+	extra[ExtraTicketID] = idStr
+	put := func(k, v string) {
+		if v = strings.TrimSpace(v); v != "" {
+			extra[k] = v
+		}
+	}
+	put(ExtraVia, p.Type)
+	put(ExtraGroupID, p.GroupID)
+	put(ExtraAssigneeID, p.AssigneeID)
+	put(ExtraRequesterID, p.Sender.ID)
+	put(ExtraUpdatedAt, p.UpdatedAt)
+	conv.Extra = extra
+
+	ev := helpdesk.Event{VendorType: "trigger", Conversation: conv, Extra: p, Raw: json.RawMessage(req.Body), OccurredAt: ts}
+	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(p.UpdatedAt)); err == nil {
+		ev.OccurredAt = t
+	}
+	commentID := strings.TrimSpace(p.CommentID)
+	ev.DeliveryID = req.Header.Get(HeaderInvocationID)
+	if ev.DeliveryID == "" {
+		if commentID != "" {
+			ev.DeliveryID = "ticket:" + idStr + ":comment:" + commentID
+		} else {
+			ev.DeliveryID = "ticket:" + idStr + ":at:" + ts.UTC().Format(time.RFC3339)
+		}
+	}
+	if st := strings.TrimSpace(p.Status); st != "" {
+		ev.Status = &helpdesk.StatusChange{To: normalizeStatus(st), VendorTo: st}
+	}
+	if commentID == "" && strings.TrimSpace(p.Text) == "" {
+		ev.Type = helpdesk.EventOther
+		return ev, nil
+	}
+	ev.Type = helpdesk.EventMessageCreated
+	msg := &helpdesk.InboundMessage{ID: commentID, Text: p.Text, Subject: p.Title, Public: parseBoolLabel(p.IsPublic)}
+	for _, a := range p.Attachments {
+		if a.URL != "" {
+			msg.Attachments = append(msg.Attachments, helpdesk.Attachment{URL: a.URL, Name: a.Filename})
+		}
+	}
+	msg.Author = c.triggerAuthor(p, commentID)
+	ev.Message = msg
+	if msg.Author.Role == helpdesk.RoleCustomer && msg.Public {
+		c.customerWrote(tid)
+	}
+	return ev, nil
+}
+
+func (c *Client) triggerAuthor(p *TriggerPayload, commentID string) helpdesk.Author {
+	bot := strconv.FormatInt(c.cfg.BotUserID, 10)
+	authorID := strings.TrimSpace(p.Author.ID)
+	_, posted := c.posted.get(commentID)
+	if authorID == bot || posted {
+		return helpdesk.Author{Role: helpdesk.RoleBot, ID: bot, Name: p.Author.Name, Email: p.Author.Email, Self: true}
+	}
+	if authorID != "" {
+		a := helpdesk.Author{ID: authorID, Name: p.Author.Name, Email: p.Author.Email, Role: helpdesk.RoleAgent}
+		if authorID == strings.TrimSpace(p.Sender.ID) {
+			a.Role = helpdesk.RoleCustomer
+		}
+		return a
+	}
+	// Seed body: the sender block is the requester, with a fixed role.
+	a := helpdesk.Author{ID: strings.TrimSpace(p.Sender.ID), Name: p.Sender.Name, Email: p.Sender.Email, Role: helpdesk.RoleCustomer}
+	switch strings.ToLower(strings.TrimSpace(p.Sender.Role)) {
+	case "agent", "admin", "administrator":
+		a.Role = helpdesk.RoleAgent
+	}
+	return a
+}
+
+// parseBoolLabel reads {{…is_public}}: "true"/"false". Anything else,
+// including "" (an empty placeholder), is false: a comment not known to be
+// public is never answered.
+func parseBoolLabel(s string) bool {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes":
+		return true
+	}
+	return false
+}
+
+// normalizeStatus maps a status label ({{ticket.status}} renders "Open",
+// "Solved", …) or API value to the helpdesk status.
+func normalizeStatus(s string) helpdesk.Status {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "new":
+		return helpdesk.StatusNew
+	case "open":
+		return helpdesk.StatusOpen
+	case "pending":
+		return helpdesk.StatusPending
+	case "hold", "on-hold", "on hold":
+		return helpdesk.StatusSnoozed
+	case "solved":
+		return helpdesk.StatusResolved
+	case "closed":
+		return helpdesk.StatusClosed
+	}
+	return helpdesk.StatusUnknown
+}
+
+// channelFromVia maps a {{ticket.via}} label to a channel.
+func channelFromVia(via string) helpdesk.Channel {
+	switch strings.ToLower(strings.TrimSpace(via)) {
+	case "":
+		return helpdesk.ChannelUnknown
+	case "mail", "email", "e-mail", "web form", "web_form", "web widget", "web_widget", "closed ticket":
+		return helpdesk.ChannelEmail
+	case "chat", "messaging", "native messaging", "native_messaging", "mobile sdk", "mobile_sdk":
+		return helpdesk.ChannelWebChat
+	case "whatsapp":
+		return helpdesk.ChannelWhatsApp
+	case "instagram", "instagram direct", "instagram_dm":
+		return helpdesk.ChannelInstagram
+	case "facebook", "facebook messenger", "messenger":
+		return helpdesk.ChannelMessenger
+	case "sms", "text":
+		return helpdesk.ChannelSMS
+	case "telegram":
+		return helpdesk.ChannelTelegram
+	case "line":
+		return helpdesk.ChannelLINE
+	case "api", "web service", "web_service":
+		return helpdesk.ChannelAPI
+	case "voicemail", "phone call (inbound)", "phone call (outbound)", "phone_call_inbound", "voice":
+		return helpdesk.ChannelVoice
+	}
+	return helpdesk.ChannelOther
+}
