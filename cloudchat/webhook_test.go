@@ -1,0 +1,335 @@
+package cloudchat_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentdesk/agentdesk/cloudchat"
+	"github.com/agentdesk/agentdesk/helpdesk"
+)
+
+var fixedNow = time.Date(2026, 7, 14, 9, 13, 0, 0, time.UTC)
+
+func parserClient(t testing.TB, mut func(*cloudchat.Config)) *cloudchat.Client {
+	t.Helper()
+	cfg := cloudchat.Config{
+		BaseURL: "https://chat.example.test", AccountID: 1, APIToken: "bot-token-xyz", BotID: 7,
+		WebhookSecrets: []string{"old-secret-0001", testSecret}, ServerVersion: "4.15.1",
+	}
+	if mut != nil {
+		mut(&cfg)
+	}
+	c, err := cloudchat.New(cfg, &cloudchat.Options{Now: func() time.Time { return fixedNow }})
+	require.NoError(t, err)
+	return c
+}
+
+func signed(body []byte, secret string, ts time.Time, delivery string) *helpdesk.WebhookRequest {
+	tsRaw := strconv.FormatInt(ts.Unix(), 10)
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set(cloudchat.HeaderTimestamp, tsRaw)
+	h.Set(cloudchat.HeaderSignature, "sha256="+helpdesk.SignHMAC(sha256.New, helpdesk.Hex, secret, []byte(tsRaw), []byte("."), body))
+	if delivery != "" {
+		h.Set(cloudchat.HeaderDelivery, delivery)
+	}
+	u, _ := url.Parse("https://bot.example.test/webhooks/cloudchat")
+	return &helpdesk.WebhookRequest{Method: "POST", URL: u, Header: h, Body: body, ReceivedAt: ts}
+}
+
+func fixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	require.NoError(t, err)
+	return b
+}
+
+func TestParseFixtures(t *testing.T) {
+	c := parserClient(t, nil)
+	ignore := cmpopts.IgnoreFields(helpdesk.Event{}, "Raw")
+	wa := func(extra map[string]string) helpdesk.Conversation {
+		return helpdesk.Conversation{Vendor: "cloudchat", Account: "1", ID: "321", Channel: helpdesk.ChannelWhatsApp, Extra: extra}
+	}
+	tests := []struct {
+		file string
+		want []helpdesk.Event
+	}{
+		{"message_created_incoming.json", []helpdesk.Event{{
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			OccurredAt: time.Date(2026, 7, 14, 9, 12, 31, 482e6, time.UTC),
+			Conversation: wa(map[string]string{"can_reply": "true", "status": "pending", "inbox_id": "4",
+				"vendor_channel": "Channel::Whatsapp", "contact_id": "77"}),
+			Message: &helpdesk.InboundMessage{ID: "9812", Text: "Hi, where is my order?", Public: true,
+				Author: helpdesk.Author{Role: helpdesk.RoleCustomer, ID: "77", Name: "Maria", Phone: "+5511987654321"}},
+			Status: &helpdesk.StatusChange{To: helpdesk.StatusPending, VendorTo: "pending"},
+		}}},
+		{"message_created_bot_echo.json", []helpdesk.Event{{
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			OccurredAt: time.Date(2026, 7, 14, 9, 12, 33, 100e6, time.UTC),
+			Conversation: wa(map[string]string{"can_reply": "true", "status": "pending", "inbox_id": "4",
+				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "assignee_id": "7", "assignee_type": "AgentBot"}),
+			Message: &helpdesk.InboundMessage{ID: "9813", Text: "Your order has shipped.", Public: true,
+				Author: helpdesk.Author{Role: helpdesk.RoleBot, ID: "7", Name: "Acme Bot", Self: true}},
+			Status: &helpdesk.StatusChange{To: helpdesk.StatusPending, VendorTo: "pending"},
+		}}},
+		{"message_created_private_note.json", []helpdesk.Event{{
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			OccurredAt: time.Date(2026, 7, 14, 9, 20, 0, 0, time.UTC),
+			Conversation: wa(map[string]string{"can_reply": "true", "status": "open", "inbox_id": "4",
+				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "assignee_id": "12", "assignee_type": "User", "team_id": "3"}),
+			Message: &helpdesk.InboundMessage{ID: "9820", Text: "Customer verified by phone.", Public: false,
+				Author: helpdesk.Author{Role: helpdesk.RoleAgent, ID: "12", Name: "Ana", Email: "ana@acme.test"}},
+			Status: &helpdesk.StatusChange{To: helpdesk.StatusOpen, VendorTo: "open"},
+		}}},
+		{"message_created_template.json", []helpdesk.Event{{
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			OccurredAt: time.Date(2026, 7, 14, 9, 30, 0, 0, time.UTC),
+			Conversation: wa(map[string]string{"can_reply": "false", "status": "resolved", "inbox_id": "4",
+				"vendor_channel": "Channel::Whatsapp"}),
+			Message: &helpdesk.InboundMessage{ID: "9821", Text: "Please rate the conversation", Public: true,
+				Author: helpdesk.Author{Role: helpdesk.RoleSystem}},
+			Status: &helpdesk.StatusChange{To: helpdesk.StatusResolved, VendorTo: "resolved"},
+		}}},
+		{"conversation_status_changed.json", []helpdesk.Event{{
+			Type: helpdesk.EventStatusChanged, VendorType: "conversation_status_changed", DeliveryID: "d1",
+			OccurredAt: time.Unix(1784020900, 0).UTC(),
+			Conversation: wa(map[string]string{"can_reply": "true", "status": "open", "inbox_id": "4",
+				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "team_id": "3"}),
+			Status: &helpdesk.StatusChange{To: helpdesk.StatusOpen, VendorTo: "open"},
+		}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			body := fixture(t, tc.file)
+			evs, err := c.ParseWebhook(context.Background(), signed(body, testSecret, fixedNow, "d1"))
+			require.NoError(t, err)
+			if d := cmp.Diff(tc.want, evs, ignore); d != "" {
+				t.Fatalf("events (-want +got):\n%s", d)
+			}
+			for _, e := range evs {
+				require.NotContains(t, string(e.Raw), "Zk3sEcReTpUbSuB", "pubsub_token must not survive in Raw")
+				require.True(t, json.Valid(e.Raw))
+			}
+		})
+	}
+}
+
+func TestParseOtherShapes(t *testing.T) {
+	c := parserClient(t, nil)
+	parse := func(file, delivery string) []helpdesk.Event {
+		evs, err := c.ParseWebhook(context.Background(), signed(fixture(t, file), testSecret, fixedNow, delivery))
+		require.NoError(t, err)
+		return evs
+	}
+	t.Run("conversation_updated gives assignment and status", func(t *testing.T) {
+		evs := parse("conversation_updated_assignee.json", "d2")
+		require.Len(t, evs, 2)
+		require.Equal(t, helpdesk.EventConversationAssigned, evs[0].Type)
+		require.Equal(t, &helpdesk.Assignment{AgentID: "12", GroupID: "3"}, evs[0].Assignment)
+		require.Equal(t, helpdesk.EventStatusChanged, evs[1].Type)
+		require.Equal(t, &helpdesk.StatusChange{From: helpdesk.StatusPending, To: helpdesk.StatusOpen, VendorFrom: "pending", VendorTo: "open"}, evs[1].Status)
+		require.NotEqual(t, evs[0].DeliveryID, evs[1].DeliveryID)
+	})
+	t.Run("message_updated carries the external error", func(t *testing.T) {
+		evs := parse("message_updated_failed.json", "")
+		require.Len(t, evs, 1)
+		require.Equal(t, helpdesk.EventOther, evs[0].Type)
+		require.Equal(t, "message_updated:9813", evs[0].DeliveryID, "fallback delivery id: event + message id")
+		require.Equal(t, &cloudchat.MessageUpdate{MessageID: "9813", ExternalError: "131047: Re-engagement message"}, evs[0].Extra)
+		require.False(t, evs[0].IsCustomerMessage())
+	})
+	t.Run("Twilio WhatsApp conversation_created", func(t *testing.T) {
+		evs := parse("conversation_created.json", "")
+		require.Len(t, evs, 1)
+		require.Equal(t, helpdesk.EventConversationCreated, evs[0].Type)
+		require.Equal(t, helpdesk.ChannelWhatsAppTwilio, evs[0].Conversation.Channel)
+		require.Equal(t, "322", evs[0].Conversation.ID)
+	})
+	t.Run("contact_created is a vendor event", func(t *testing.T) {
+		evs := parse("contact_created.json", "d3")
+		require.Len(t, evs, 1)
+		require.Equal(t, &cloudchat.VendorEvent{Name: "contact_created", Contact: &helpdesk.Author{Role: helpdesk.RoleCustomer, ID: "77", Name: "Maria", Email: "maria@example.test", Phone: "+5511987654321"}}, evs[0].Extra)
+	})
+	t.Run("typing", func(t *testing.T) {
+		evs := parse("conversation_typing_on.json", "d4")
+		require.Equal(t, &cloudchat.VendorEvent{Name: "conversation_typing_on", Private: true}, evs[0].Extra)
+		require.Equal(t, "321", evs[0].Conversation.ID)
+	})
+}
+
+func TestBotShouldAnswer(t *testing.T) {
+	c := parserClient(t, nil)
+	parse := func(file string) helpdesk.Event {
+		evs, err := c.ParseWebhook(context.Background(), signed(fixture(t, file), testSecret, fixedNow, ""))
+		require.NoError(t, err)
+		return evs[0]
+	}
+	in := parse("message_created_incoming.json")
+	require.True(t, cloudchat.BotShouldAnswer(in))
+	require.False(t, cloudchat.BotShouldAnswer(parse("message_created_bot_echo.json")))
+	require.False(t, cloudchat.BotShouldAnswer(parse("message_created_private_note.json")))
+	require.False(t, cloudchat.BotShouldAnswer(parse("message_created_template.json")))
+	open := in
+	open.Conversation = in.Conversation.With(cloudchat.ExtraStatus, "open")
+	require.False(t, cloudchat.BotShouldAnswer(open), "after hand-off the bot stays silent")
+	human := in
+	human.Conversation = in.Conversation.With(cloudchat.ExtraAssigneeType, "User")
+	require.False(t, cloudchat.BotShouldAnswer(human))
+}
+
+func TestVerify(t *testing.T) {
+	body := fixture(t, "message_created_incoming.json")
+	c := parserClient(t, nil)
+	ctx := context.Background()
+	cases := []struct {
+		name string
+		req  *helpdesk.WebhookRequest
+		ok   bool
+	}{
+		{"current secret", signed(body, testSecret, fixedNow, ""), true},
+		{"rotated-out secret still accepted", signed(body, "old-secret-0001", fixedNow, ""), true},
+		{"forged", signed(body, "attacker", fixedNow, ""), false},
+		{"stale", signed(body, testSecret, fixedNow.Add(-6*time.Minute), ""), false},
+		{"within tolerance", signed(body, testSecret, fixedNow.Add(-4*time.Minute), ""), true},
+		{"future", signed(body, testSecret, fixedNow.Add(6*time.Minute), ""), false},
+	}
+	tampered := signed(body, testSecret, fixedNow, "")
+	tampered.Body = []byte(strings.Replace(string(body), "where is my order", "refund me now!!!!", 1))
+	cases = append(cases, struct {
+		name string
+		req  *helpdesk.WebhookRequest
+		ok   bool
+	}{"body changed", tampered, false})
+	noPrefix := signed(body, testSecret, fixedNow, "")
+	noPrefix.Header.Set(cloudchat.HeaderSignature, strings.TrimPrefix(noPrefix.Header.Get(cloudchat.HeaderSignature), "sha256="))
+	noTS := signed(body, testSecret, fixedNow, "")
+	noTS.Header.Del(cloudchat.HeaderTimestamp)
+	bodyOnly := signed(body, testSecret, fixedNow, "")
+	bodyOnly.Header.Set(cloudchat.HeaderSignature, "sha256="+helpdesk.SignHMAC(sha256.New, helpdesk.Hex, testSecret, body))
+	unsigned := signed(body, testSecret, fixedNow, "")
+	unsigned.Header.Del(cloudchat.HeaderSignature)
+	unsigned.Header.Del(cloudchat.HeaderTimestamp)
+	for _, x := range []struct {
+		name string
+		r    *helpdesk.WebhookRequest
+	}{{"no sha256= prefix", noPrefix}, {"no timestamp", noTS}, {"HMAC of the body alone (#13809)", bodyOnly}, {"unsigned without opt-in", unsigned}} {
+		cases = append(cases, struct {
+			name string
+			req  *helpdesk.WebhookRequest
+			ok   bool
+		}{x.name, x.r, false})
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.ParseWebhook(ctx, tc.req)
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
+			require.Equal(t, http.StatusUnauthorized, helpdesk.WebhookStatus(err))
+			require.NotContains(t, err.Error(), testSecret)
+		})
+	}
+}
+
+func TestUnsignedOptIn(t *testing.T) {
+	const token = "url-token-0123456789abcdef"
+	body := fixture(t, "message_created_incoming.json")
+	req := func(q string) *helpdesk.WebhookRequest {
+		u, _ := url.Parse("https://bot.example.test/webhooks/cloudchat" + q)
+		return &helpdesk.WebhookRequest{Method: "POST", URL: u, Header: http.Header{"Content-Type": {"application/json"}}, Body: body}
+	}
+	old := parserClient(t, func(c *cloudchat.Config) {
+		c.ServerVersion = "4.11.0"
+		c.WebhookSecrets = nil
+		c.UnsignedToken = token
+	})
+	evs, err := old.ParseWebhook(context.Background(), req("?token="+token))
+	require.NoError(t, err)
+	require.Equal(t, "message_created:9812", evs[0].DeliveryID, "unsigned servers send no delivery id")
+	_, err = old.ParseWebhook(context.Background(), req("?token=wrong-token-0123456789"))
+	require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
+	_, err = old.ParseWebhook(context.Background(), req(""))
+	require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
+
+	modern := parserClient(t, func(c *cloudchat.Config) { c.UnsignedToken = token })
+	_, err = modern.ParseWebhook(context.Background(), req("?token="+token))
+	require.ErrorIs(t, err, helpdesk.ErrInvalidSignature, "a 4.13+ server signs everything: unsigned is a forgery")
+}
+
+func TestParseRejectsMalformed(t *testing.T) {
+	c := parserClient(t, nil)
+	for _, body := range []string{`[]`, `{}`, `{"event":"message_created"}`, `{"event":"message_created","id":1}`, `not json`, `{"event":1}`, `{"event":"conversation_updated"}`} {
+		_, err := c.ParseWebhook(context.Background(), signed([]byte(body), testSecret, fixedNow, ""))
+		require.ErrorIs(t, err, helpdesk.ErrInvalidPayload, body)
+	}
+}
+
+func FuzzParseCloudChat(f *testing.F) {
+	entries, err := os.ReadDir("testdata")
+	require.NoError(f, err)
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), ".json") {
+			f.Add(fixture(f, e.Name()))
+		}
+	}
+	f.Add([]byte(`{"event":"message_created","id":"1","message_type":3,"conversation":{"id":1.5,"contact_inbox":{"pubsub_token":"\"x`))
+	f.Add([]byte(`{"event":"conversation_updated","id":2,"changed_attributes":[{"status":{"previous_value":{}}}],"updated_at":"1e999"}`))
+	c := parserClient(f, nil)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		evs, err := c.ParseWebhook(context.Background(), signed(body, testSecret, fixedNow, ""))
+		if err != nil {
+			if !errorsIsAny(err, helpdesk.ErrInvalidPayload, helpdesk.ErrInvalidSignature) {
+				t.Fatalf("unexpected error class: %v", err)
+			}
+			return
+		}
+		for _, e := range evs {
+			if e.DeliveryID == "" || e.Conversation.Vendor != cloudchat.Vendor {
+				t.Fatalf("event without delivery id or vendor: %+v", e)
+			}
+			if e.IsCustomerMessage() && e.Message.Author.Self {
+				t.Fatalf("customer message marked as the bot's own")
+			}
+		}
+	})
+}
+
+func BenchmarkParseWebhook(b *testing.B) {
+	body := fixture(b, "message_created_incoming.json")
+	c := parserClient(b, nil)
+	req := signed(body, testSecret, fixedNow, "d1")
+	b.Run("ParseWebhook", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			if _, err := c.ParseWebhook(context.Background(), req); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("json.Unmarshal-map", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var m map[string]any
+			if err := json.Unmarshal(body, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
