@@ -1,0 +1,66 @@
+package split
+
+import (
+	"unicode/utf8"
+
+	"github.com/rivo/uniseg"
+)
+
+// Grapheme boundaries are checked only near a cut. Between two ASCII bytes
+// there is always a boundary except inside "\r\n" (every rule of UAX #29 that
+// joins characters involves a non-ASCII one), so ASCII text never reaches
+// uniseg. Elsewhere the check walks back to such a certain boundary (or to
+// the part start, which is one) and steps forward cluster by cluster.
+
+func certainBoundary(t string, i int) bool {
+	a, b := t[i-1], t[i]
+	return a < utf8.RuneSelf && b < utf8.RuneSelf && !(a == '\r' && b == '\n')
+}
+
+// lastBoundary returns the largest grapheme cluster boundary b with
+// lo ≤ b ≤ x, where lo is known to be a boundary.
+func lastBoundary(t string, lo, x int) int {
+	if x >= len(t) {
+		return len(t)
+	}
+	for x > lo && !utf8.RuneStart(t[x]) {
+		x--
+	}
+	if x <= lo {
+		return lo
+	}
+	if certainBoundary(t, x) {
+		return x
+	}
+	s := x - 1
+	for s > lo && !certainBoundary(t, s) {
+		s--
+	}
+	last := s
+	for pos := s; pos < x; {
+		var n int
+		if c := t[pos]; c < utf8.RuneSelf && pos+1 < len(t) && t[pos+1] < utf8.RuneSelf {
+			n = 1
+			if c == '\r' && t[pos+1] == '\n' {
+				n = 2
+			}
+		} else {
+			cl, _, _, _ := uniseg.FirstGraphemeClusterInString(t[pos:], -1)
+			n = len(cl)
+		}
+		pos += n
+		if pos <= x {
+			last = pos
+		}
+	}
+	return last
+}
+
+// isBoundary reports whether x is a grapheme cluster boundary, given a
+// boundary lo ≤ x.
+func isBoundary(t string, lo, x int) bool {
+	if x <= lo || x >= len(t) {
+		return true
+	}
+	return lastBoundary(t, lo, x) == x
+}
