@@ -16,3 +16,19 @@ func specValidator(t *testing.T) func(*http.Request, []byte) error {
 	}
 	return contract.Load(t, "chatwoot/swagger.json").Validate
 }
+
+func TestSpecValidatorIsActive(t *testing.T) {
+	v := specValidator(t)
+	if v == nil {
+		t.Skip("Chatwoot spec not beside the checkout")
+	}
+	bad, _ := http.NewRequest("POST", "http://x.test/api/v1/accounts/1/conversations/5/messages", nil)
+	bad.Header.Set("Content-Type", "application/json")
+	if err := v(bad, []byte(`{"private":true}`)); err == nil {
+		t.Fatal("a message without content must violate the spec")
+	}
+	tpl := []byte(`{"content":"x","template_params":{"name":"order_update"}}`)
+	if err := v(bad, tpl); err == nil {
+		t.Fatal("the spec requires category, language and processed_params in template_params")
+	}
+}
