@@ -40,7 +40,7 @@ type core struct {
 	be      backend
 
 	gatesMu sync.Mutex
-	gates   map[string]*gate
+	gates   map[uint64]*gate
 
 	backoffMu sync.Mutex
 	strikes   []int // consecutive 429s without a Retry-After, per limit
@@ -61,7 +61,7 @@ func newCore(account string, limits []Limit, opts []Option) (*core, error) {
 		account: account,
 		limits:  append([]Limit(nil), limits...),
 		opts:    o,
-		gates:   map[string]*gate{},
+		gates:   map[uint64]*gate{},
 		strikes: make([]int, len(limits)),
 	}, nil
 }
@@ -260,7 +260,12 @@ func (c *core) backoff(targets []int) time.Duration {
 }
 
 func (c *core) gate(p transport.Priority, idx []int) *gate {
-	key := p.String() + "|" + setKey(idx)
+	// Limits are at most maxLimits, so the set of limits and the priority
+	// fit in one word.
+	key := uint64(p) << maxLimits
+	for _, i := range idx {
+		key |= 1 << i
+	}
 	c.gatesMu.Lock()
 	defer c.gatesMu.Unlock()
 	g := c.gates[key]

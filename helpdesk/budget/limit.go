@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 )
@@ -79,6 +78,9 @@ func (l Limit) interval() time.Duration {
 	return time.Duration(float64(l.Window) / float64(l.Count-b))
 }
 
+// maxLimits is the most limits one budget may have.
+const maxLimits = 32
+
 // ErrInvalidConfig is matched (errors.Is) by every configuration error
 // returned by constructors and options.
 var ErrInvalidConfig = errors.New("budget: invalid configuration")
@@ -94,6 +96,9 @@ func configErr(format string, args ...any) error {
 func validateLimits(limits []Limit) error {
 	if len(limits) == 0 {
 		return configErr("no limits")
+	}
+	if len(limits) > maxLimits {
+		return configErr("%d limits, at most %d", len(limits), maxLimits)
 	}
 	seen := map[string]bool{}
 	for _, l := range limits {
@@ -170,14 +175,4 @@ func applicable(limits []Limit, names []string) []int {
 		}
 	}
 	return idx
-}
-
-func setKey(idx []int) string {
-	var b strings.Builder
-	s := append([]int(nil), idx...)
-	sort.Ints(s)
-	for _, i := range s {
-		fmt.Fprintf(&b, "%d,", i)
-	}
-	return b.String()
 }

@@ -1,0 +1,71 @@
+// Package budget paces an AI agent's calls to a helpdesk API so that they
+// never exhaust the customer's rate limit, which the customer's human agents
+// share, while still using nearly all of the rate the customer grants.
+//
+// Every message part, resolve and hand-over is one API call. A budget
+// implements transport.Budget: the transport calls Wait before every
+// attempt and Observe after every response.
+//
+// # Limits
+//
+// A budget belongs to one helpdesk account and holds one or more Limits:
+// Count requests per Window. Account-wide limits apply to every call;
+// endpoint limits (PerEndpoint, e.g. Zendesk's "tickets-update") apply to
+// calls that list their name in transport.Call.Limits. A call waits until
+// every limit it draws on has room. ZendeskLimits, IntercomLimits,
+// HubSpotLimits, KlaviyoLimits and ChatwootLimits return each vendor's
+// limits.
+//
+// Each limit is a token bucket of Burst tokens refilled at
+// (Count−Burst)/Window. Because a bucket admits at most Burst + rate·Window
+// calls in any interval of length Window, no vendor window, fixed or
+// rolling and whatever its phase, sees more than Count calls from the
+// budget; the price is that Burst/Count of the limit goes unused, so the
+// default burst is 2 % of Count.
+//
+// # Local and shared budgets
+//
+// NewLocal keeps the buckets in the process (golang.org/x/time/rate). It is
+// exact for one process; WithReplicas(n) makes it take 1/n of every limit,
+// a safe static split.
+//
+// NewShared keeps them in Redis so that every replica of a service draws
+// on one budget. Each decision is one Lua script (GCRA) that reads Redis's
+// clock, so replicas' clocks need not agree. When Redis does not answer
+// within the Redis timeout (500 ms by default) the budget switches to a
+// local budget of 1/n of each limit (WithReplicas), logs that once, and
+// switches back when Redis answers again.
+//
+// # Priorities
+//
+// Critical calls (transport.PriorityCritical: resolve, reassign) are
+// admitted before waiting normal calls (message parts), and normal calls
+// leave a reserve (WithReserve, default 20 % of each bucket) untouched, so
+// a burst of hand-overs goes at once even while messages flood. When no
+// critical call is waiting, normal calls get the whole rate.
+//
+// # Vendor feedback
+//
+// Observe reads the response with the vendor's HeaderReader (WithHeaders:
+// ZendeskHeaders, IntercomHeaders, HubSpotHeaders, KlaviyoHeaders,
+// ChatwootHeaders, SunshineHeaders). A 429 pauses every caller of the
+// budget, on every replica for a shared budget, until Retry-After, the
+// vendor's reset, or the next fixed-window boundary; then a single probe
+// call goes, and the others follow once it succeeds. Remaining-quota
+// headers slow the pace before a 429 happens, which matters when human
+// agents or other apps spend the same limit.
+//
+// # Waiting
+//
+// Wait honours the context's cancellation and deadline. A call with
+// MaxWait set (say, a message part that the bot would rather merge with the
+// next one than queue) gets a *WaitError matching helpdesk.ErrRateLimited
+// at once when it would have to wait longer.
+//
+// # Planning
+//
+// Plan does the arithmetic of the "Rate Limit and RPM Usage" help article:
+// tickets, messages, parts, resolves and hand-overs per month, spread over
+// business hours, give the requests per minute to compare with a plan's
+// limit. See examples/rpmplan.
+package budget
