@@ -174,7 +174,7 @@ func TestValidation(t *testing.T) {
 		`notices["fr"]: unknown language (want one of pt, en, es)`,
 		`notices["pt"]: empty text`,
 		`fallback_notices["de"]: unknown language (want one of pt, en, es)`,
-		"human_phrases[1]: empty phrase",
+		"human_phrases[1]: no letters or digits",
 		`hours[0].time_zone: unknown time zone "Mars/Olympus"`,
 		`hours[0].windows[0].days[1]: unknown day "funday" (want mon..sun)`,
 		`hours[0].windows[0].close: "25:00" is not a time between 00:00 and 24:00`,

@@ -1,78 +1,153 @@
 package escalation
 
-// automaton is an Aho–Corasick matcher over normalised text: one pass over a
-// message finds every human phrase, route keyword and regular-expression
-// literal the Policy knows, whatever their number. Bytes are mapped to
-// equivalence classes (those that occur in some pattern, plus one for all
-// others) so the transition table stays small.
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// automaton is an Aho–Corasick matcher: one pass over a raw message finds
+// every human phrase, route keyword and regular-expression literal the
+// Policy knows, whatever their number, without first copying the message.
+//
+// It matches the word form of the text (see wordForm): the byte classes
+// fold case and turn punctuation into a separator, multi-byte runes are
+// folded on the way (accents removed), and a state reached by a separator
+// loops on further separators, so runs collapse as if the text had been
+// normalised first. Word patterns are stored with a separator at both ends
+// and the text is read between two virtual separators, so "agent" matches
+// whole words only and no boundary check is needed after a match.
 type automaton struct {
-	class   [256]uint16
+	class   [256]uint8
 	nclass  int
-	delta   []int32   // state*nclass + class → next state
+	trans   []uint32  // trans[row+class] = next row << 1 | 1 if patterns end there; row = state*nclass
 	outputs [][]int32 // state → ids of the patterns ending there
-	pats    []acPattern
+	start   uint32    // row after the virtual leading separator
+	npats   int
 }
 
-// acPattern is one pattern; words requires word boundaries around it (at the
-// ends that are word characters), so "agent" does not match "agents".
-type acPattern struct {
-	text  string
-	words bool
-}
+const (
+	classOther = 0 // word bytes no pattern uses
+	classSep   = 1 // separators: white space and punctuation
+)
 
-// patternSet collects patterns and hands out stable ids, sharing an id
-// between identical patterns.
+// patternSet collects patterns in word form and hands out stable ids,
+// sharing an id between identical patterns.
 type patternSet struct {
-	ids  map[acPattern]int
-	list []acPattern
+	ids  map[string]int
+	list []string
 }
 
+// add registers text and returns its id, or -1 when its word form is empty.
+// words requires whole words at both ends.
 func (ps *patternSet) add(text string, words bool) int {
-	p := acPattern{text, words}
-	if id, ok := ps.ids[p]; ok {
+	wf := wordForm(text)
+	if wf == "" {
+		return -1
+	}
+	if words {
+		wf = " " + wf + " "
+	}
+	if id, ok := ps.ids[wf]; ok {
 		return id
 	}
 	if ps.ids == nil {
-		ps.ids = make(map[acPattern]int)
+		ps.ids = make(map[string]int)
 	}
 	id := len(ps.list)
-	ps.ids[p] = id
-	ps.list = append(ps.list, p)
+	ps.ids[wf] = id
+	ps.list = append(ps.list, wf)
 	return id
 }
 
-func buildAutomaton(pats []acPattern) *automaton {
-	a := &automaton{pats: pats}
-	a.nclass = 1
+// foldRune returns the word form of r: "" to skip it (combining accents),
+// " " for a separator, else its folded lower-case text.
+func foldRune(r rune, buf *[utf8.UTFMax]byte) []byte {
+	switch {
+	case r < utf8.RuneSelf:
+		c := byte(r)
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if !isWordByte(c) {
+			c = ' '
+		}
+		buf[0] = c
+		return buf[:1]
+	case r >= 0x300 && r <= 0x36F:
+		return nil
+	case r >= 0xC0 && r < 0x180 && foldTable[r-0xC0] != "":
+		return buf[:copy(buf[:], foldTable[r-0xC0])]
+	case r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+		buf[0] = ' '
+		return buf[:1]
+	}
+	n := utf8.EncodeRune(buf[:], unicode.ToLower(r))
+	return buf[:n]
+}
+
+// wordForm is the text phrases and keywords are compared in: lower case,
+// accents removed, anything but letters and digits a single space, trimmed.
+// "Olá! Quero falar  com um ATENDENTE." → "ola quero falar com um atendente".
+func wordForm(s string) string {
+	var b strings.Builder
+	var buf [utf8.UTFMax]byte
+	sep := true
+	for _, r := range s {
+		f := foldRune(r, &buf)
+		if len(f) == 1 && f[0] == ' ' {
+			if !sep {
+				b.WriteByte(' ')
+				sep = true
+			}
+			continue
+		}
+		if len(f) > 0 {
+			b.Write(f)
+			sep = false
+		}
+	}
+	return strings.TrimSuffix(b.String(), " ")
+}
+
+func buildAutomaton(pats []string) *automaton {
+	a := &automaton{npats: len(pats), nclass: 2}
 	for _, p := range pats {
-		for i := 0; i < len(p.text); i++ {
-			if a.class[p.text[i]] == 0 {
-				a.class[p.text[i]] = uint16(a.nclass)
+		for i := 0; i < len(p); i++ {
+			if c := p[i]; c != ' ' && a.class[c] == classOther {
+				a.class[c] = uint8(a.nclass)
 				a.nclass++
 			}
 		}
 	}
+	for c := range utf8.RuneSelf {
+		switch b := byte(c); {
+		case 'A' <= b && b <= 'Z':
+			a.class[b] = a.class[b+'a'-'A']
+		case !isWordByte(b):
+			a.class[b] = classSep
+		}
+	}
 	n := a.nclass
 	// Trie.
-	a.delta = make([]int32, n)
-	for i := range a.delta {
-		a.delta[i] = -1
+	delta := make([]int32, n)
+	for i := range delta {
+		delta[i] = -1
 	}
 	own := [][]int32{nil}
+	endsWithSep := []bool{false}
 	for id, p := range pats {
-		if p.text == "" {
-			continue
-		}
 		s := int32(0)
-		for i := 0; i < len(p.text); i++ {
-			c := int(a.class[p.text[i]])
-			next := a.delta[int(s)*n+c]
+		for i := 0; i < len(p); i++ {
+			c := int(a.class[p[i]])
+			next := delta[int(s)*n+c]
 			if next < 0 {
 				next = int32(len(own))
-				a.delta[int(s)*n+c] = next
+				delta[int(s)*n+c] = next
 				own = append(own, nil)
+				endsWithSep = append(endsWithSep, c == classSep)
 				for range n {
-					a.delta = append(a.delta, -1)
+					delta = append(delta, -1)
 				}
 			}
 			s = next
@@ -84,16 +159,13 @@ func buildAutomaton(pats []acPattern) *automaton {
 	states := len(own)
 	fail := make([]int32, states)
 	a.outputs = make([][]int32, states)
-	a.outputs[0] = own[0]
 	queue := make([]int32, 0, states)
 	for c := range n {
-		child := a.delta[c]
-		if child < 0 {
-			a.delta[c] = 0
-			continue
+		if child := delta[c]; child < 0 {
+			delta[c] = 0
+		} else {
+			queue = append(queue, child)
 		}
-		fail[child] = 0
-		queue = append(queue, child)
 	}
 	for len(queue) > 0 {
 		s := queue[0]
@@ -101,50 +173,83 @@ func buildAutomaton(pats []acPattern) *automaton {
 		a.outputs[s] = append(append([]int32(nil), own[s]...), a.outputs[fail[s]]...)
 		for c := range n {
 			idx := int(s)*n + c
-			child := a.delta[idx]
-			f := a.delta[int(fail[s])*n+c]
+			child := delta[idx]
+			f := delta[int(fail[s])*n+c]
 			if child < 0 {
-				a.delta[idx] = f
+				delta[idx] = f
 				continue
 			}
 			fail[child] = f
 			queue = append(queue, child)
 		}
 	}
+	// Runs of separators collapse: a state reached by one stays on more.
+	for s, sep := range endsWithSep {
+		if sep {
+			delta[s*n+classSep] = int32(s)
+		}
+	}
+	a.trans = make([]uint32, len(delta))
+	for i, next := range delta {
+		e := uint32(int(next)*n) << 1
+		if len(a.outputs[next]) > 0 {
+			e |= 1
+		}
+		a.trans[i] = e
+	}
+	a.start = a.trans[classSep] >> 1
 	return a
 }
 
-// scan sets bit id in bits for every pattern found in text (already
-// normalised). bits must hold at least len(a.pats) bits.
-func (a *automaton) scan(text []byte, bits []uint64) {
-	if len(a.pats) == 0 {
-		return
+// scan sets bit id in bits for every pattern found in the word form of s
+// (its first scanLimit bytes) and returns the number of runes in all of s.
+// bits must hold at least npats bits.
+func (a *automaton) scan(s string, bits []uint64) (runes int) {
+	runes = len(s)
+	if len(s) > scanLimit {
+		cut := scanLimit
+		for cut > scanLimit-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		runes = utf8.RuneCountInString(s[cut:]) + cut
+		s = s[:cut]
 	}
-	n := a.nclass
-	delta, outputs, class := a.delta, a.outputs, &a.class
-	s := int32(0)
-	for i := 0; i < len(text); i++ {
-		s = delta[int(s)*n+int(class[text[i]])]
-		if outs := outputs[s]; len(outs) > 0 {
-			a.report(text, i+1, outs, bits)
+	trans, class := a.trans, &a.class
+	row := a.start
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			e := trans[row+uint32(class[c])]
+			row = e >> 1
+			if e&1 != 0 {
+				a.report(row, bits)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		runes -= size - 1
+		var buf [utf8.UTFMax]byte
+		for _, b := range foldRune(r, &buf) {
+			e := trans[row+uint32(class[b])]
+			row = e >> 1
+			if e&1 != 0 {
+				a.report(row, bits)
+			}
 		}
 	}
+	if e := trans[row+classSep]; e&1 != 0 {
+		a.report(e>>1, bits)
+	}
+	return runes
 }
 
-func (a *automaton) report(text []byte, end int, outs []int32, bits []uint64) {
-	for _, id := range outs {
-		p := &a.pats[id]
-		if p.words {
-			start := end - len(p.text)
-			if start > 0 && isWordByte(p.text[0]) && isWordByte(text[start-1]) {
-				continue
-			}
-			if end < len(text) && isWordByte(p.text[len(p.text)-1]) && isWordByte(text[end]) {
-				continue
-			}
-		}
+func (a *automaton) report(row uint32, bits []uint64) {
+	for _, id := range a.outputs[int(row)/a.nclass] {
 		bits[id>>6] |= 1 << (uint(id) & 63)
 	}
 }
 
-func hasBit(bits []uint64, id int) bool { return bits[id>>6]&(1<<(uint(id)&63)) != 0 }
+func hasBit(bits []uint64, id int) bool {
+	return id >= 0 && bits[id>>6]&(1<<(uint(id)&63)) != 0
+}

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 )
@@ -69,10 +68,36 @@ type spamRule struct {
 
 // scratch is per-call working memory, pooled so Decide does not allocate.
 type scratch struct {
-	body, subj, tag []byte
-	bodyBits        []uint64
-	subjBits        []uint64
-	routeMatch      []int8 // 0 unknown, 1 match, -1 no match
+	text, subject   string // raw message text and subject
+	body, subj, tag []byte // normalised text and subject, made on demand
+	bodyDone        bool
+	subjDone        bool
+	bodyBits        []uint64 // patterns found in the text
+	subjBits        []uint64 // patterns found in the subject
+	routeMatch      []int8   // 0 unknown, 1 match, -1 no match
+}
+
+// match reports whether re matches the normalised text (or subject),
+// skipping it when the literal lit it needs was not found.
+func (sc *scratch) match(re *regexp.Regexp, lit int, subject bool) bool {
+	if subject {
+		if lit >= 0 && !hasBit(sc.subjBits, lit) {
+			return false
+		}
+		if !sc.subjDone {
+			sc.subj, _ = normalize(sc.subj[:0], sc.subject)
+			sc.subjDone = true
+		}
+		return re.Match(sc.subj)
+	}
+	if lit >= 0 && !hasBit(sc.bodyBits, lit) {
+		return false
+	}
+	if !sc.bodyDone {
+		sc.body, _ = normalize(sc.body[:0], sc.text)
+		sc.bodyDone = true
+	}
+	return re.Match(sc.body)
 }
 
 // Option configures a Policy.
@@ -165,13 +190,13 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 		phrases = append(append([]string(nil), DefaultHumanPhrases...), cfg.HumanPhrases...)
 	}
 	for i, ph := range cfg.HumanPhrases {
-		if normalizeString(ph) == "" {
-			ps.add(fmt.Sprintf("human_phrases[%d]", i), "empty phrase")
+		if wordForm(ph) == "" {
+			ps.add(fmt.Sprintf("human_phrases[%d]", i), "no letters or digits")
 		}
 	}
 	for _, ph := range phrases {
-		if n := normalizeString(ph); n != "" {
-			humanIDs = append(humanIDs, pats.add(n, true))
+		if id := pats.add(ph, true); id >= 0 {
+			humanIDs = append(humanIDs, id)
 		}
 	}
 
@@ -231,13 +256,13 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 		}
 		var sig strings.Builder
 		for j, kw := range cr.Keywords {
-			n := normalizeString(kw)
-			if n == "" {
-				ps.add(fmt.Sprintf("%s.keywords[%d]", f, j), "empty keyword")
+			id := pats.add(kw, true)
+			if id < 0 {
+				ps.add(fmt.Sprintf("%s.keywords[%d]", f, j), "no letters or digits")
 				continue
 			}
-			r.keywords = append(r.keywords, pats.add(n, true))
-			sig.WriteString(n + "\x00")
+			r.keywords = append(r.keywords, id)
+			sig.WriteString(wordForm(kw) + "\x00")
 		}
 		if cr.Pattern != "" {
 			re, lit, err := compilePattern(cr.Pattern)
@@ -245,9 +270,7 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 				ps.add(f+".pattern", "%v", err)
 			} else {
 				r.re = re
-				if lit != "" {
-					r.reLit = pats.add(lit, false)
-				}
+				r.reLit = pats.add(lit, false)
 			}
 			sig.WriteString("\x01" + cr.Pattern)
 		}
@@ -291,9 +314,7 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 				ps.add(f+".subject", "%v", err)
 			}
 			r.subj = re
-			if lit != "" {
-				r.subjLit = pats.add(lit, false)
-			}
+			r.subjLit = pats.add(lit, false)
 		}
 		if sr.Body != "" {
 			re, lit, err := compilePattern(sr.Body)
@@ -301,9 +322,7 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 				ps.add(f+".body", "%v", err)
 			}
 			r.body = re
-			if lit != "" {
-				r.bodyLit = pats.add(lit, false)
-			}
+			r.bodyLit = pats.add(lit, false)
 		}
 		p.spam = append(p.spam, r)
 	}
@@ -437,13 +456,13 @@ func (p *Policy) Decide(ctx context.Context, st State, ans Answer) Decision {
 
 	sc := p.pool.Get().(*scratch)
 	defer p.putScratch(sc)
-	sc.body = normalize(sc.body[:0], msg.Text)
-	sc.subj = normalize(sc.subj[:0], subject)
+	sc.text, sc.subject = msg.Text, subject
+	sc.bodyDone, sc.subjDone = false, false
 	clear(sc.bodyBits)
 	clear(sc.subjBits)
 	clear(sc.routeMatch)
-	p.ac.scan(sc.body, sc.bodyBits)
-	p.ac.scan(sc.subj, sc.subjBits)
+	textRunes := p.ac.scan(msg.Text, sc.bodyBits)
+	subjRunes := p.ac.scan(subject, sc.subjBits)
 
 	if p.isSpam(sender, sc) {
 		return Decision{Action: ActionIgnore, Reason: ReasonSpam}
@@ -462,7 +481,7 @@ func (p *Policy) Decide(ctx context.Context, st State, ans Answer) Decision {
 	if p.maxBotMessages > 0 && st.BotMessages >= p.maxBotMessages {
 		return p.escalate(ctx, &st, ans, sc, ReasonMaxBotMessages)
 	}
-	msgChars := utf8.RuneCountInString(msg.Text) + utf8.RuneCountInString(subject)
+	msgChars := textRunes + subjRunes
 	if p.maxMessages > 0 && sat(st.BotMessages, st.CustomerMessages)+1 > p.maxMessages ||
 		p.maxChars > 0 && sat(st.Chars, msgChars) > p.maxChars {
 		return p.escalate(ctx, &st, ans, sc, ReasonConversationTooLong)
@@ -494,6 +513,7 @@ func sat(a, b int) int {
 }
 
 func (p *Policy) putScratch(sc *scratch) {
+	sc.text, sc.subject = "", "" // do not keep the message alive
 	if cap(sc.body) > 2*scanLimit || cap(sc.subj) > 2*scanLimit || cap(sc.tag) > scanLimit {
 		return // do not keep buffers grown by one huge event
 	}
@@ -526,10 +546,10 @@ func (p *Policy) isSpam(sender string, sc *scratch) bool {
 		if r.domain != "" && !domainMatches(domain, r.domain) {
 			continue
 		}
-		if r.subj != nil && !patternMatches(r.subj, r.subjLit, sc.subj, sc.subjBits) {
+		if r.subj != nil && !sc.match(r.subj, r.subjLit, true) {
 			continue
 		}
-		if r.body != nil && !patternMatches(r.body, r.bodyLit, sc.body, sc.bodyBits) {
+		if r.body != nil && !sc.match(r.body, r.bodyLit, false) {
 			continue
 		}
 		return true
@@ -548,19 +568,12 @@ func domainMatches(domain, rule string) bool {
 	return len(domain) == len(rule) || domain[len(domain)-len(rule)-1] == '.'
 }
 
-func patternMatches(re *regexp.Regexp, lit int, text []byte, bits []uint64) bool {
-	if lit >= 0 && !hasBit(bits, lit) {
-		return false
-	}
-	return re.Match(text)
-}
-
 func (p *Policy) matchTags(tags []string, sc *scratch) {
 	if len(p.tagIndex) == 0 {
 		return
 	}
 	for _, t := range tags {
-		sc.tag = normalize(sc.tag[:0], t)
+		sc.tag, _ = normalize(sc.tag[:0], t)
 		for _, i := range p.tagIndex[string(sc.tag)] {
 			sc.routeMatch[i] = 1
 		}
@@ -586,8 +599,7 @@ func (p *Policy) routeMatches(i int, sc *scratch) bool {
 			}
 		}
 		if !ok && r.re != nil {
-			ok = patternMatches(r.re, r.reLit, sc.body, sc.bodyBits) ||
-				patternMatches(r.re, r.reLit, sc.subj, sc.subjBits)
+			ok = sc.match(r.re, r.reLit, false) || sc.match(r.re, r.reLit, true)
 		}
 	}
 	if ok {

@@ -1,6 +1,7 @@
 package escalation
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -45,8 +46,6 @@ var foldTable = func() [0x180 - 0xC0]string {
 	set("Ŵŵ", "w")
 	set("ÝýÿŶŷŸ", "y")
 	set("ŹźŻżŽž", "z")
-	set("×", "x")
-	set("÷", "/")
 	return t
 }()
 
@@ -59,66 +58,104 @@ func isSpace(r rune) bool {
 	return r > 0xFF && unicode.IsSpace(r)
 }
 
+// asciiFold maps each ASCII byte to its normal form (lower case for
+// letters, ' ' for white space) and asciiKind classifies it: kindDrop for
+// control characters, kindSpace for white space, kindChar otherwise.
+var asciiFold, asciiKind = func() (fold, kind [utf8.RuneSelf]byte) {
+	for c := range utf8.RuneSelf {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			fold[c], kind[c] = byte(c)+('a'-'A'), kindChar
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
+			fold[c], kind[c] = ' ', kindSpace
+		case c < ' ' || c == 0x7F:
+			fold[c], kind[c] = 0, kindDrop
+		default:
+			fold[c], kind[c] = byte(c), kindChar
+		}
+	}
+	return fold, kind
+}()
+
+const (
+	kindDrop  = 0
+	kindSpace = 1
+	kindChar  = 2
+)
+
 // normalize appends to dst the normal form of s that every phrase, keyword,
 // tag and pattern in a Policy is matched against: lower case, accents
 // removed ("Não" → "nao", decomposed accents too), runs of white space
 // collapsed to one space, no leading or trailing space. Only the first
-// scanLimit bytes of s are read. It never allocates when dst has room.
-func normalize(dst []byte, s string) []byte {
+// scanLimit bytes of s are read. It also returns the number of runes in the
+// whole of s, as utf8.RuneCountInString would, since it reads them anyway.
+// It never allocates when dst has room.
+func normalize(dst []byte, s string) ([]byte, int) {
+	runes := len(s)
 	if len(s) > scanLimit {
-		s = s[:scanLimit]
+		cut := scanLimit
+		for cut > scanLimit-utf8.UTFMax && !utf8.RuneStart(s[cut]) {
+			cut-- // do not split a rune
+		}
+		runes = utf8.RuneCountInString(s[cut:]) + cut
+		s = s[:cut]
 	}
-	space := true // suppresses leading space and runs
+	var space uint8 = 1 // 1 after a space or at the start: suppresses runs
 	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			i++
-			switch {
-			case 'A' <= c && c <= 'Z':
-				dst = append(dst, c+('a'-'A'))
-				space = false
-			case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f':
-				if !space {
-					dst = append(dst, ' ')
-					space = true
-				}
-			case c < ' ' || c == 0x7F:
-				// control characters are dropped
-			default:
-				dst = append(dst, c)
-				space = false
+		if s[i] < utf8.RuneSelf {
+			// A run of ASCII: write into spare capacity without branching
+			// on the byte, since letters and spaces alternate
+			// unpredictably. Dropped bytes are overwritten.
+			if cap(dst)-len(dst) < len(s)-i {
+				dst = slices.Grow(dst, len(s)-i)
 			}
+			j := len(dst)
+			buf := dst[:cap(dst)]
+			for ; i < len(s); i++ {
+				c := s[i]
+				if c >= utf8.RuneSelf {
+					break
+				}
+				k := asciiKind[c]
+				isChar, isSp := k>>1, k&1
+				buf[j] = asciiFold[c]
+				j += int(isChar | isSp&^space)
+				space = isSp | space&^isChar
+			}
+			dst = buf[:j]
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(s[i:])
 		i += size
+		runes -= size - 1
 		switch {
 		case r == utf8.RuneError && size == 1:
 			// invalid byte: dropped
 		case isSpace(r):
-			if !space {
+			if space == 0 {
 				dst = append(dst, ' ')
-				space = true
+				space = 1
 			}
 		case r >= 0x300 && r <= 0x36F:
 			// combining diacritical marks (decomposed accents): dropped
 		case r >= 0xC0 && r < 0x180 && foldTable[r-0xC0] != "":
 			dst = append(dst, foldTable[r-0xC0]...)
-			space = false
+			space = 0
 		default:
 			dst = utf8.AppendRune(dst, unicode.ToLower(r))
-			space = false
+			space = 0
 		}
 	}
 	if len(dst) > 0 && dst[len(dst)-1] == ' ' {
 		dst = dst[:len(dst)-1]
 	}
-	return dst
+	return dst, runes
 }
 
 // normalizeString is normalize for construction time.
 func normalizeString(s string) string {
-	return string(normalize(make([]byte, 0, len(s)), s))
+	b, _ := normalize(make([]byte, 0, len(s)), s)
+	return string(b)
 }
 
 // isWordByte reports whether b belongs to a word for boundary checks: ASCII
