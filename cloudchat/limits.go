@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/split"
 )
 
 // Conversation.Extra keys set by ParseWebhook. Hosts keep the Conversation
@@ -168,4 +169,18 @@ func channelOf(vendor, sourceID string) helpdesk.Channel {
 		return helpdesk.ChannelVoice
 	}
 	return helpdesk.ChannelOther
+}
+
+// SplitLimit returns MessageLimit(ch) as a helpdesk/split limit, so that
+// every part split.New(SplitLimit(ch)) produces passes SendMessage's check:
+//
+//	s, _ := split.New(cloudchat.SplitLimit(conv.Channel))
+//	helpdesk.Reply(ctx, client, conv, answer, helpdesk.ReplyOptions{Splitter: s})
+func SplitLimit(ch helpdesk.Channel) split.Limit {
+	n, unit := MessageLimit(ch)
+	m := split.Runes
+	if unit == Bytes {
+		m = split.Bytes
+	}
+	return split.Limit{Max: n, Measure: m}
 }

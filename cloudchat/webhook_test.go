@@ -322,6 +322,33 @@ func BenchmarkParseWebhook(b *testing.B) {
 			}
 		}
 	})
+	b.Run("json.Unmarshal-struct", func(b *testing.B) {
+		b.ReportAllocs()
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			var m struct {
+				Event       string `json:"event"`
+				ID          int64  `json:"id"`
+				Content     string `json:"content"`
+				MessageType string `json:"message_type"`
+				Private     bool   `json:"private"`
+				Sender      struct {
+					ID   int64  `json:"id"`
+					Name string `json:"name"`
+					Type string `json:"type"`
+				} `json:"sender"`
+				Conversation struct {
+					ID       int64  `json:"id"`
+					Status   string `json:"status"`
+					CanReply bool   `json:"can_reply"`
+					Channel  string `json:"channel"`
+				} `json:"conversation"`
+			}
+			if err := json.Unmarshal(body, &m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("json.Unmarshal-map", func(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
