@@ -16,12 +16,13 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // LimitTicketsUpdate names Zendesk's Update Ticket limit (100/min per
 // account, shared with human agents) in transport.Request.Limits.
-const LimitTicketsUpdate = "tickets-update"
+const LimitTicketsUpdate = budget.ZendeskTicketsUpdate
 
 // Options tunes a Client. A nil *Options means defaults.
 type Options struct {
@@ -30,9 +31,14 @@ type Options struct {
 	// Logger receives transport debug lines, secrets redacted (default:
 	// silent).
 	Logger *slog.Logger
-	// Budget paces Support API requests. Default: none; see NewBudget for
-	// one sized from Config.Plan and Config.TicketUpdateShare.
+	// Budget paces Support API requests. Default: NewBudget(cfg), an
+	// in-process budget sized from Config.Plan and Config.TicketUpdateShare
+	// and fed by Zendesk's rate-limit headers. Replicas should share one
+	// on Redis (budget.NewShared with Config.Limits).
 	Budget transport.Budget
+	// NoBudget disables the default budget (requests are then only slowed
+	// by Zendesk's 429s).
+	NoBudget bool
 	// SunshineBudget paces Sunshine Conversations requests (default none:
 	// Sunshine publishes no numbers).
 	SunshineBudget transport.Budget
@@ -99,6 +105,13 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	}
 	c.sunKeys = nonEmpty(cfg.SunshineWebhookSecrets)
 
+	if o.Budget == nil && !o.NoBudget {
+		b, err := NewBudget(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("zendesk: %w", err)
+		}
+		o.Budget = b
+	}
 	auth, extraSecrets, err := c.supportAuth(o)
 	if err != nil {
 		return nil, err
