@@ -20,7 +20,9 @@ func newTicketClient(t *testing.T, o zendesktest.Options, mutate ...func(*zendes
 	t.Helper()
 	srv := zendesktest.New(t, o)
 	cfg := srv.Config()
-	opts := &zendesk.Options{MaxRetryWait: 2 * time.Second}
+	// Tests run without the default budget (it paces the bot at its share of
+	// 100 ticket updates a minute); TestDefaultBudgetStopsAfter429 turns it on.
+	opts := &zendesk.Options{MaxRetryWait: 2 * time.Second, NoBudget: true}
 	for _, m := range mutate {
 		m(&cfg, opts)
 	}
@@ -270,7 +272,7 @@ func TestRateLimitedWithZendeskHeaders(t *testing.T) {
 }
 
 func TestDefaultBudgetStopsAfter429(t *testing.T) {
-	srv, c := newTicketClient(t, zendesktest.Options{})
+	srv, c := newTicketClient(t, zendesktest.Options{}, func(_ *zendesk.Config, o *zendesk.Options) { o.NoBudget = false })
 	conv, _ := ticketConv(srv)
 	srv.Support.FailNext(http.StatusTooManyRequests)
 	_, err := c.SendMessage(context.Background(), conv, helpdesk.Message{Text: "first"})

@@ -145,14 +145,18 @@ func TestTriggerSignatureChecks(t *testing.T) {
 	require.ErrorIs(t, parse(old), helpdesk.ErrInvalidSignature)
 
 	bad := map[string]func(r *helpdesk.WebhookRequest){
-		"forged":           func(r *helpdesk.WebhookRequest) { r.Header.Set(zendesk.HeaderSignature, zendesktest.SignTrigger("guess", r.Header.Get(zendesk.HeaderSignatureTimestamp), r.Body)) },
-		"unsigned":         func(r *helpdesk.WebhookRequest) { r.Header.Del(zendesk.HeaderSignature) },
-		"no timestamp":     func(r *helpdesk.WebhookRequest) { r.Header.Del(zendesk.HeaderSignatureTimestamp) },
-		"bad timestamp":    func(r *helpdesk.WebhookRequest) { r.Header.Set(zendesk.HeaderSignatureTimestamp, "yesterday") },
-		"hex signature":    func(r *helpdesk.WebhookRequest) { r.Header.Set(zendesk.HeaderSignature, "deadbeef") },
-		"tampered body":    func(r *helpdesk.WebhookRequest) { r.Body = []byte(strings.Replace(string(r.Body), "4711", "4712", 1)) },
-		"no headers":       func(r *helpdesk.WebhookRequest) { r.Header = http.Header{"Content-Type": {"application/json"}} },
-		"test secret used": func(r *helpdesk.WebhookRequest) { r.Header.Set(zendesk.HeaderSignature, zendesktest.SignTrigger("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==", r.Header.Get(zendesk.HeaderSignatureTimestamp), r.Body)) },
+		"forged": func(r *helpdesk.WebhookRequest) {
+			r.Header.Set(zendesk.HeaderSignature, zendesktest.SignTrigger("guess", r.Header.Get(zendesk.HeaderSignatureTimestamp), r.Body))
+		},
+		"unsigned":      func(r *helpdesk.WebhookRequest) { r.Header.Del(zendesk.HeaderSignature) },
+		"no timestamp":  func(r *helpdesk.WebhookRequest) { r.Header.Del(zendesk.HeaderSignatureTimestamp) },
+		"bad timestamp": func(r *helpdesk.WebhookRequest) { r.Header.Set(zendesk.HeaderSignatureTimestamp, "yesterday") },
+		"hex signature": func(r *helpdesk.WebhookRequest) { r.Header.Set(zendesk.HeaderSignature, "deadbeef") },
+		"tampered body": func(r *helpdesk.WebhookRequest) { r.Body = []byte(strings.Replace(string(r.Body), "4711", "4712", 1)) },
+		"no headers":    func(r *helpdesk.WebhookRequest) { r.Header = http.Header{"Content-Type": {"application/json"}} },
+		"test secret used": func(r *helpdesk.WebhookRequest) {
+			r.Header.Set(zendesk.HeaderSignature, zendesktest.SignTrigger("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==", r.Header.Get(zendesk.HeaderSignatureTimestamp), r.Body))
+		},
 	}
 	for name, mut := range bad {
 		r := zendesktest.NewTriggerWebhookRequest(testSecret, body, t0, "")
