@@ -1,6 +1,8 @@
 package split
 
 import (
+	"math"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/rivo/uniseg"
@@ -74,6 +76,14 @@ func stepAt(t string, i int, u unit) (w, cost int, r rune, single bool) {
 func costOf(s string, u unit, limit int) (int, bool) {
 	cost := 0
 	for i := 0; i < len(s); {
+		if u != uGSM && u != uGraphemes && s[i] < utf8.RuneSelf {
+			cost++
+			if cost > limit {
+				return cost, false
+			}
+			i++
+			continue
+		}
 		w, c, _, _ := stepAt(s, i, u)
 		cost += c
 		if cost > limit {
@@ -125,6 +135,7 @@ type goal struct {
 // window is the result of scanning forward from a part's start.
 type window struct {
 	reachedEnd bool
+	cost       int // of [p, e)
 	e          int // content [p, e) fits
 	best       [nCls]cand
 	item       cand // cut just before the list item that holds e
@@ -161,6 +172,18 @@ var asciiSpecial = func() (t [utf8.RuneSelf]bool) {
 	}
 	t['`'], t['['] = true, true
 	return t
+}()
+
+// asciiPlain marks ASCII characters with no meaning to the scanner (not
+// whitespace, not a backtick or bracket that may open a code span or link);
+// asciiWord the plain ones that cannot end a sentence or clause either, so a
+// space after them is a plain word gap. Both are false from 0x80 up.
+var asciiPlain, asciiWord = func() (plain, word [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		plain[c] = !asciiSpecial[c]
+		word[c] = plain[c] && !strings.ContainsRune(".!?;:\"')]}*_`", rune(c))
+	}
+	return plain, word
 }()
 
 type scanner struct {
@@ -200,7 +223,56 @@ func (x *ctx) scan(p int, f fence, budget, limitEnd int, g *goal) window {
 	gr := x.u == uGraphemes
 	i, cost := p, 0
 	overflow := false
+	// The last plain word gap (one space between plain words), recorded by
+	// the tight loop below; balance mode weighs every gap and skips this.
+	lightWord, lightCost := -1, 0
+	// In balance mode, gaps before lightUntil leave a tail longer than a
+	// part; they are skipped like plain text.
+	lightUntil := math.MaxInt
+	if g != nil {
+		lightUntil = g.total - g.budget - 1
+	}
 	for i < limitEnd {
+		if !s.inRun && x.u != uGSM {
+			// Plain ASCII costs one unit in every measure but SMS: skip it
+			// in a tight loop bounded by the room left. A single space
+			// between plain words is a word cut; it is recorded here
+			// cheaply, without the full classification.
+			lim := min(limitEnd, i+budget-cost)
+			light := cost < lightUntil
+			if light && g != nil {
+				lim = min(lim, i+lightUntil-cost)
+			}
+			j := i
+			if gr {
+				for j < lim && t[j] < utf8.RuneSelf && !asciiSpecial[t[j]] && (j+1 >= len(t) || t[j+1] < utf8.RuneSelf) {
+					j++
+				}
+			} else {
+				lastSpace := -1
+				for j < lim {
+					c := t[j]
+					if asciiPlain[c] {
+						j++
+						continue
+					}
+					if c == ' ' && light && j > p && j+1 < lim && asciiWord[t[j-1]] && asciiPlain[t[j+1]] && j != s.markerEnd {
+						lastSpace = j
+						j++
+						continue
+					}
+					break
+				}
+				if lastSpace >= 0 && g == nil && lastSpace >= s.noCand && lastSpace >= s.w.protUntil && !s.f.open() {
+					lightWord, lightCost = lastSpace, cost+lastSpace-i
+				}
+			}
+			cost += j - i
+			i = j
+			if i >= limitEnd {
+				break
+			}
+		}
 		c := t[i]
 		var w, uc int
 		var r rune
@@ -278,6 +350,10 @@ func (x *ctx) scan(p int, f fence, budget, limitEnd int, g *goal) window {
 	}
 	s.w.e = i
 	s.w.f = s.f
+	s.w.cost = cost
+	if lightWord >= 0 && (!s.w.best[clsWord].ok || s.w.best[clsWord].end < lightWord) {
+		s.w.best[clsWord] = cand{ok: true, end: lightWord, next: lightWord + 1, costEnd: lightCost, costNext: lightCost + 1}
+	}
 	if !overflow {
 		s.w.reachedEnd = i >= x.end
 		return s.w

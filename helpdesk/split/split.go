@@ -90,6 +90,9 @@ func (s *Splitter) SplitParts(text string) ([]Part, error) {
 type cut struct {
 	start, end  int
 	open, close fence
+	// cost from start to the next part's start (for the last part: to the
+	// end), or -1 when not known.
+	cost int
 }
 
 func (s *Splitter) render(x *ctx, c cut, i, n int) string {
@@ -212,8 +215,10 @@ func (s *Splitter) cuts(text string) (*ctx, []cut, error) {
 		return x, []cut{{start: start, end: end}}, nil
 	}
 	single, multi := s.budgets(x)
-	if _, fits := costOf(text[start:end], x.u, single); fits {
-		return x, []cut{{start: start, end: end}}, nil
+	if single != multi || s.opt.marker.on {
+		if _, fits := costOf(text[start:end], x.u, single); fits {
+			return x, []cut{{start: start, end: end}}, nil
+		}
 	}
 	var markerLit int
 	if s.opt.marker.on {
@@ -296,7 +301,7 @@ func (x *ctx) greedy(pb int) ([]cut, error) {
 		}
 		w := x.scan(p, f, budget, x.end, nil)
 		if w.reachedEnd {
-			cuts = append(cuts, cut{start: p, end: x.end, open: f})
+			cuts = append(cuts, cut{start: p, end: x.end, open: f, cost: w.cost})
 			break
 		}
 		c, err := x.choose(p, f, budget, pb, w)
@@ -305,13 +310,19 @@ func (x *ctx) greedy(pb int) ([]cut, error) {
 		}
 		if allSpace(x.t[p:c.end]) {
 			// Indentation longer than a part is dropped.
+			if n := len(cuts); n > 0 {
+				cuts[n-1].cost = -1
+			}
 			for p < x.end && isSpaceAt(x.t, p) {
 				_, size := utf8.DecodeRuneInString(x.t[p:])
 				p += size
 			}
 			continue
 		}
-		k := cut{start: p, end: c.end, open: f}
+		k := cut{start: p, end: c.end, open: f, cost: c.costNext}
+		if c.next != c.end && c.costNext == 0 {
+			k.cost = -1
+		}
 		if c.f.open() {
 			k.close = c.f
 		}
@@ -432,15 +443,15 @@ func (x *ctx) fallback(p int, f fence, budget int, w window) (cand, error) {
 			xpos = ps
 			continue
 		}
-		return cand{ok: true, end: b, next: b, f: fAt(b)}, nil
+		return cand{ok: true, end: b, next: b, f: fAt(b), costNext: -1}, nil
 	}
 	b := lastBoundary(t, p, e)
 	if kind == "" && b > p {
 		// Only reachable when whitespace cuts were all rejected.
-		return cand{ok: true, end: b, next: b, f: fAt(b)}, nil
+		return cand{ok: true, end: b, next: b, f: fAt(b), costNext: -1}, nil
 	}
 	if kind != "" && x.hardCut && b > p {
-		return cand{ok: true, end: b, next: b, f: fAt(b)}, nil
+		return cand{ok: true, end: b, next: b, f: fAt(b), costNext: -1}, nil
 	}
 	if kind == "" {
 		kind, kindAt = "grapheme cluster", p
@@ -502,7 +513,10 @@ func (x *ctx) balance(cuts []cut, pb int) {
 	minPart := pb / 4
 	prev := cuts[n-2]
 	budget := pb - prev.open.reopenC
-	total, _ := costOf(x.t[prev.start:x.end], x.u, 1<<62)
+	total := prev.cost + cuts[n-1].cost
+	if prev.cost < 0 || cuts[n-1].cost < 0 {
+		total, _ = costOf(x.t[prev.start:x.end], x.u, 1<<62)
+	}
 	g := goal{total: total, minPart: minPart, target: total / 2, budget: pb}
 	w := x.scan(prev.start, prev.open, budget, x.end, &g)
 	for c := range clsCodeWord {
@@ -511,9 +525,6 @@ func (x *ctx) balance(cuts []cut, pb int) {
 			continue
 		}
 		if !isBoundary(x.t, prev.start, b.end) || !isBoundary(x.t, prev.start, b.next) {
-			continue
-		}
-		if _, fits := costOf(x.t[b.next:x.end], x.u, pb-b.f.reopenC); !fits {
 			continue
 		}
 		cuts[n-2].end = b.end
