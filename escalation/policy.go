@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 )
@@ -27,6 +28,12 @@ type Policy struct {
 	ac     *automaton
 	nwords int      // uint64 words in a bit set of pattern ids
 	human  []uint64 // bit set of the human-phrase pattern ids
+	// routePats is the bit set of the content routes' keywords and
+	// literals; unfiltered is set when some content route has a pattern
+	// without a literal. Together they tell, usually without looking at a
+	// single route, that no content route can match.
+	routePats  []uint64
+	unfiltered bool
 
 	tagIndex map[string][]int // normalised tag → indices into routes
 	routes   []route          // tag routes, then content routes
@@ -75,6 +82,7 @@ type scratch struct {
 	bodyBits        []uint64 // patterns found in the text
 	subjBits        []uint64 // patterns found in the subject
 	routeMatch      []int8   // 0 unknown, 1 match, -1 no match
+	anyRoute        bool     // some route may match: see Policy.routePats
 }
 
 // match reports whether re matches the normalised text (or subject),
@@ -337,6 +345,19 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 	for _, id := range humanIDs {
 		p.human[id>>6] |= 1 << (uint(id) & 63)
 	}
+	p.routePats = make([]uint64, p.nwords)
+	for _, r := range p.routes {
+		for _, id := range r.keywords {
+			p.routePats[id>>6] |= 1 << (uint(id) & 63)
+		}
+		if r.re != nil {
+			if r.reLit < 0 {
+				p.unfiltered = true
+			} else {
+				p.routePats[r.reLit>>6] |= 1 << (uint(r.reLit) & 63)
+			}
+		}
+	}
 	p.pool.New = func() any {
 		return &scratch{
 			bodyBits:   make([]uint64, p.nwords),
@@ -467,12 +488,16 @@ func (p *Policy) Decide(ctx context.Context, st State, ans Answer) Decision {
 	if p.isSpam(sender, sc) {
 		return Decision{Action: ActionIgnore, Reason: ReasonSpam}
 	}
-	p.matchTags(st.Tags, sc)
+	sc.anyRoute = p.matchTags(st.Tags, sc) || p.unfiltered ||
+		anyBit(sc.bodyBits, p.routePats) || anyBit(sc.subjBits, p.routePats)
 
 	if anyBit(sc.bodyBits, p.human) || anyBit(sc.subjBits, p.human) {
 		return p.escalate(ctx, &st, ans, sc, ReasonCustomerAskedHuman)
 	}
 	for i := range p.routes {
+		if !sc.anyRoute {
+			break
+		}
 		if !p.routes[i].routeOnly && p.routeMatches(i, sc) {
 			return p.escalate(ctx, &st, ans, sc, p.routes[i].reason)
 		}
@@ -568,16 +593,40 @@ func domainMatches(domain, rule string) bool {
 	return len(domain) == len(rule) || domain[len(domain)-len(rule)-1] == '.'
 }
 
-func (p *Policy) matchTags(tags []string, sc *scratch) {
+// matchTags marks the tag routes matching tags and reports whether any did.
+func (p *Policy) matchTags(tags []string, sc *scratch) bool {
 	if len(p.tagIndex) == 0 {
-		return
+		return false
 	}
+	found := false
 	for _, t := range tags {
-		sc.tag, _ = normalize(sc.tag[:0], t)
-		for _, i := range p.tagIndex[string(sc.tag)] {
+		var routes []int
+		if isNormalTag(t) {
+			routes = p.tagIndex[t] // most helpdesks store tags this way
+		} else {
+			sc.tag, _ = normalize(sc.tag[:0], t)
+			routes = p.tagIndex[string(sc.tag)]
+		}
+		for _, i := range routes {
 			sc.routeMatch[i] = 1
+			found = true
 		}
 	}
+	return found
+}
+
+// isNormalTag reports whether normalize would return t unchanged.
+func isNormalTag(t string) bool {
+	if t == "" || t[0] == ' ' || t[len(t)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c >= utf8.RuneSelf || asciiKind[c] == kindDrop || ('A' <= c && c <= 'Z') || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c == ' ' && t[i+1] == ' ') {
+			return false
+		}
+	}
+	return true
 }
 
 // routeMatches reports whether route i matches, evaluating content routes
@@ -649,6 +698,9 @@ func (p *Policy) escalate(ctx context.Context, st *State, ans Answer, sc *scratc
 	}
 	done := false
 	for i := range p.routes {
+		if !sc.anyRoute {
+			break
+		}
 		if !p.routeMatches(i, sc) {
 			continue
 		}

@@ -174,3 +174,13 @@ func TestRequiredLiteral(t *testing.T) {
 	_, _, err := compilePattern(`(`)
 	require.Error(t, err)
 }
+
+func TestIsNormalTag(t *testing.T) {
+	for _, tag := range []string{"", "vip", "cliente_vip", "VIP", " vip", "vip ", "a  b", "a b", "ação", "a\tb", "x\x00", "l2:billing", "prioridade-alta"} {
+		if isNormalTag(tag) {
+			require.Equal(t, tag, normalizeString(tag), "isNormalTag(%q) but normalize changes it", tag)
+		} else {
+			require.Contains(t, []string{"", "VIP", " vip", "vip ", "a  b", "ação", "a\tb", "x\x00"}, tag)
+		}
+	}
+}
