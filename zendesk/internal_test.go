@@ -1,0 +1,69 @@
+package zendesk
+
+import (
+	"encoding/json"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+)
+
+func TestTicketUpdateJSON(t *testing.T) {
+	for _, tc := range []struct {
+		upd  ticketUpdate
+		want string
+	}{
+		{reassignUpdate(helpdesk.TargetGroup, 200), `{"status":"open","group_id":200,"assignee_id":null}`},
+		{reassignUpdate(helpdesk.TargetAgent, 501), `{"status":"open","assignee_id":501}`},
+		{ticketUpdate{Comment: &comment{Body: "hi", Public: true, AuthorID: 9}, Status: "solved"}, `{"comment":{"body":"hi","public":true,"author_id":9},"status":"solved"}`},
+		{ticketUpdate{Comment: &comment{Body: "note", Public: false}}, `{"comment":{"body":"note","public":false}}`},
+		{ticketUpdate{Status: "closed", SafeUpdate: true, UpdatedStamp: "2026-07-01T10:00:00Z"}, `{"status":"closed","safe_update":true,"updated_stamp":"2026-07-01T10:00:00Z"}`},
+	} {
+		b, err := json.Marshal(tc.upd)
+		require.NoError(t, err)
+		require.JSONEq(t, tc.want, string(b))
+		require.Equal(t, tc.want, string(b))
+	}
+}
+
+func TestFieldErrorFromTruncatedBody(t *testing.T) {
+	info := decodeSupportError(422, []byte(`{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"x"}],"assignee":[{"description":"Assignee: is not a member of the group"}]}}`))
+	require.Equal(t, "RecordInvalid", info.Code)
+	require.Equal(t, "Record validation errors (assignee: Assignee: is not a member of the group; base: x)", info.Message)
+	ae := &helpdesk.APIError{StatusCode: http.StatusUnprocessableEntity, Message: info.Message, Body: `{"error":"RecordInvalid","descr…`, Kind: helpdesk.ErrInvalidRequest}
+	var fe *helpdesk.FieldError
+	require.ErrorAs(t, fieldError(ae), &fe)
+	require.Equal(t, "assignee", fe.Field)
+	require.Equal(t, "Assignee: is not a member of the group", fe.Problem)
+
+	closed := &helpdesk.APIError{StatusCode: 422, Message: decodeSupportError(422, []byte(`{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"Status: closed prevents ticket update"}]}}`)).Message}
+	classifySupport(closed)
+	require.ErrorIs(t, closed, helpdesk.ErrConversationClosed)
+	require.Same(t, error(closed), fieldError(closed))
+
+	forbidden := decodeSupportError(403, []byte(`{"error":{"title":"Forbidden","message":"You do not have access"}}`))
+	require.Equal(t, "Forbidden", forbidden.Code)
+	require.Equal(t, "You do not have access", forbidden.Message)
+}
+
+func TestEscapeControlInStrings(t *testing.T) {
+	out, changed := escapeControlInStrings([]byte("{\"a\":\"x\ny\t\\\"z\x01\"}\n"))
+	require.True(t, changed)
+	require.Equal(t, "{\"a\":\"x\\ny\\t\\\"z\\u0001\"}\n", string(out))
+	_, changed = escapeControlInStrings([]byte("{\n\"a\": 1\n}"))
+	require.False(t, changed, "whitespace between tokens is valid JSON")
+}
+
+func TestRecentMapForgetsOldest(t *testing.T) {
+	r := newRecentMap(2)
+	require.Equal(t, "1", r.putIfAbsent("a", "1"))
+	require.Equal(t, "1", r.putIfAbsent("a", "2"))
+	r.putIfAbsent("b", "x")
+	r.putIfAbsent("c", "y")
+	_, ok := r.get("a")
+	require.False(t, ok)
+	v, _ := r.get("c")
+	require.Equal(t, "y", v)
+}
