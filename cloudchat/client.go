@@ -375,6 +375,8 @@ var ErrUnknownAssignee = fmt.Errorf("cloudchat: assignee not found in the accoun
 //     member of that team. For an agent target it moves the conversation out
 //     of the bot's pending queue.
 //
+// When the reply window is closed (Extra "can_reply" = "false") the notice
+// could not reach the customer and is skipped: the hand-over matters more.
 // Every step uses the bot token. A failure stops the sequence and is
 // returned; the steps already done are not undone.
 func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {

@@ -47,6 +47,22 @@
 // reply at all: a public customer message in a conversation that is still
 // pending and not assigned to a human.
 //
+// Event.Raw keeps the delivery with every "pubsub_token" (the contact's
+// widget websocket token, present in every conversation object) replaced by
+// [REDACTED], so events may be logged; the token is never decoded. Errors
+// never quote bodies or secrets.
+//
+// # Where the Chatwoot spec and the server differ
+//
+// The driver follows the published OpenAPI spec where it disagrees with
+// observed server behaviour: template_params always carries name, category,
+// language and processed_params (the spec requires all four; the server
+// needs only name), categories are limited to the spec's enum, contact
+// updates use PUT (older docs say PATCH), and contact creation always sends
+// inbox_id (Config.ContactInboxID). The spec lists only user tokens for
+// conversation labels; servers from 4.14.2 accept bot tokens, which the
+// driver uses only when no user token is configured.
+//
 // # Limits
 //
 // Chatwoot does not split messages per channel; SendMessage refuses a text

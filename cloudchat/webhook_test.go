@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -359,4 +360,26 @@ func BenchmarkParseWebhook(b *testing.B) {
 			}
 		}
 	})
+}
+
+func TestQueuedHandlerAcksAtOnce(t *testing.T) {
+	e := newEnv(t, nil)
+	conv := e.newConversation(t)
+	got := make(chan helpdesk.Event, 4)
+	h, err := helpdesk.NewWebhookHandler(e.client, func(_ context.Context, ev helpdesk.Event) error {
+		got <- ev
+		return nil
+	}, &helpdesk.WebhookOptions{QueueSize: 16})
+	require.NoError(t, err)
+	defer h.Shutdown(context.Background())
+	body := e.customerPayload(conv, "preciso de ajuda")
+	for i := 0; i < 2; i++ {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, e.signer.Request(body, ""))
+		require.Contains(t, []int{http.StatusAccepted, http.StatusOK}, rec.Code, rec.Body.String())
+	}
+	ev := <-got
+	require.True(t, cloudchat.BotShouldAnswer(ev))
+	require.NoError(t, h.Shutdown(context.Background()))
+	require.Len(t, got, 0, "the redelivery is dropped")
 }
