@@ -35,8 +35,9 @@ type Config struct {
 
 	// HumanPhrases mean "I want a human" ("quero falar com um atendente").
 	// They are added to DefaultHumanPhrases unless NoDefaultPhrases is set.
-	// Matching ignores case, accents and repeated spaces, and needs whole
-	// words: "talk to a human" does not match "talk to a humanitarian".
+	// Matching ignores case, accents and punctuation and needs whole words:
+	// "Quero FALAR com um atendente!" matches "quero falar com um
+	// atendente"; "talk to a human" does not match "talk to a humanitarian".
 	HumanPhrases     []string `json:"human_phrases,omitempty"`
 	NoDefaultPhrases bool     `json:"no_default_phrases,omitempty"`
 
@@ -98,10 +99,11 @@ type TagRoute struct {
 }
 
 // ContentRoute routes conversations whose customer message or subject
-// contains one of Keywords (whole words, ignoring case and accents) or
-// matches Pattern. Pattern is a Go regular expression (RE2 syntax) matched
-// against the normalised text: lower case, accents removed, spaces
-// collapsed, so write "pedido #?\d{6}" rather than "(?i)Pedido".
+// contains one of Keywords (whole words, ignoring case, accents and
+// punctuation, like HumanPhrases) or matches Pattern. Pattern is a Go
+// regular expression (RE2 syntax) matched against the normalised text:
+// lower case, accents removed, white space collapsed, punctuation kept, so
+// write "pedido #?\d{6}" rather than "(?i)Pedido".
 type ContentRoute struct {
 	// Name labels the route in Decision.Route; default "content_routes[i]".
 	Name     string          `json:"name,omitempty"`
@@ -195,8 +197,8 @@ func LoadConfig(r io.Reader) (Config, error) {
 var Languages = []string{"pt", "en", "es"}
 
 // DefaultHumanPhrases are the built-in "I want a human" phrases, in
-// Portuguese, English and Spanish. They are stored normalised (no accents,
-// lower case); matching normalises the customer's text the same way.
+// Portuguese, English and Spanish, written without accents; matching
+// ignores case, accents and punctuation on both sides.
 var DefaultHumanPhrases = []string{
 	// Portuguese
 	"quero falar com um atendente", "quero falar com atendente", "falar com um atendente",

@@ -28,11 +28,13 @@
 //
 // The order in which rules apply is documented on Policy.Decide.
 //
-// Text matching (phrases, keywords, tags, patterns) works on a normal form
-// of the text: lower case, accents removed, spaces collapsed. All phrases
-// and keywords are found in one pass over the message (Aho–Corasick), and
-// regular expressions are compiled once and skipped when a literal they
-// need is absent, so Decide costs about the same with 5 rules or 100.
+// Text matching ignores case and accents ("NÃO" = "nao"). Phrases and
+// keywords match whole words and ignore punctuation; tags are compared
+// whole; regular expressions run on the text in lower case without accents,
+// punctuation kept. All phrases and keywords are found in one pass over the
+// message (Aho–Corasick) without copying it, and regular expressions are
+// compiled once and skipped when a literal they need is absent, so Decide
+// costs about the same with 5 rules or 100 and does not allocate.
 //
 // RoundRobin picks the next human agent of a team fairly, skipping agents
 // offline or at their limit of open conversations (Zendesk's L2 round robin,

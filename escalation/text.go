@@ -6,8 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// scanLimit bounds how many bytes of a message or subject are normalised and
-// matched against phrases, routes and spam rules, so that a huge email costs
+// scanLimit bounds how many bytes of a message or subject are matched
+// against phrases, routes and spam rules, so that a huge email costs
 // the same as a long one. Limits (MaxMessageChars, MaxChars) still count the
 // whole text.
 const scanLimit = 64 << 10
@@ -83,8 +83,8 @@ const (
 	kindChar  = 2
 )
 
-// normalize appends to dst the normal form of s that every phrase, keyword,
-// tag and pattern in a Policy is matched against: lower case, accents
+// normalize appends to dst the normal form of s that tags and regular
+// expressions are matched against (phrases and keywords use wordForm): lower case, accents
 // removed ("Não" → "nao", decomposed accents too), runs of white space
 // collapsed to one space, no leading or trailing space. Only the first
 // scanLimit bytes of s are read. It also returns the number of runes in the
