@@ -11,11 +11,11 @@ import (
 	"github.com/agentdesk/agentdesk/internal/redistest"
 )
 
-// The vendor window is short so that a two-second run crosses several
-// window boundaries.
+// The vendor window is short so that a two-second run crosses window
+// boundaries.
 func short(setup Setup, addr string) Config {
 	return Config{
-		Replicas: 3, Duration: 2 * time.Second, Limit: 100, Window: 500 * time.Millisecond,
+		Replicas: 3, Duration: 2 * time.Second, Limit: 60, Window: time.Second,
 		Demand: 3, CriticalShare: 0.2, NormalMaxWait: 200 * time.Millisecond,
 		Latency: time.Millisecond, Setup: setup, RedisAddr: addr, Seed: 7,
 	}
