@@ -224,14 +224,19 @@ func (c *Client) userClient(ctx context.Context, botSince string) (*transport.Cl
 }
 
 func (c *Client) convPath(conv helpdesk.Conversation, rest string) (string, error) {
-	id, err := displayID(conv)
+	id, err := c.displayID(conv)
 	if err != nil {
 		return "", err
 	}
 	return c.prefix + "/conversations/" + id + rest, nil
 }
 
-func displayID(conv helpdesk.Conversation) (string, error) {
+func (c *Client) displayID(conv helpdesk.Conversation) (string, error) {
+	if conv.Account != "" && conv.Account != c.account {
+		// Display ids are per account: 321 in another account is a
+		// different conversation.
+		return "", &helpdesk.FieldError{Field: "conversation.account", Problem: "conversation is in account " + strconv.Quote(conv.Account) + ", this client acts on account " + c.account, Err: helpdesk.ErrInvalidRequest}
+	}
 	if conv.Vendor != "" && conv.Vendor != Vendor {
 		return "", &helpdesk.FieldError{Field: "conversation.vendor", Problem: "conversation belongs to " + strconv.Quote(conv.Vendor) + ", not cloudchat", Err: helpdesk.ErrInvalidRequest}
 	}

@@ -42,9 +42,13 @@ var signedSince = version{4, 13, 0}
 // sign every delivery (4.13+); otherwise it is refused with
 // helpdesk.ErrInvalidSignature.
 //
-// Event.DeliveryID is X-Chatwoot-Delivery (with the event type appended
-// when a delivery yields several events); without it, "<event>:<message id>"
-// for messages and "<event>:<conversation id>:<body hash>" otherwise.
+// Event.DeliveryID is "message_created:<message id>" for new messages (a
+// message is created once, and Chatwoot may deliver it twice under two
+// delivery ids, or once per webhook path); for other events it is
+// X-Chatwoot-Delivery (with the event type appended when a delivery yields
+// several events), or without it "<event>:<id>:<body hash>".
+// Conversation.Account is the payload's account id, so a delivery from
+// another account (a system-wide bot) is never acted on in this one.
 // Event.Raw is the body with every "pubsub_token" value (the contact's
 // widget websocket token) replaced by [REDACTED], so it may be logged.
 // Event.Extra holds *MessageUpdate for message_updated, *ConversationUpdate
@@ -322,6 +326,10 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 	}
 	raw := json.RawMessage(redactPubsub(body))
 	base := helpdesk.Event{VendorType: p.Event, Raw: raw}
+	account := c.account
+	if p.Account != nil && p.Account.ID != "" {
+		account = string(p.Account.ID)
+	}
 
 	switch p.Event {
 	case "message_created", "message_updated":
@@ -331,13 +339,28 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 		if p.Conversation == nil || p.Conversation.ID == "" {
 			return nil, helpdesk.InvalidPayload("%s without a conversation", p.Event)
 		}
-		base.Conversation = c.conversation(p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
+		base.Conversation = c.conversation(account, p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
 		base.OccurredAt = firstTime(p.CreatedAt, p.UpdatedAt)
+		if base.OccurredAt.IsZero() {
+			base.OccurredAt = c.now().UTC()
+		}
 		base.Status = statusOf(p.Conversation.Status)
 		base.Message = c.message(&p)
-		id := delivery
-		if id == "" {
-			id = p.Event + ":" + string(p.ID)
+		// A message is created once: its id is a better dedupe key than
+		// the delivery id, since Chatwoot sometimes emits the same
+		// message_created twice (separate jobs, separate delivery ids) and
+		// an account webhook plus an agent bot deliver it once each.
+		// Updates of one message are distinct events: they keep the
+		// delivery id.
+		id := p.Event + ":" + string(p.ID)
+		if p.Event == "message_updated" {
+			switch {
+			case delivery != "":
+				id = delivery
+			default:
+				sum := sha256.Sum256(body)
+				id += ":" + hex.EncodeToString(sum[:8])
+			}
 		}
 		base.DeliveryID = id
 		if p.Event == "message_created" {
@@ -357,7 +380,7 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 		if p.ID == "" {
 			return nil, helpdesk.InvalidPayload("%s without a conversation id", p.Event)
 		}
-		base.Conversation = c.conversation(p.ID, &p.conversation, p.Inbox)
+		base.Conversation = c.conversation(account, p.ID, &p.conversation, p.Inbox)
 		base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
 		if base.OccurredAt.IsZero() {
 			base.OccurredAt = c.now().UTC()
@@ -444,9 +467,9 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 	}
 	base.Extra = ve
 	if p.Conversation != nil && p.Conversation.ID != "" {
-		base.Conversation = c.conversation(p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
+		base.Conversation = c.conversation(account, p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
 	} else {
-		base.Conversation = helpdesk.Conversation{Vendor: Vendor, Account: c.account}
+		base.Conversation = helpdesk.Conversation{Vendor: Vendor, Account: account}
 	}
 	base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
 	if base.OccurredAt.IsZero() {
@@ -461,8 +484,8 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 	return []helpdesk.Event{base}, nil
 }
 
-func (c *Client) conversation(id flexString, cv *conversation, inbox *idName) helpdesk.Conversation {
-	conv := helpdesk.Conversation{Vendor: Vendor, Account: c.account, ID: string(id)}
+func (c *Client) conversation(account string, id flexString, cv *conversation, inbox *idName) helpdesk.Conversation {
+	conv := helpdesk.Conversation{Vendor: Vendor, Account: account, ID: string(id)}
 	var source string
 	if cv.ContactInbox != nil {
 		source = cv.ContactInbox.SourceID

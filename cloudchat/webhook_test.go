@@ -69,7 +69,7 @@ func TestParseFixtures(t *testing.T) {
 		want []helpdesk.Event
 	}{
 		{"message_created_incoming.json", []helpdesk.Event{{
-			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9812",
 			OccurredAt: time.Date(2026, 7, 14, 9, 12, 31, 482e6, time.UTC),
 			Conversation: wa(map[string]string{"can_reply": "true", "status": "pending", "inbox_id": "4",
 				"vendor_channel": "Channel::Whatsapp", "contact_id": "77"}),
@@ -78,7 +78,7 @@ func TestParseFixtures(t *testing.T) {
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusPending, VendorTo: "pending"},
 		}}},
 		{"message_created_bot_echo.json", []helpdesk.Event{{
-			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9813",
 			OccurredAt: time.Date(2026, 7, 14, 9, 12, 33, 100e6, time.UTC),
 			Conversation: wa(map[string]string{"can_reply": "true", "status": "pending", "inbox_id": "4",
 				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "assignee_id": "7", "assignee_type": "AgentBot"}),
@@ -87,7 +87,7 @@ func TestParseFixtures(t *testing.T) {
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusPending, VendorTo: "pending"},
 		}}},
 		{"message_created_private_note.json", []helpdesk.Event{{
-			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9820",
 			OccurredAt: time.Date(2026, 7, 14, 9, 20, 0, 0, time.UTC),
 			Conversation: wa(map[string]string{"can_reply": "true", "status": "open", "inbox_id": "4",
 				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "assignee_id": "12", "assignee_type": "User", "team_id": "3"}),
@@ -96,7 +96,7 @@ func TestParseFixtures(t *testing.T) {
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusOpen, VendorTo: "open"},
 		}}},
 		{"message_created_template.json", []helpdesk.Event{{
-			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "d1",
+			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9821",
 			OccurredAt: time.Date(2026, 7, 14, 9, 30, 0, 0, time.UTC),
 			Conversation: wa(map[string]string{"can_reply": "false", "status": "resolved", "inbox_id": "4",
 				"vendor_channel": "Channel::Whatsapp"}),
@@ -148,7 +148,9 @@ func TestParseOtherShapes(t *testing.T) {
 		evs := parse("message_updated_failed.json", "")
 		require.Len(t, evs, 1)
 		require.Equal(t, helpdesk.EventOther, evs[0].Type)
-		require.Equal(t, "message_updated:9813", evs[0].DeliveryID, "fallback delivery id: event + message id")
+		require.True(t, strings.HasPrefix(evs[0].DeliveryID, "message_updated:9813:"), "fallback delivery id: event + message id + body hash, got %s", evs[0].DeliveryID)
+		again := parse("message_updated_failed.json", "upd-2")
+		require.Equal(t, "upd-2", again[0].DeliveryID, "updates keep the delivery id")
 		require.Equal(t, &cloudchat.MessageUpdate{MessageID: "9813", ExternalError: "131047: Re-engagement message"}, evs[0].Extra)
 		require.False(t, evs[0].IsCustomerMessage())
 	})
@@ -261,7 +263,7 @@ func TestUnsignedOptIn(t *testing.T) {
 	})
 	evs, err := old.ParseWebhook(context.Background(), req("?token="+token))
 	require.NoError(t, err)
-	require.Equal(t, "message_created:9812", evs[0].DeliveryID, "unsigned servers send no delivery id")
+	require.Equal(t, "message_created:9812", evs[0].DeliveryID)
 	_, err = old.ParseWebhook(context.Background(), req("?token=wrong-token-0123456789"))
 	require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
 	_, err = old.ParseWebhook(context.Background(), req(""))
@@ -382,4 +384,26 @@ func TestQueuedHandlerAcksAtOnce(t *testing.T) {
 	require.True(t, cloudchat.BotShouldAnswer(ev))
 	require.NoError(t, h.Shutdown(context.Background()))
 	require.Len(t, got, 0, "the redelivery is dropped")
+}
+
+func TestDuplicateMessageCreatedDeduped(t *testing.T) {
+	c := parserClient(t, nil)
+	body := fixture(t, "message_created_incoming.json")
+	a, err := c.ParseWebhook(context.Background(), signed(body, testSecret, fixedNow, "delivery-a"))
+	require.NoError(t, err)
+	b, err := c.ParseWebhook(context.Background(), signed(body, testSecret, fixedNow, "delivery-b"))
+	require.NoError(t, err)
+	require.Equal(t, a[0].DeliveryID, b[0].DeliveryID, "one message, one event, whatever the delivery")
+}
+
+func TestOtherAccountRefused(t *testing.T) {
+	c := parserClient(t, nil)
+	body := strings.Replace(string(fixture(t, "message_created_incoming.json")), `"account":{"id":1,"name":"Acme"},"inbox"`, `"account":{"id":2,"name":"Other"},"inbox"`, 1)
+	evs, err := c.ParseWebhook(context.Background(), signed([]byte(body), testSecret, fixedNow, ""))
+	require.NoError(t, err)
+	require.Equal(t, "2", evs[0].Conversation.Account)
+	_, err = c.SendMessage(context.Background(), evs[0].Conversation, helpdesk.Message{Text: "hi"})
+	var fe *helpdesk.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "conversation.account", fe.Field)
 }
