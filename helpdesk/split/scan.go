@@ -405,12 +405,12 @@ func (s *scanner) noSpaceCut(i, w int, r rune, cost, uc int) {
 	case isTerminatorNoSpace(r):
 		next := i + w
 		if next < s.x.end && !isSpaceAt(t, next) && next >= s.w.protUntil {
-			s.record(clsSentence, cand{end: next, next: next, costEnd: cost + uc, costNext: cost + uc, f: s.f})
+			s.record(clsSentence, &cand{end: next, next: next, costEnd: cost + uc, costNext: cost + uc, f: s.f})
 		}
 	case isOpenerInverted(r):
 		if i > s.p && i >= s.w.protUntil && !isSpaceAt(t, i-1) {
 			if pr := lastRuneSkipClosers(t, s.p, i); isTerminator(pr) {
-				s.record(clsSentence, cand{end: i, next: i, costEnd: cost, costNext: cost, f: s.f})
+				s.record(clsSentence, &cand{end: i, next: i, costEnd: cost, costNext: cost, f: s.f})
 			}
 		}
 	}
@@ -455,6 +455,9 @@ func (s *scanner) finalize(i, cost int) {
 		}
 	} else {
 		c.next, c.costNext = i, cost
+		if s.g != nil && cost < s.g.total-s.g.budget {
+			return // balance mode: the tail would be longer than a part
+		}
 		if s.runStart != s.markerEnd {
 			cls = clsWord
 			if pr := lastRuneSkipClosers(t, s.p, s.runStart); isTerminator(pr) {
@@ -462,7 +465,7 @@ func (s *scanner) finalize(i, cost int) {
 			} else if isClause(pr) {
 				cls = clsClause
 			}
-			if cls != clsSentence && i < len(t) {
+			if cls != clsSentence && i+1 < len(t) && t[i] == 0xC2 { // ¿ and ¡ are C2 BF and C2 A1
 				if r, _ := utf8.DecodeRuneInString(t[i:]); isOpenerInverted(r) {
 					cls = clsSentence
 				}
@@ -474,7 +477,7 @@ func (s *scanner) finalize(i, cost int) {
 	}
 	ok := false
 	if cls >= 0 && s.runStart >= s.noCand && s.runStart >= s.w.protUntil {
-		ok = s.record(cls, c)
+		ok = s.record(cls, &c)
 	}
 	if s.runNL > 0 {
 		s.markerEnd = me
@@ -523,7 +526,7 @@ func (x *ctx) unitCost(c byte) int {
 	return 1
 }
 
-func (s *scanner) record(cls int, c cand) bool {
+func (s *scanner) record(cls int, c *cand) bool {
 	if c.end <= s.p || c.end >= s.limitEnd {
 		return false
 	}
@@ -533,7 +536,7 @@ func (s *scanner) record(cls int, c cand) bool {
 	c.ok = true
 	g := s.g
 	if g == nil {
-		s.w.best[cls] = c
+		s.w.best[cls] = *c
 		return true
 	}
 	tail := g.total - c.costNext
@@ -542,7 +545,7 @@ func (s *scanner) record(cls int, c cand) bool {
 	}
 	b := &s.w.best[cls]
 	if !b.ok || abs(c.costEnd-g.target) < abs(b.costEnd-g.target) {
-		*b = c
+		*b = *c
 	}
 	return true
 }

@@ -3,6 +3,7 @@ package split
 import (
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
@@ -203,5 +204,14 @@ func TestRealAnswers(t *testing.T) {
 			parts := splitAndCheck(t, tt.text, tt.limit, tt.opts...)
 			require.Empty(t, cmp.Diff(tt.want, texts(parts)), "%#v", texts(parts))
 		})
+	}
+}
+
+func TestIsSpaceMatchesUnicode(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		want := unicode.IsSpace(r) && r != 0xA0 && r != 0x2007 && r != 0x202F
+		if isSpace(r) != want {
+			t.Fatalf("isSpace(%U) = %v", r, !want)
+		}
 	}
 }

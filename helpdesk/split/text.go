@@ -2,7 +2,6 @@ package split
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -12,11 +11,14 @@ func isSpace(r rune) bool {
 	if r < utf8.RuneSelf {
 		return asciiSpace[r]
 	}
-	switch r {
-	case 0xA0, 0x2007, 0x202F:
-		return false
+	// The White_Space characters above ASCII, without the no-break ones.
+	switch {
+	case r < 0x2000:
+		return r == 0x85 || r == 0x1680
+	case r <= 0x200A:
+		return r != 0x2007
 	}
-	return unicode.IsSpace(r)
+	return r == 0x2028 || r == 0x2029 || r == 0x205F || r == 0x3000
 }
 
 var asciiSpace = [utf8.RuneSelf]bool{' ': true, '\t': true, '\n': true, '\v': true, '\f': true, '\r': true}
