@@ -36,6 +36,7 @@ func main() {
 	flag.IntVar(&cfg.Replicas, "replicas", 4, "number of replicas sharing the vendor limit")
 	flag.DurationVar(&cfg.Duration, "duration", 30*time.Second, "length of the run")
 	flag.IntVar(&cfg.Limit, "limit", 600, "vendor limit: requests per -window")
+	flag.IntVar(&cfg.BudgetLimit, "budget-limit", 0, "limit the budgets are configured with (default -limit); set it higher to exercise 429 recovery")
 	flag.DurationVar(&cfg.Window, "window", time.Minute, "vendor window (fixed, aligned to the clock)")
 	flag.Float64Var(&cfg.Demand, "demand", 3, "offered load as a multiple of the limit")
 	flag.Float64Var(&cfg.CriticalShare, "critical", 0.2, "share of calls that are critical (resolve, reassign)")

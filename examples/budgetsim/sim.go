@@ -42,6 +42,10 @@ type Config struct {
 	// windows aligned to the clock, like rack-attack or Klaviyo.
 	Limit  int
 	Window time.Duration
+	// BudgetLimit is the limit the budgets are configured with; zero means
+	// Limit. Set it above Limit to watch the budgets recover from 429s
+	// (other apps or human agents spending the same limit look like this).
+	BudgetLimit int
 	// Demand is the offered load as a multiple of the limit.
 	Demand float64
 	// CriticalShare is the fraction of calls that are critical (resolve,
@@ -150,7 +154,11 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	srv := httptest.NewServer(v)
 	defer srv.Close()
 
-	limits := []budget.Limit{{Name: "account", Count: cfg.Limit, Window: cfg.Window}}
+	granted := cfg.Limit
+	if cfg.BudgetLimit > 0 {
+		granted = cfg.BudgetLimit
+	}
+	limits := []budget.Limit{{Name: "account", Count: granted, Window: cfg.Window}}
 	budgets := make([]transport.Budget, cfg.Replicas)
 	account := fmt.Sprintf("budgetsim-%d", time.Now().UnixNano())
 	var local *budget.Local
@@ -162,7 +170,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		case cfg.RedisAddr != "":
 			c := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
 			defer c.Close()
-			b, err := budget.NewShared(ctx, c, account, limits, budget.WithReplicas(cfg.Replicas))
+			b, err := budget.NewShared(ctx, c, account, limits, budget.WithReplicas(cfg.Replicas), budget.WithHeaders(budget.ChatwootHeaders))
 			if err != nil {
 				return Result{}, err
 			}
@@ -170,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		default:
 			if local == nil {
 				var err error
-				if local, err = budget.NewLocal(account, limits); err != nil {
+				if local, err = budget.NewLocal(account, limits, budget.WithHeaders(budget.ChatwootHeaders)); err != nil {
 					return Result{}, err
 				}
 			}

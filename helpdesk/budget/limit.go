@@ -117,8 +117,8 @@ func validateLimits(limits []Limit) error {
 		if l.PerEndpoint && l.Name == "" {
 			return configErr("an endpoint limit needs a name")
 		}
-		if strings.ContainsAny(l.Name, "{}: \t\n") {
-			return configErr("limit %q: name may not contain braces, colons or spaces", l.Name)
+		if strings.ContainsAny(l.Name, "{}:@ \t\n") {
+			return configErr("limit %q: name may not contain braces, colons, @ or spaces", l.Name)
 		}
 		key := l.Name + "/" + l.Window.String()
 		if seen[key] {

@@ -3,7 +3,9 @@ package budget
 import "github.com/redis/go-redis/v9"
 
 // All scripts use Redis's clock (TIME), in microseconds, so replicas with
-// skewed clocks still share one budget exactly.
+// skewed clocks still share one budget exactly. redis.replicate_commands
+// lets Redis before 5.0 write after reading TIME; later versions always
+// replicate effects and ignore it.
 
 // admitScript is GCRA over one or more limits at once: either every limit
 // has room and all are charged, or none is and the longest wait is returned.
@@ -19,6 +21,7 @@ import "github.com/redis/go-redis/v9"
 // Returns {admitted, wait µs, reason (1 rate, 2 pause, 3 probe out), limit
 // position, probing}.
 var admitScript = redis.NewScript(`
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = tonumber(ARGV[1])
@@ -80,6 +83,7 @@ return {1, 0, 0, 0, probing}
 // pauseScript pauses limits: KEYS are pause hashes; ARGV: pause µs, extra
 // lifetime ms (how long the record outlives the pause, for the probe).
 var pauseScript = redis.NewScript(`
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local till = now + tonumber(ARGV[1])
@@ -98,6 +102,7 @@ return 1
 // clearScript ends pauses that are over (KEYS: pause hashes). Returns how
 // many it cleared.
 var clearScript = redis.NewScript(`
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local n = 0
@@ -114,6 +119,7 @@ return n
 // slowScript paces one limit: KEYS[1] slow hash; ARGV: interval µs,
 // duration µs.
 var slowScript = redis.NewScript(`
+redis.replicate_commands()
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local d = tonumber(ARGV[2])
