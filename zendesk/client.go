@@ -65,6 +65,7 @@ type Client struct {
 	newKey   func() string
 	secrets  []string
 	sunKeys  []string
+	botID    string
 
 	// ids of comments/messages this client posted, to recognise the echo.
 	posted *recentMap
@@ -99,6 +100,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if c.newKey == nil {
 		c.newKey = randomKey
 	}
+	c.botID = strconv.FormatInt(cfg.BotUserID, 10)
 	c.secrets = nonEmpty(cfg.WebhookSecrets)
 	if cfg.AcceptTestSecret {
 		c.secrets = append(c.secrets, testWebhookSecret)

@@ -1,9 +1,12 @@
 package zendesk
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"net/http"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -67,3 +70,35 @@ func TestRecentMapForgetsOldest(t *testing.T) {
 	v, _ := r.get("c")
 	require.Equal(t, "y", v)
 }
+
+// BenchmarkParseTriggerNoVerify is ParseTrigger's work after the signature
+// check: decoding the body and building the event.
+func BenchmarkParseTriggerNoVerify(b *testing.B) {
+	body, err := os.ReadFile("testdata/trigger_seed.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := New(Config{Subdomain: "acme", Email: "bot@acme.example", APIToken: "tok-123456", BotUserID: 9001, N2GroupID: 200,
+		WebhookSecrets: []string{"s"}, BaseURL: "http://127.0.0.1:1"}, &Options{NoBudget: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := &helpdesk.WebhookRequest{Header: http.Header{"Content-Type": {"application/json"}, HeaderInvocationID: {"inv"}}, Body: body}
+	ts := time.Now()
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := requireJSON(req); err != nil {
+			b.Fatal(err)
+		}
+		var p TriggerPayload
+		if err := decodeTrigger(req.Body, &p); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.triggerEvent(req, &p, ts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var sha256New = sha256.New

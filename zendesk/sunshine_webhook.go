@@ -2,6 +2,8 @@ package zendesk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -139,7 +141,7 @@ type SunshineOther struct {
 // *SunshinePostback; anything else → EventOther with *SunshineOther. The
 // delivery id of each event is events[i].id.
 func (c *Client) ParseSunshine(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
-	if err := req.RequireJSON(); err != nil {
+	if err := requireJSON(req); err != nil {
 		return nil, err
 	}
 	key := req.Header.Get(HeaderSunshineAPIKey)
@@ -181,6 +183,9 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 	other := func() helpdesk.Event {
 		ev.Type = helpdesk.EventOther
 		ev.Extra = &SunshineOther{Type: e.Type, Payload: e.Payload}
+		if ev.DeliveryID == "" {
+			ev.DeliveryID = fallbackEventID(e)
+		}
 		return ev
 	}
 	switch {
@@ -246,9 +251,22 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 		return other()
 	}
 	if ev.DeliveryID == "" {
-		ev.DeliveryID = e.Type + ":" + ev.Conversation.ID + ":" + e.CreatedAt
+		ev.DeliveryID = fallbackEventID(e)
 	}
 	return ev
+}
+
+// fallbackEventID stands in for a missing events[i].id (never seen from
+// Sunshine, which always sends one): a hash of the event, stable across
+// redeliveries of the same bytes.
+func fallbackEventID(e *SunshineEventEnvelope) string {
+	h := sha256.New()
+	h.Write([]byte(e.Type))
+	h.Write([]byte{0})
+	h.Write([]byte(e.CreatedAt))
+	h.Write([]byte{0})
+	h.Write(e.Payload)
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 func (c *Client) sunConversation(appID string, ref *SunshineConversationRef) helpdesk.Conversation {

@@ -178,7 +178,7 @@ func (c *Client) VerifyTrigger(req *helpdesk.WebhookRequest) (time.Time, error) 
 // answers only Event.IsCustomerMessage. The delivery id is the invocation
 // id header, else "ticket:<id>:comment:<comment id>".
 func (c *Client) ParseTrigger(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
-	if err := req.RequireJSON(); err != nil {
+	if err := requireJSON(req); err != nil {
 		return nil, err
 	}
 	ts, err := c.VerifyTrigger(req)
@@ -196,13 +196,39 @@ func (c *Client) ParseTrigger(_ context.Context, req *helpdesk.WebhookRequest) (
 	return []helpdesk.Event{ev}, nil
 }
 
-// decodeTrigger decodes a trigger body. Placeholder output is not always
+// requireJSON is WebhookRequest.RequireJSON without its media-type
+// parsing for the usual exact value.
+func requireJSON(req *helpdesk.WebhookRequest) error {
+	if ct := req.Header.Get("Content-Type"); ct == "application/json" || ct == "application/json; charset=utf-8" {
+		return nil
+	}
+	return req.RequireJSON()
+}
+
+// parseISOTime parses an RFC 3339 time; other renderings of
+// {{ticket.updated_at_with_timestamp}} (e.g. "July 1, 2026 10:00") are
+// skipped without the cost of a parse error.
+func parseISOTime(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if len(s) < 20 || s[4] != '-' || s[10] != 'T' {
+		return time.Time{}, false
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	return t, err == nil
+}
+
+// decodeTrigger decodes a trigger body, on a fast path for the usual shape
+// (same result as json.Unmarshal, see fastDecodeTrigger). Placeholder output is not always
 // JSON-escaped: raw line breaks and tabs inside strings (invalid JSON) are
 // escaped and the body decoded again before it is refused.
 func decodeTrigger(body []byte, p *TriggerPayload) error {
 	if len(body) == 0 {
 		return helpdesk.InvalidPayload("empty body")
 	}
+	if fastDecodeTrigger(body, p) {
+		return nil
+	}
+	*p = TriggerPayload{}
 	err := json.Unmarshal(body, p)
 	if err == nil {
 		return nil
@@ -272,7 +298,10 @@ func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, t
 	if err != nil || tid <= 0 {
 		return helpdesk.Event{}, helpdesk.InvalidPayload("ticketId is missing or not a number")
 	}
-	idStr := strconv.FormatInt(tid, 10)
+	idStr := strings.TrimSpace(p.TicketID)
+	if idStr[0] == '0' || idStr[0] == '+' {
+		idStr = strconv.FormatInt(tid, 10)
+	}
 	conv := helpdesk.Conversation{Vendor: Vendor, Account: c.cfg.Subdomain, ID: idStr, Channel: channelFromVia(p.Type)}
 	extra := make(map[string]string, 6)
 	extra[ExtraTicketID] = idStr
@@ -289,7 +318,7 @@ func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, t
 	conv.Extra = extra
 
 	ev := helpdesk.Event{VendorType: "trigger", Conversation: conv, Extra: p, Raw: json.RawMessage(req.Body), OccurredAt: ts}
-	if t, err := time.Parse(time.RFC3339, strings.TrimSpace(p.UpdatedAt)); err == nil {
+	if t, ok := parseISOTime(p.UpdatedAt); ok {
 		ev.OccurredAt = t
 	}
 	commentID := strings.TrimSpace(p.CommentID)
@@ -324,7 +353,7 @@ func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, t
 }
 
 func (c *Client) triggerAuthor(p *TriggerPayload, commentID string) helpdesk.Author {
-	bot := strconv.FormatInt(c.cfg.BotUserID, 10)
+	bot := c.botID
 	authorID := strings.TrimSpace(p.Author.ID)
 	_, posted := c.posted.get(commentID)
 	if authorID == bot || posted {
@@ -339,8 +368,7 @@ func (c *Client) triggerAuthor(p *TriggerPayload, commentID string) helpdesk.Aut
 	}
 	// Seed body: the sender block is the requester, with a fixed role.
 	a := helpdesk.Author{ID: strings.TrimSpace(p.Sender.ID), Name: p.Sender.Name, Email: p.Sender.Email, Role: helpdesk.RoleCustomer}
-	switch strings.ToLower(strings.TrimSpace(p.Sender.Role)) {
-	case "agent", "admin", "administrator":
+	if role := strings.TrimSpace(p.Sender.Role); strings.EqualFold(role, "agent") || strings.EqualFold(role, "admin") || strings.EqualFold(role, "administrator") {
 		a.Role = helpdesk.RoleAgent
 	}
 	return a
@@ -360,6 +388,12 @@ func parseBoolLabel(s string) bool {
 // normalizeStatus maps a status label ({{ticket.status}} renders "Open",
 // "Solved", …) or API value to the helpdesk status.
 func normalizeStatus(s string) helpdesk.Status {
+	switch s {
+	case "Open":
+		return helpdesk.StatusOpen
+	case "Solved":
+		return helpdesk.StatusResolved
+	}
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "new":
 		return helpdesk.StatusNew
@@ -379,6 +413,10 @@ func normalizeStatus(s string) helpdesk.Status {
 
 // channelFromVia maps a {{ticket.via}} label to a channel.
 func channelFromVia(via string) helpdesk.Channel {
+	switch via { // the usual labels, without lower-casing
+	case "Mail", "Web Form", "Email":
+		return helpdesk.ChannelEmail
+	}
 	switch strings.ToLower(strings.TrimSpace(via)) {
 	case "":
 		return helpdesk.ChannelUnknown
