@@ -104,20 +104,30 @@ func modeNames() []string {
 	return names
 }
 
-func serve(addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
+// vendorMux returns the bot's HTTP routes for a vendor: the webhook paths
+// and /healthz. Shut the returned handler down to drain queued events.
+func vendorMux(hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) (*http.ServeMux, *helpdesk.WebhookHandler, error) {
 	bot := &Bot{HD: hd, Policy: policy, FAQ: defaultFAQ, MaxChars: maxChars, Log: func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }}
 	// Queued mode acknowledges within milliseconds: Chatwoot hands a
 	// conversation to humans when a bot takes 5 s, Intercom slows
 	// endpoints slower than 500 ms.
 	h, err := helpdesk.NewWebhookHandler(hd, bot.Handle, &helpdesk.WebhookOptions{QueueSize: 10000, Logger: logger})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	for _, p := range paths {
 		mux.Handle("POST "+p, h)
 	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { w.Write([]byte("ok\n")) })
+	return mux, h, nil
+}
+
+func serve(addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
+	mux, h, err := vendorMux(hd, paths, policy, maxChars, logger)
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
