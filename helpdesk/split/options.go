@@ -82,9 +82,10 @@ func PartMarkerPrefix(format string) Option {
 }
 
 // Balance avoids a tiny last part. The last cut is chosen again among the
-// places that keep both final parts within the limit and neither under a
-// quarter of it: the best kind of place (see the package documentation), and
-// of those the one closest to the middle. The number of parts never grows.
+// places that keep both final parts within the limit and the last part at
+// least a quarter of it (the part before too, unless it ends at a paragraph
+// break): the best kind of place (see the package documentation), and of
+// those the one closest to the middle. The number of parts never grows.
 // On by default.
 func Balance(on bool) Option {
 	return func(o *options) error {

@@ -540,7 +540,8 @@ func (s *scanner) record(cls int, c *cand) bool {
 		return true
 	}
 	tail := g.total - c.costNext
-	if c.costEnd+c.f.closeC < g.minPart || tail+c.f.reopenC < g.minPart || tail+c.f.reopenC > g.budget {
+	// A short first part is fine when it ends a paragraph.
+	if (cls != clsPara && c.costEnd+c.f.closeC < g.minPart) || tail+c.f.reopenC < g.minPart || tail+c.f.reopenC > g.budget {
 		return false
 	}
 	b := &s.w.best[cls]

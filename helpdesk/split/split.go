@@ -505,9 +505,10 @@ func excerpt(t string, i int) string {
 }
 
 // balance re-chooses the last cut among the places that keep both final
-// parts within the limit and neither under a quarter of it: the best kind of
-// place, and of those the one closest to the middle. So a tiny last part
-// grows, and a last part that could start at a paragraph does.
+// parts within the limit and the last one at least a quarter of it (the
+// one before too, unless it ends a paragraph): the best kind of place, and
+// of those the one closest to the middle. So a tiny last part grows, and a
+// last part that could start at a paragraph does.
 func (x *ctx) balance(cuts []cut, pb int) {
 	n := len(cuts)
 	minPart := pb / 4
