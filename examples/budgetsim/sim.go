@@ -68,6 +68,7 @@ type Result struct {
 	Accepted int64 // requests the vendor served
 	Rejected int64 // requests the vendor answered with 429
 	Deferred int64 // normal calls refused by the budget (merged by the bot)
+	Failed   int64 // calls that got no HTTP response
 	Critical int64 // critical calls sent
 	Normal   int64 // normal calls sent
 	// Allowed is what the vendor limit allows over the run.
@@ -193,6 +194,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		critLat   []time.Duration
 		normLat   []time.Duration
 		deferred  atomic.Int64
+		failed    atomic.Int64
 		wg        sync.WaitGroup
 		perSecond = cfg.Demand * float64(cfg.Limit) / cfg.Window.Seconds() / float64(cfg.Replicas)
 	)
@@ -231,6 +233,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 					req, _ := http.NewRequestWithContext(ctx, call.Method, srv.URL+call.Path, nil)
 					resp, err := client.Do(req)
 					if err != nil {
+						failed.Add(1)
 						return
 					}
 					resp.Body.Close()
@@ -256,6 +259,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		Accepted: v.accepted.Load(),
 		Rejected: v.rejected.Load(),
 		Deferred: deferred.Load(),
+		Failed:   failed.Load(),
 		Critical: int64(len(critLat)),
 		Normal:   int64(len(normLat)),
 		Allowed:  float64(cfg.Limit) * elapsed.Seconds() / cfg.Window.Seconds(),
