@@ -193,8 +193,10 @@ func LoadConfig(r io.Reader) (Config, error) {
 	return c, nil
 }
 
-// Languages the policy has built-in texts for.
-var Languages = []string{"pt", "en", "es"}
+// languages the policy has texts for: Portuguese, English, Spanish.
+var languages = [...]string{"pt", "en", "es"}
+
+const languageList = "pt, en, es"
 
 // DefaultHumanPhrases are the built-in "I want a human" phrases, in
 // Portuguese, English and Spanish, written without accents; matching

@@ -29,6 +29,7 @@ type automaton struct {
 const (
 	classOther = 0 // word bytes no pattern uses
 	classSep   = 1 // separators: white space and punctuation
+	classDrop  = 2 // control characters: ignored, every state loops on them
 )
 
 // patternSet collects patterns in word form and hands out stable ids,
@@ -60,30 +61,40 @@ func (ps *patternSet) add(text string, words bool) int {
 	return id
 }
 
-// foldRune returns the word form of r: "" to skip it (combining accents),
-// " " for a separator, else its folded lower-case text.
+// foldRune returns the word form of r: nothing for runes dropped (control
+// characters, invalid bytes, combining accents), " " for a separator, else
+// its folded lower-case text. It agrees with normalize: the word form of a
+// text and of its normal form are the same, so literals found here are
+// found in the normalised text regular expressions run on.
 func foldRune(r rune, buf *[utf8.UTFMax]byte) []byte {
-	switch {
-	case r < utf8.RuneSelf:
+	if r < utf8.RuneSelf {
 		c := byte(r)
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if !isWordByte(c) {
+		switch asciiKind[c] {
+		case kindDrop:
+			return nil
+		case kindSpace:
 			c = ' '
+		default:
+			c = asciiFold[c]
+			if !isWordByte(c) {
+				c = ' '
+			}
 		}
 		buf[0] = c
 		return buf[:1]
-	case r >= 0x300 && r <= 0x36F:
+	}
+	if r == utf8.RuneError || (r >= 0x300 && r <= 0x36F) {
 		return nil
-	case r >= 0xC0 && r < 0x180 && foldTable[r-0xC0] != "":
-		return buf[:copy(buf[:], foldTable[r-0xC0])]
-	case r == utf8.RuneError || !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)):
+	}
+	if !(unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.IsMark(r)) {
 		buf[0] = ' '
 		return buf[:1]
 	}
-	n := utf8.EncodeRune(buf[:], unicode.ToLower(r))
-	return buf[:n]
+	l := unicode.ToLower(r)
+	if l >= 0xC0 && l < 0x180 && foldTable[l-0xC0] != "" {
+		return buf[:copy(buf[:], foldTable[l-0xC0])]
+	}
+	return buf[:utf8.EncodeRune(buf[:], l)]
 }
 
 // wordForm is the text phrases and keywords are compared in: lower case,
@@ -111,7 +122,7 @@ func wordForm(s string) string {
 }
 
 func buildAutomaton(pats []string) *automaton {
-	a := &automaton{npats: len(pats), nclass: 2}
+	a := &automaton{npats: len(pats), nclass: 3}
 	for _, p := range pats {
 		for i := 0; i < len(p); i++ {
 			if c := p[i]; c != ' ' && a.class[c] == classOther {
@@ -122,6 +133,8 @@ func buildAutomaton(pats []string) *automaton {
 	}
 	for c := range utf8.RuneSelf {
 		switch b := byte(c); {
+		case asciiKind[b] == kindDrop:
+			a.class[b] = classDrop
 		case 'A' <= b && b <= 'Z':
 			a.class[b] = a.class[b+'a'-'A']
 		case !isWordByte(b):
@@ -184,10 +197,12 @@ func buildAutomaton(pats []string) *automaton {
 		}
 	}
 	// Runs of separators collapse: a state reached by one stays on more.
+	// Dropped bytes change nothing.
 	for s, sep := range endsWithSep {
 		if sep {
 			delta[s*n+classSep] = int32(s)
 		}
+		delta[s*n+classDrop] = int32(s)
 	}
 	a.trans = make([]uint32, len(delta))
 	for i, next := range delta {

@@ -174,18 +174,18 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 		}
 	}
 
-	// Languages and texts.
+	// languages and texts.
 	p.defLang = languageIndex("en")
 	if cfg.DefaultLanguage != "" {
 		if i := languageIndex(cfg.DefaultLanguage); i >= 0 && len(cfg.DefaultLanguage) == 2 {
 			p.defLang = i
 		} else {
-			ps.add("default_language", "unknown language %q (want one of %s)", cfg.DefaultLanguage, strings.Join(Languages, ", "))
+			ps.add("default_language", "unknown language %q (want one of %s)", cfg.DefaultLanguage, languageList)
 		}
 	}
 	notices := checkTexts(&ps, "notices", cfg.Notices)
 	fallbacks := checkTexts(&ps, "fallback_notices", cfg.FallbackNotices)
-	for i, l := range Languages {
+	for i, l := range languages {
 		p.notices[i] = cmpOr(notices[i], DefaultNotices[l])
 		p.fallbacks[i] = cmpOr(fallbacks[i], DefaultFallbackNotices[l])
 	}

@@ -76,7 +76,8 @@ func NewRoundRobin(cursor Cursor, defaultLimit int) *RoundRobin {
 // C, A... An agent who goes offline or reaches the limit is left out until
 // they can take more, and the others share the load.
 func (rr *RoundRobin) Pick(ctx context.Context, team string, agents []Agent) (Agent, error) {
-	var eligible []int
+	var buf [64]int // teams are small: no allocation
+	eligible := buf[:0]
 	for i, a := range agents {
 		if a.ID == "" || !a.Online {
 			continue

@@ -129,8 +129,8 @@ func normalize(dst []byte, s string) ([]byte, int) {
 		i += size
 		runes -= size - 1
 		switch {
-		case r == utf8.RuneError && size == 1:
-			// invalid byte: dropped
+		case r == utf8.RuneError:
+			// invalid bytes and U+FFFD, which only stands for them: dropped
 		case isSpace(r):
 			if space == 0 {
 				dst = append(dst, ' ')
@@ -138,11 +138,14 @@ func normalize(dst []byte, s string) ([]byte, int) {
 			}
 		case r >= 0x300 && r <= 0x36F:
 			// combining diacritical marks (decomposed accents): dropped
-		case r >= 0xC0 && r < 0x180 && foldTable[r-0xC0] != "":
-			dst = append(dst, foldTable[r-0xC0]...)
-			space = 0
 		default:
-			dst = utf8.AppendRune(dst, unicode.ToLower(r))
+			// Fold after lowering: some capitals outside Latin-1 lower
+			// into it ("ẞ" → "ß" → "ss").
+			if l := unicode.ToLower(r); l >= 0xC0 && l < 0x180 && foldTable[l-0xC0] != "" {
+				dst = append(dst, foldTable[l-0xC0]...)
+			} else {
+				dst = utf8.AppendRune(dst, l)
+			}
 			space = 0
 		}
 	}

@@ -90,13 +90,13 @@ func isBotTarget(t helpdesk.Target, groups, agents []string) bool {
 	return false
 }
 
-// languageIndex returns the index in Languages of code ("pt", "pt-BR",
+// languageIndex returns the index in languages of code ("pt", "pt-BR",
 // "PT_br"), or -1. It does not allocate.
 func languageIndex(code string) int {
 	if i := strings.IndexAny(code, "-_"); i >= 0 {
 		code = code[:i]
 	}
-	for i, l := range Languages {
+	for i, l := range languages {
 		if strings.EqualFold(code, l) {
 			return i
 		}
@@ -113,7 +113,7 @@ func checkTexts(ps *problems, field string, m map[string]string) (out [3]string)
 		}
 		switch {
 		case i < 0:
-			ps.add(fmt.Sprintf("%s[%q]", field, k), "unknown language (want one of %s)", strings.Join(Languages, ", "))
+			ps.add(fmt.Sprintf("%s[%q]", field, k), "unknown language (want one of %s)", languageList)
 		case strings.TrimSpace(v) == "":
 			ps.add(fmt.Sprintf("%s[%q]", field, k), "empty text")
 		default:
