@@ -148,7 +148,9 @@ func (c *core) observe(call transport.Call, status int, h http.Header) {
 		if len(targets) > 0 {
 			c.be.pause(targets, d)
 		}
-	} else if status < 400 {
+	} else {
+		// Any other answer got past the vendor's limiter: a pause that
+		// is over has been probed successfully.
 		c.backoffMu.Lock()
 		for _, i := range idx {
 			c.strikes[i] = 0

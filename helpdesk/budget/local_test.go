@@ -380,3 +380,16 @@ func TestWaitErrorMessage(t *testing.T) {
 	require.Equal(t, "budget: vendor pause tickets-update needs a wait of 1.5s, more than the call allows", err.Error())
 	require.ErrorIs(t, err, helpdesk.ErrRateLimited)
 }
+
+func TestLocalAnyNon429AnswerEndsPause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newLocal(t, []budget.Limit{{Count: 6000, Window: time.Minute}})
+		b.Observe(normal, http.StatusTooManyRequests, http.Header{"Retry-After": {"2"}})
+		require.NoError(t, b.Wait(t.Context(), normal)) // the probe
+		c := normal
+		c.MaxWait = time.Second
+		require.ErrorIs(t, b.Wait(t.Context(), c), helpdesk.ErrRateLimited) // probe still out
+		b.Observe(normal, http.StatusNotFound, http.Header{})
+		require.NoError(t, b.Wait(t.Context(), c))
+	})
+}
