@@ -132,7 +132,9 @@ type SpamRule struct {
 // TargetHours are the business hours of one target.
 type TargetHours struct {
 	Target helpdesk.Target `json:"target"`
-	// TimeZone is an IANA name ("America/Sao_Paulo"); default UTC.
+	// TimeZone is an IANA name ("America/Sao_Paulo"); default UTC. Names
+	// are resolved with time.LoadLocation: a host without the system's
+	// zone database should import time/tzdata.
 	TimeZone string `json:"time_zone,omitempty"`
 	// Windows are the opening periods; the target is open during any.
 	Windows []Window `json:"windows"`

@@ -115,8 +115,15 @@ type Option func(*Policy)
 // Without it every target within its business hours is available.
 func WithAvailability(a Availability) Option { return func(p *Policy) { p.avail = a } }
 
-// WithClock sets the clock used when State.Now is zero (default time.Now).
-func WithClock(now func() time.Time) Option { return func(p *Policy) { p.now = now } }
+// WithClock sets the clock used when State.Now is zero (default time.Now;
+// nil keeps it).
+func WithClock(now func() time.Time) Option {
+	return func(p *Policy) {
+		if now != nil {
+			p.now = now
+		}
+	}
+}
 
 // New validates cfg and builds a Policy. Every problem found is reported in
 // one *ValidationError. Regular expressions are compiled and phrases

@@ -379,7 +379,7 @@ func TestDecideBusinessHours(t *testing.T) {
 	// The clock option is used when State.Now is zero; VIP is open on
 	// Sundays when N2 is closed.
 	sunday := time.Date(2026, 11, 29, 12, 0, 0, 0, time.UTC)
-	p = mustNew(t, c, WithClock(func() time.Time { return sunday }))
+	p = mustNew(t, c, WithClock(func() time.Time { return sunday }), WithClock(nil))
 	d := p.Decide(context.Background(), State{Event: customerMsg("talk to a human"), Tags: []string{"vip"}}, good)
 	require.Equal(t, "vip", d.Target.ID)
 	d = p.Decide(context.Background(), State{Event: customerMsg("talk to a human")}, good)
