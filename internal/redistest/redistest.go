@@ -110,15 +110,20 @@ func StartServer() (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, fmt.Errorf("finding a free port: %w", err)
+	// Another process may take the free port before redis-server binds it:
+	// try a few ports.
+	var last error
+	for range 3 {
+		port, err := freePort()
+		if err != nil {
+			return nil, fmt.Errorf("finding a free port: %w", err)
+		}
+		s := &Server{port: port, bin: bin}
+		if last = s.start(); last == nil {
+			return s, nil
+		}
 	}
-	s := &Server{port: port, bin: bin}
-	if err := s.start(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return nil, last
 }
 
 // Addr returns the server's host:port.
