@@ -118,7 +118,8 @@ type ContentRoute struct {
 // at least one must be set.
 type SpamRule struct {
 	Name string `json:"name,omitempty"`
-	// Sender is an email address, compared ignoring case.
+	// Sender is an email address, compared ignoring case (a sender written
+	// "Name <address>" is compared by its address).
 	Sender string `json:"sender,omitempty"`
 	// Domain matches senders at that domain or its subdomains
 	// ("spam-company.com" or "@spam-company.com").

@@ -566,6 +566,9 @@ func (p *Policy) isSpam(sender string, sc *scratch) bool {
 		return false
 	}
 	sender = strings.TrimSpace(sender)
+	if lt := strings.LastIndexByte(sender, '<'); lt >= 0 && strings.HasSuffix(sender, ">") {
+		sender = sender[lt+1 : len(sender)-1] // "Name <address>"
+	}
 	domain := ""
 	if at := strings.LastIndexByte(sender, '@'); at >= 0 {
 		domain = sender[at+1:]
@@ -629,7 +632,8 @@ func isNormalTag(t string) bool {
 	}
 	for i := 0; i < len(t); i++ {
 		c := t[i]
-		if c >= utf8.RuneSelf || asciiKind[c] == kindDrop || ('A' <= c && c <= 'Z') || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c == ' ' && t[i+1] == ' ') {
+		k := asciiKind[c&0x7F]
+		if c >= utf8.RuneSelf || k == kindDrop || ('A' <= c && c <= 'Z') || (k == kindSpace && (c != ' ' || t[i+1] == ' ')) {
 			return false
 		}
 	}

@@ -140,6 +140,8 @@ func TestDecideReasons(t *testing.T) {
 		{"spam sender", with(msg("talk to a human"), func(s *State) { s.Event.Message.Author.Email = "Promo@Spam-Company.com" }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
 		{"spam sender via state", with(msg("hi"), func(s *State) { s.SenderEmail = "promo@spam-company.com" }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
 		{"spam domain", with(msg("hi"), func(s *State) { s.Event.Message.Author.Email = "x@spam-domain.com" }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
+		{"spam sender with display name", with(msg("hi"), func(s *State) { s.SenderEmail = "Promo <PROMO@spam-company.com>" }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
+		{"spam domain with display name", with(msg("hi"), func(s *State) { s.SenderEmail = " X <x@spam-domain.com> " }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
 		{"spam subdomain", with(msg("hi"), func(s *State) { s.Event.Message.Author.Email = "x@mail.spam-domain.com" }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
 		{"not spam: lookalike domain", with(msg("hi"), func(s *State) { s.Event.Message.Author.Email = "x@notspam-domain.com" }), good, ActionReply, ReasonAnswered, helpdesk.Target{}},
 		{"spam subject", with(msg("hi"), func(s *State) { s.Event.Message.Subject = "LIMITED Special   Offer!!" }), good, ActionIgnore, ReasonSpam, helpdesk.Target{}},
