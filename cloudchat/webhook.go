@@ -155,7 +155,6 @@ type conversation struct {
 	Status       string        `json:"status"`
 	Channel      string        `json:"channel"`
 	CanReply     *bool         `json:"can_reply"`
-	Labels       []string      `json:"labels"`
 	Meta         *convMeta     `json:"meta"`
 	ContactInbox *contactInbox `json:"contact_inbox"`
 }
@@ -202,8 +201,8 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*f = flexString(s)
@@ -216,6 +215,17 @@ func (f *flexString) UnmarshalJSON(b []byte) error {
 	// objects, arrays and booleans are not ids: ignore rather than fail.
 	*f = ""
 	return nil
+}
+
+// unquote decodes a JSON string token, without the decoder's rescan when
+// it holds no escapes (ids and timestamps never do).
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && b[len(b)-1] == '"' && bytes.IndexByte(b[1:len(b)-1], '\\') < 0 {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
 }
 
 // flexMsgType reads message_type as a string ("incoming") or an integer (0
@@ -252,8 +262,8 @@ func (f *flexTime) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		if s == "" {

@@ -329,24 +329,7 @@ func BenchmarkParseWebhook(b *testing.B) {
 		b.ReportAllocs()
 		b.SetBytes(int64(len(body)))
 		for b.Loop() {
-			var m struct {
-				Event       string `json:"event"`
-				ID          int64  `json:"id"`
-				Content     string `json:"content"`
-				MessageType string `json:"message_type"`
-				Private     bool   `json:"private"`
-				Sender      struct {
-					ID   int64  `json:"id"`
-					Name string `json:"name"`
-					Type string `json:"type"`
-				} `json:"sender"`
-				Conversation struct {
-					ID       int64  `json:"id"`
-					Status   string `json:"status"`
-					CanReply bool   `json:"can_reply"`
-					Channel  string `json:"channel"`
-				} `json:"conversation"`
-			}
+			var m plainMessage
 			if err := json.Unmarshal(body, &m); err != nil {
 				b.Fatal(err)
 			}
@@ -406,4 +389,59 @@ func TestOtherAccountRefused(t *testing.T) {
 	var fe *helpdesk.FieldError
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "conversation.account", fe.Field)
+}
+
+// plainMessage is what a host without the SDK would decode from a
+// message_created delivery.
+type plainMessage struct {
+	Event       string `json:"event"`
+	ID          int64  `json:"id"`
+	Content     string `json:"content"`
+	MessageType string `json:"message_type"`
+	Private     bool   `json:"private"`
+	Sender      struct {
+		ID   int64  `json:"id"`
+		Name string `json:"name"`
+		Type string `json:"type"`
+	} `json:"sender"`
+	Conversation struct {
+		ID       int64  `json:"id"`
+		Status   string `json:"status"`
+		CanReply bool   `json:"can_reply"`
+		Channel  string `json:"channel"`
+	} `json:"conversation"`
+}
+
+// BenchmarkParseVsUnmarshal interleaves ParseWebhook (signature check,
+// decoding, mapping, pubsub_token redaction) with plain json.Unmarshal of
+// the same bytes, so that load from other processes hits all three alike,
+// and reports the time ratios: x-struct against a minimal struct, x-map
+// against map[string]any.
+func BenchmarkParseVsUnmarshal(b *testing.B) {
+	body := fixture(b, "message_created_incoming.json")
+	c := parserClient(b, nil)
+	req := signed(body, testSecret, fixedNow, "d1")
+	var tp, ts, tm time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := c.ParseWebhook(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		var p plainMessage
+		if err := json.Unmarshal(body, &p); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			b.Fatal(err)
+		}
+		t3 := time.Now()
+		tp += t1.Sub(t0)
+		ts += t2.Sub(t1)
+		tm += t3.Sub(t2)
+	}
+	b.ReportMetric(float64(tp)/float64(ts), "x-struct")
+	b.ReportMetric(float64(tp)/float64(tm), "x-map")
 }
