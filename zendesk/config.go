@@ -425,7 +425,7 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String()))
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	var p []string
-	num := func(k string, required bool) int64 {
+	num := func(k string) int64 {
 		v := get(k)
 		if v == "" {
 			return 0
@@ -442,9 +442,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Email:                  get("ZENDESK_EMAIL"),
 		APIToken:               get("ZENDESK_API_TOKEN"),
 		OAuthToken:             get("ZENDESK_OAUTH_TOKEN"),
-		BotUserID:              num("ZENDESK_BOT_USER_ID", true),
-		BotGroupID:             num("ZENDESK_BOT_GROUP_ID", false),
-		N2GroupID:              num("ZENDESK_N2_GROUP_ID", true),
+		BotUserID:              num("ZENDESK_BOT_USER_ID"),
+		BotGroupID:             num("ZENDESK_BOT_GROUP_ID"),
+		N2GroupID:              num("ZENDESK_N2_GROUP_ID"),
 		WebhookSecrets:         splitList(getenv("ZENDESK_WEBHOOK_SECRET")),
 		Plan:                   Plan(strings.ToLower(get("ZENDESK_PLAN"))),
 		BaseURL:                get("ZENDESK_BASE_URL"),
