@@ -426,3 +426,25 @@ func TestLocalBudget(t *testing.T) {
 	require.NoError(t, c.Resolve(context.Background(), e.newConversation(t)))
 	require.Equal(t, "cloudchat:"+strings.TrimPrefix(e.srv.URL, "http://"), cloudchat.BudgetKey(cfg))
 }
+
+func TestStartConversation(t *testing.T) {
+	e := newEnv(t, nil)
+	contact := e.srv.AddContact(cloudchattest.Contact{Name: "Maria", PhoneNumber: "+5511960832431"})
+	tpl := cloudchat.Template{Name: "order_update", Category: "UTILITY", Language: "pt_BR", Body: map[string]string{"1": "Maria"}}
+	conv, err := e.client.StartConversation(context.Background(), cloudchat.Proactive{
+		InboxID: 9, ContactID: contact, SourceID: "5511960832431", Status: "pending", Template: tpl})
+	require.NoError(t, err)
+	id, _ := strconv.ParseInt(conv.ID, 10, 64)
+	c, ok := e.srv.Conversation(id)
+	require.True(t, ok)
+	require.Equal(t, "pending", c.Status)
+	require.Equal(t, "order_update", c.Messages[0].Template["name"])
+	require.Equal(t, helpdesk.ChannelWhatsApp, conv.Channel)
+
+	before := e.srv.Requests()
+	_, err = e.client.StartConversation(context.Background(), cloudchat.Proactive{InboxID: 9, ContactID: contact, Template: tpl})
+	var fe *helpdesk.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "source_id", fe.Field)
+	require.Equal(t, before, e.srv.Requests())
+}

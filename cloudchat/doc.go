@@ -18,6 +18,7 @@
 //	                POST /conversations/{id}/assignments team_id|assignee_id
 //	                POST /conversations/{id}/toggle_status open         bot
 //	SendTemplate    POST /conversations/{id}/messages template_params   bot
+//	StartConversation POST /conversations message.template_params       bot
 //	AddLabels       GET + POST /conversations/{id}/labels               user (bot from 4.14.2)
 //	UpsertContact   GET /contacts/search, POST /contacts,
 //	                PUT /contacts/{id}, GET + POST /contacts/{id}/labels user

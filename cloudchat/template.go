@@ -2,7 +2,9 @@ package cloudchat
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -152,4 +154,83 @@ func (c *Client) SendTemplate(ctx context.Context, conv helpdesk.Conversation, t
 		return nil, err
 	}
 	return &helpdesk.Receipt{MessageID: out.ID.String()}, nil
+}
+
+// Proactive starts a conversation with a contact by sending a template.
+type Proactive struct {
+	// InboxID is the WhatsApp inbox to send from.
+	InboxID int64
+	// ContactID is the contact (see UpsertContact).
+	ContactID int64
+	// SourceID is the contact's address in the inbox, which the Chatwoot
+	// spec requires: for WhatsApp Cloud the phone number's digits without
+	// "+", for Twilio WhatsApp "whatsapp:+<E.164>".
+	SourceID string
+	// Channel shapes the template parameters (ChannelWhatsAppTwilio sends
+	// them flat); default ChannelWhatsApp.
+	Channel helpdesk.Channel
+	// Status of the new conversation: "" (Chatwoot's default), "open",
+	// "pending" (the bot handles the reply) or "resolved".
+	Status string
+	// TeamID, when set, routes the conversation to a team.
+	TeamID   int64
+	Template Template
+}
+
+// StartConversation sends a template to a contact in a new conversation
+// (POST /conversations with message.template_params, bot token) and returns
+// the conversation, ready for SendMessage once the customer answers.
+func (c *Client) StartConversation(ctx context.Context, p Proactive) (helpdesk.Conversation, error) {
+	if err := ctx.Err(); err != nil {
+		return helpdesk.Conversation{}, err
+	}
+	if err := p.Template.Validate(); err != nil {
+		return helpdesk.Conversation{}, err
+	}
+	bad := func(field, problem string) error {
+		return &helpdesk.FieldError{Field: field, Problem: problem, Err: helpdesk.ErrInvalidRequest}
+	}
+	switch {
+	case p.InboxID <= 0:
+		return helpdesk.Conversation{}, bad("inbox_id", "required")
+	case p.ContactID <= 0:
+		return helpdesk.Conversation{}, bad("contact_id", "required")
+	case strings.TrimSpace(p.SourceID) == "":
+		return helpdesk.Conversation{}, bad("source_id", "required by the Chatwoot spec (the contact's address in the inbox)")
+	}
+	switch p.Status {
+	case "", "open", "pending", "resolved":
+	default:
+		return helpdesk.Conversation{}, bad("status", "must be open, pending or resolved")
+	}
+	ch := p.Channel
+	if ch == "" {
+		ch = helpdesk.ChannelWhatsApp
+	}
+	content := p.Template.Content
+	if content == "" {
+		content = p.Template.Name
+	}
+	body := map[string]any{
+		"inbox_id": p.InboxID, "contact_id": p.ContactID, "source_id": p.SourceID,
+		"message": map[string]any{"content": content, "template_params": p.Template.params(ch)},
+	}
+	if p.Status != "" {
+		body["status"] = p.Status
+	}
+	if p.TeamID > 0 {
+		body["team_id"] = p.TeamID
+	}
+	var out struct {
+		ID json.Number `json:"id"`
+	}
+	if _, err := c.bot.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.prefix + "/conversations", Body: body}, &out); err != nil {
+		return helpdesk.Conversation{}, err
+	}
+	conv := helpdesk.Conversation{Vendor: Vendor, Account: c.account, ID: out.ID.String(), Channel: ch,
+		Extra: map[string]string{ExtraInboxID: strconv.FormatInt(p.InboxID, 10), ExtraContactID: strconv.FormatInt(p.ContactID, 10)}}
+	if p.Status != "" {
+		conv.Extra[ExtraStatus] = p.Status
+	}
+	return conv, nil
 }

@@ -294,6 +294,7 @@ func (s *Server) routes() {
 	s.Handle("GET /api", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]string{"version": s.opts.Version, "timestamp": s.opts.Now().UTC().Format(time.RFC3339), "queue_services": "ok", "data_services": "ok"})
 	})
+	h("POST "+acct+"/conversations", "0", s.createConversation)
 	h("POST "+acct+"/conversations/{id}/messages", "0", s.createMessage)
 	h("POST "+acct+"/conversations/{id}/toggle_status", "0", s.toggleStatus)
 	h("POST "+acct+"/conversations/{id}/assignments", "0", s.assign)
@@ -492,6 +493,44 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, body []by
 		"conversation_id": c.ID, "message_type": m.MessageType, "created_at": now.Unix(), "private": m.Private,
 		"echo_id": m.EchoID, "status": "sent", "content_type": "text", "source_id": nil,
 	})
+}
+
+func (s *Server) createConversation(w http.ResponseWriter, r *http.Request, body []byte) {
+	var in struct {
+		InboxID   int64  `json:"inbox_id"`
+		ContactID int64  `json:"contact_id"`
+		SourceID  string `json:"source_id"`
+		Status    string `json:"status"`
+		TeamID    int64  `json:"team_id"`
+		Message   *struct {
+			Content        string         `json:"content"`
+			TemplateParams map[string]any `json:"template_params"`
+		} `json:"message"`
+	}
+	if json.Unmarshal(body, &in) != nil || in.InboxID == 0 || in.SourceID == "" {
+		writeJSON(w, 422, map[string]string{"error": "param is missing or the value is empty: source_id"})
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in.ContactID != 0 && s.contacts[in.ContactID] == nil {
+		writeError(w, http.StatusNotFound, 0)
+		return
+	}
+	c := &Conversation{ID: s.id(), InboxID: in.InboxID, ContactID: in.ContactID, SourceID: in.SourceID, Status: in.Status,
+		TeamID: in.TeamID, Channel: "Channel::Whatsapp", CanReply: false}
+	if c.Status == "" {
+		c.Status = "open"
+	}
+	if in.Message != nil {
+		m := Message{ID: s.id(), Content: in.Message.Content, MessageType: 1, Template: in.Message.TemplateParams, CreatedAt: s.opts.Now()}
+		if s.isBot(r) {
+			m.SenderType, m.SenderID = "AgentBot", s.opts.BotID
+		}
+		c.Messages = append(c.Messages, m)
+	}
+	s.convs[c.ID] = c
+	writeJSON(w, 200, map[string]any{"id": c.ID, "account_id": s.opts.AccountID, "inbox_id": c.InboxID})
 }
 
 func (s *Server) toggleStatus(w http.ResponseWriter, r *http.Request, body []byte) {
