@@ -3,6 +3,8 @@ package zendesk_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -354,4 +356,22 @@ func TestSunshineReassignPassesControlWithHistory(t *testing.T) {
 	require.Zero(t, tk.AssigneeID)
 	require.Equal(t, "cliente VIP", tk.Comments[len(tk.Comments)-1].Body)
 	require.False(t, tk.Comments[len(tk.Comments)-1].Public)
+}
+
+func TestSecretsNotLogged(t *testing.T) {
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	srv, c := newTicketClient(t, zendesktest.Options{}, func(cfg *zendesk.Config, o *zendesk.Options) {
+		cfg.APIToken = "wrong-token-SECRET-1"
+		o.Logger = logger
+		o.MaxRetries = 1
+	})
+	conv, _ := ticketConv(srv)
+	srv.Support.FailNext(http.StatusServiceUnavailable)
+	_, err := c.SendMessage(context.Background(), conv, helpdesk.Message{Text: "hello"})
+	require.ErrorIs(t, err, helpdesk.ErrUnauthorized)
+	require.NotEmpty(t, buf.String())
+	require.NotContains(t, buf.String(), "SECRET")
+	require.NotContains(t, err.Error(), "SECRET")
+	require.NotContains(t, fmt.Sprintf("%+v", c.Config()), "SECRET")
 }
