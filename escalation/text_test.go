@@ -1,6 +1,7 @@
 package escalation
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -183,4 +184,28 @@ func TestIsNormalTag(t *testing.T) {
 			require.Contains(t, []string{"", "VIP", " vip", "vip ", "a  b", "ação", "a\tb", "x\x00"}, tag)
 		}
 	}
+}
+
+// TestAutomatonLargeTable covers configurations whose table needs 32-bit
+// entries.
+func TestAutomatonLargeTable(t *testing.T) {
+	var ps patternSet
+	for i := range 3000 {
+		ps.add(fmt.Sprintf("keyword%d x%dy", i, i*7), i%2 == 0)
+	}
+	a := buildAutomaton(ps.list)
+	require.Nil(t, a.trans16)
+	require.NotNil(t, a.trans)
+	bits := make([]uint64, (len(ps.list)+63)/64)
+	text := "Olá KEYWORD42 x294y, keyword43 x301y; keyword2999 x20993y!"
+	require.Equal(t, utf8.RuneCountInString(text), a.scan(text, bits))
+	padded := " " + wordForm(text) + " "
+	for id, p := range ps.list {
+		require.Equal(t, strings.Contains(padded, p), hasBit(bits, id), p)
+	}
+	require.True(t, hasBit(bits, ps.ids[" keyword42 x294y "]))
+
+	small := buildAutomaton([]string{" a "})
+	require.NotNil(t, small.trans16)
+	require.Nil(t, small.trans)
 }
