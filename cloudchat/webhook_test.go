@@ -143,6 +143,17 @@ func TestParseOtherShapes(t *testing.T) {
 		require.Equal(t, helpdesk.EventStatusChanged, evs[1].Type)
 		require.Equal(t, &helpdesk.StatusChange{From: helpdesk.StatusPending, To: helpdesk.StatusOpen, VendorFrom: "pending", VendorTo: "open"}, evs[1].Status)
 		require.NotEqual(t, evs[0].DeliveryID, evs[1].DeliveryID)
+		require.Equal(t, time.Unix(1784020901, 5e8).UTC(), evs[0].OccurredAt, "updated_at is a float")
+	})
+	t.Run("integer message_type as in conversation.messages[]", func(t *testing.T) {
+		body := strings.Replace(string(fixture(t, "message_created_incoming.json")), `"message_type":"incoming","private"`, `"message_type":0,"private"`, 1)
+		evs, err := c.ParseWebhook(context.Background(), signed([]byte(body), testSecret, fixedNow, ""))
+		require.NoError(t, err)
+		require.True(t, evs[0].IsCustomerMessage())
+		body = strings.Replace(body, `"message_type":0,"private"`, `"message_type":3,"private"`, 1)
+		evs, err = c.ParseWebhook(context.Background(), signed([]byte(body), testSecret, fixedNow, ""))
+		require.NoError(t, err)
+		require.Equal(t, helpdesk.RoleSystem, evs[0].Message.Author.Role)
 	})
 	t.Run("message_updated carries the external error", func(t *testing.T) {
 		evs := parse("message_updated_failed.json", "")
