@@ -167,3 +167,14 @@ type AvailabilityFunc func(ctx context.Context, t helpdesk.Target) (bool, error)
 func (f AvailabilityFunc) Available(ctx context.Context, t helpdesk.Target) (bool, error) {
 	return f(ctx, t)
 }
+
+// Reasons returns every Reason, e.g. to create metric series up front.
+func Reasons() []Reason {
+	return []Reason{
+		ReasonOwnEcho, ReasonInternalNote, ReasonNotCustomer, ReasonNotAssignedToBot, ReasonSpam,
+		ReasonCustomerAskedHuman, ReasonTagRoute, ReasonContentRoute, ReasonMaxBotMessages,
+		ReasonConversationTooLong, ReasonContentTooLarge, ReasonLowConfidence, ReasonNoAnswer,
+		ReasonAnswered, ReasonResolved,
+		ReasonOutsideHours, ReasonNoAgentsOnline, ReasonAvailabilityError,
+	}
+}

@@ -446,3 +446,19 @@ func TestDecideConcurrent(t *testing.T) {
 		<-done
 	}
 }
+
+func TestReasons(t *testing.T) {
+	seen := map[Reason]bool{}
+	for _, r := range Reasons() {
+		require.False(t, seen[r], "duplicate %s", r)
+		seen[r] = true
+		require.Regexp(t, `^[a-z_]+$`, string(r))
+	}
+	require.Len(t, seen, 18)
+	// Every handover reason leaves a note for the agents.
+	for _, r := range []Reason{ReasonCustomerAskedHuman, ReasonTagRoute, ReasonContentRoute, ReasonMaxBotMessages,
+		ReasonConversationTooLong, ReasonContentTooLarge, ReasonLowConfidence, ReasonNoAnswer} {
+		require.NotEmpty(t, handoverNotes[r], r)
+	}
+	require.Len(t, handoverNotes, 8)
+}
