@@ -81,7 +81,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "budgetsim:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("accepted=%d allowed=%.0f sent_critical=%d sent_normal=%d merged_normal=%d failed=%d\n",
-		res.Accepted, res.Allowed, res.Critical, res.Normal, res.Deferred, res.Failed)
+	fmt.Printf("accepted=%d allowed=%.0f sent_critical=%d sent_normal=%d merged_normal=%d failed=%d redis_fallbacks=%d\n",
+		res.Accepted, res.Allowed, res.Critical, res.Normal, res.Deferred, res.Failed, res.Fallbacks)
 	fmt.Println(res.Line())
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -69,8 +71,11 @@ type Result struct {
 	Rejected int64 // requests the vendor answered with 429
 	Deferred int64 // normal calls refused by the budget (merged by the bot)
 	Failed   int64 // calls that got no HTTP response
-	Critical int64 // critical calls sent
-	Normal   int64 // normal calls sent
+	// Fallbacks counts switches of a replica to its local fallback budget
+	// because Redis did not answer in time.
+	Fallbacks int64
+	Critical  int64 // critical calls sent
+	Normal    int64 // normal calls sent
 	// Allowed is what the vendor limit allows over the run.
 	Allowed     float64
 	Utilization float64
@@ -163,6 +168,8 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	budgets := make([]transport.Budget, cfg.Replicas)
 	account := fmt.Sprintf("budgetsim-%d", time.Now().UnixNano())
 	var local *budget.Local
+	fallbacks := &countWarnings{}
+	logger := slog.New(fallbacks)
 	for i := range budgets {
 		switch {
 		case cfg.Setup == Naive:
@@ -171,7 +178,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		case cfg.RedisAddr != "":
 			c := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
 			defer c.Close()
-			b, err := budget.NewShared(ctx, c, account, limits, budget.WithReplicas(cfg.Replicas), budget.WithHeaders(budget.ChatwootHeaders))
+			b, err := budget.NewShared(ctx, c, account, limits, budget.WithReplicas(cfg.Replicas), budget.WithHeaders(budget.ChatwootHeaders), budget.WithLogger(logger))
 			if err != nil {
 				return Result{}, err
 			}
@@ -256,19 +263,37 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	wg.Wait()
 
 	res := Result{
-		Accepted: v.accepted.Load(),
-		Rejected: v.rejected.Load(),
-		Deferred: deferred.Load(),
-		Failed:   failed.Load(),
-		Critical: int64(len(critLat)),
-		Normal:   int64(len(normLat)),
-		Allowed:  float64(cfg.Limit) * elapsed.Seconds() / cfg.Window.Seconds(),
+		Accepted:  v.accepted.Load(),
+		Rejected:  v.rejected.Load(),
+		Deferred:  deferred.Load(),
+		Failed:    failed.Load(),
+		Fallbacks: fallbacks.n.Load(),
+		Critical:  int64(len(critLat)),
+		Normal:    int64(len(normLat)),
+		Allowed:   float64(cfg.Limit) * elapsed.Seconds() / cfg.Window.Seconds(),
 	}
 	res.Utilization = float64(res.Accepted) / res.Allowed
 	res.CriticalP99 = p99(critLat)
 	res.NormalP99 = p99(normLat)
 	return res, nil
 }
+
+// countWarnings is a slog handler counting warnings (the budget logs one
+// per switch to its fallback). With BUDGETSIM_DEBUG set it prints them.
+type countWarnings struct{ n atomic.Int64 }
+
+func (c *countWarnings) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelWarn }
+func (c *countWarnings) Handle(_ context.Context, r slog.Record) error {
+	c.n.Add(1)
+	if os.Getenv("BUDGETSIM_DEBUG") != "" {
+		line := r.Message
+		r.Attrs(func(a slog.Attr) bool { line += " " + a.String(); return true })
+		fmt.Fprintln(os.Stderr, line)
+	}
+	return nil
+}
+func (c *countWarnings) WithAttrs([]slog.Attr) slog.Handler { return c }
+func (c *countWarnings) WithGroup(string) slog.Handler      { return c }
 
 func p99(d []time.Duration) time.Duration {
 	if len(d) == 0 {
