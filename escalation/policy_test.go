@@ -462,3 +462,16 @@ func TestReasons(t *testing.T) {
 	}
 	require.Len(t, handoverNotes, 8)
 }
+
+func TestDecideAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under the race detector")
+	}
+	p := mustNew(t, benchConfig())
+	ctx := context.Background()
+	for _, text := range []string{benchText, benchText + " quero falar com um atendente", benchText + " protocolo ab123456"} {
+		s := benchState(text)
+		allocs := testing.AllocsPerRun(200, func() { p.Decide(ctx, s, good) })
+		require.Zero(t, allocs, text)
+	}
+}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package escalation
+
+const raceEnabled = false
