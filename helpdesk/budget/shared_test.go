@@ -232,3 +232,35 @@ func TestSharedUnreachableAtConstruction(t *testing.T) {
 	_, err = budget.NewShared(context.Background(), c, "a{b}", []budget.Limit{{Count: 10, Window: time.Minute}})
 	require.ErrorIs(t, err, budget.ErrInvalidConfig)
 }
+
+func TestSharedSeveralLimitsAtOnce(t *testing.T) {
+	rs := replicas(t, redistest.Addr(t), 2, budget.KlaviyoLimits(3, 60), budget.WithReserve(0))
+	require.True(t, try(t, rs[0], critical))
+	// The 1 s window (burst 1, 2 per second) is what holds the next call.
+	var we *budget.WaitError
+	c := critical
+	c.MaxWait = 100 * time.Millisecond
+	require.ErrorAs(t, rs[1].Wait(context.Background(), c), &we)
+	require.Equal(t, "burst", we.Limit)
+	require.InDelta(t, 0.5, we.Wait.Seconds(), 0.05)
+
+	// A Zendesk ticket update draws on the account and the endpoint limit;
+	// a plain call only on the account limit.
+	zs := replicas(t, redistest.Addr(t), 2, []budget.Limit{
+		{Name: "account", Count: 700, Window: time.Hour, Burst: 5},
+		{Name: budget.ZendeskTicketsUpdate, PerEndpoint: true, Count: 100, Window: time.Hour, Burst: 2},
+	}, budget.WithReserve(0))
+	upd := critical
+	upd.Limits = []string{budget.ZendeskTicketsUpdate}
+	require.True(t, try(t, zs[0], upd))
+	require.True(t, try(t, zs[1], upd))
+	require.False(t, try(t, zs[0], upd))
+	err := zs[1].Wait(context.Background(), transport.Call{Priority: transport.PriorityCritical, Limits: upd.Limits, MaxWait: time.Millisecond})
+	require.ErrorAs(t, err, &we)
+	require.Equal(t, budget.ZendeskTicketsUpdate, we.Limit)
+	// Three account tokens are left, and a failed update took none.
+	for range 3 {
+		require.True(t, try(t, zs[1], critical))
+	}
+	require.False(t, try(t, zs[0], critical))
+}
