@@ -2,6 +2,7 @@ package escalation
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -192,6 +193,9 @@ func LoadConfig(r io.Reader) (Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return Config{}, fmt.Errorf("escalation: reading config: %w", err)
+	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		return Config{}, errors.New("escalation: reading config: unexpected data after the JSON object")
 	}
 	return c, nil
 }

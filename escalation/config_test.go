@@ -104,6 +104,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		"duration as int":  `{"availability_timeout": 5}`,
 		"not json":         `min_confidence: 0.5`,
 		"wrong field type": `{"max_messages": "ten"}`,
+		"trailing data":    `{"max_messages": 10} {"max_messages": 20}`,
+		"empty":            ``,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := LoadConfig(strings.NewReader(in))
