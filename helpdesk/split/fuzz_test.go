@@ -1,8 +1,10 @@
 package split
 
 import (
+	"fmt"
 	"math/rand"
 	"testing"
+	"time"
 )
 
 // FuzzSplit checks the same promises as TestProperties on arbitrary text,
@@ -43,6 +45,11 @@ func FuzzSplit(f *testing.F) {
 		if flags&0x40 != 0 {
 			opts = append(opts, PartMarkerPrefix("%d/%d "))
 		}
+		// A split must end: crash loudly (saving the input) if one does not.
+		watchdog := time.AfterFunc(10*time.Second, func() {
+			panic(fmt.Sprintf("Split did not finish: %q with %v", text, l))
+		})
+		defer watchdog.Stop()
 		splitAndCheck(t, text, l, opts...)
 	})
 }

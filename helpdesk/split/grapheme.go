@@ -64,3 +64,14 @@ func isBoundary(t string, lo, x int) bool {
 	}
 	return lastBoundary(t, lo, x) == x
 }
+
+// nextBoundary returns the smallest grapheme cluster boundary b ≥ x, given a
+// boundary lo ≤ x.
+func nextBoundary(t string, lo, x int) int {
+	pos := lastBoundary(t, lo, x)
+	for pos < x {
+		cl, _, _, _ := uniseg.FirstGraphemeClusterInString(t[pos:], -1)
+		pos += len(cl)
+	}
+	return pos
+}

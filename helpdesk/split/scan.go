@@ -144,8 +144,6 @@ type window struct {
 	protUntil  int
 	protKind   string
 	f          fence // fence state at e
-	fPrev      fence // fence state before fChange
-	fChange    int
 }
 
 // ctx is the per-call state of one Split.
@@ -202,7 +200,7 @@ type scanner struct {
 }
 
 func (x *ctx) atLineStart(p int) bool {
-	return p == x.start || x.t[p-1] == '\n' || x.t[p-1] == '\r'
+	return p == x.start || x.t[p-1] == '\n'
 }
 
 // scan measures forward from p (a part start with fence state f) until the
@@ -210,7 +208,6 @@ func (x *ctx) atLineStart(p int) bool {
 func (x *ctx) scan(p int, f fence, budget, limitEnd int, g *goal) window {
 	t := x.t
 	s := scanner{x: x, p: p, limitEnd: limitEnd, budget: budget, g: g, f: f}
-	s.w.fChange = -1
 	s.w.protFrom, s.w.protUntil = -1, -1
 	s.noCand = p + 1
 	s.skipInline = p
@@ -256,7 +253,7 @@ func (x *ctx) scan(p int, f fence, budget, limitEnd int, g *goal) window {
 						j++
 						continue
 					}
-					if c == ' ' && light && j > p && j+1 < lim && asciiWord[t[j-1]] && asciiPlain[t[j+1]] && j != s.markerEnd {
+					if c == ' ' && light && j > p && j+1 < lim && asciiWord[t[j-1]] && asciiPlain[t[j+1]] && t[j+1] != '~' && j != s.markerEnd {
 						lastSpace = j
 						j++
 						continue
@@ -404,16 +401,33 @@ func (s *scanner) noSpaceCut(i, w int, r rune, cost, uc int) {
 	switch {
 	case isTerminatorNoSpace(r):
 		next := i + w
-		if next < s.x.end && !isSpaceAt(t, next) && next >= s.w.protUntil {
+		if next < s.x.end && !isSpaceAt(t, next) && next >= s.w.protUntil && !fenceLike(t, next) && !s.inLinkish(next) {
 			s.record(clsSentence, &cand{end: next, next: next, costEnd: cost + uc, costNext: cost + uc, f: s.f})
 		}
 	case isOpenerInverted(r):
-		if i > s.p && i >= s.w.protUntil && !isSpaceAt(t, i-1) {
+		if i > s.p && i >= s.w.protUntil && !isSpaceAt(t, i-1) && !s.inLinkish(i) {
 			if pr := lastRuneSkipClosers(t, s.p, i); isTerminator(pr) {
 				s.record(clsSentence, &cand{end: i, next: i, costEnd: cost, costNext: cost, f: s.f})
 			}
 		}
 	}
+}
+
+// inLinkish reports whether a cut at b (not at whitespace) would fall
+// inside a URL or e-mail address.
+func (s *scanner) inLinkish(b int) bool {
+	ps, _ := s.x.protectedAt(s.p, b, window{protFrom: -1})
+	return ps >= 0
+}
+
+// fenceLike reports whether t[i:] starts with three or more backticks or
+// tildes.
+func fenceLike(t string, i int) bool {
+	if i+3 > len(t) {
+		return false
+	}
+	c := t[i]
+	return (c == '`' || c == '~') && t[i+1] == c && t[i+2] == c
 }
 
 // lastRuneSkipClosers returns the last rune of t[p:k] that is not a closing
@@ -445,7 +459,10 @@ func (s *scanner) finalize(i, cost int) {
 	var fl fence
 	if s.runNL > 0 {
 		c.next, c.costNext = s.runNLEnd, s.runCNL
-		kind, me, fl, eol = lineInfo(t, s.runNLEnd, s.f)
+		kind, me = linePlain, -1
+		if t[s.runNLEnd-1] == '\n' { // markdown lines end with "\n" only
+			kind, me, fl, eol = lineInfo(t, s.runNLEnd, s.f)
+		}
 		cls = clsLine
 		if s.runNL >= 2 || kind == lineFenceOpen || kind == lineHeading || s.runStart == s.closerEnd {
 			cls = clsPara
@@ -458,7 +475,9 @@ func (s *scanner) finalize(i, cost int) {
 		if s.g != nil && cost < s.g.total-s.g.budget {
 			return // balance mode: the tail would be longer than a part
 		}
-		if s.runStart != s.markerEnd {
+		// A part must not start with "```" that was not a fence: it
+		// would render as one.
+		if s.runStart != s.markerEnd && !fenceLike(t, i) {
 			cls = clsWord
 			if pr := lastRuneSkipClosers(t, s.p, s.runStart); isTerminator(pr) {
 				cls = clsSentence
@@ -497,16 +516,12 @@ func (s *scanner) finalize(i, cost int) {
 func (s *scanner) applyLine(kind int, fl fence, ls, eol int, before cand) {
 	switch kind {
 	case lineFenceOpen:
-		fl.closeC = 1 + fl.n*s.x.unitCost(fl.ch)
-		oc, _ := costOf(s.x.t[fl.ls:fl.le], s.x.u, 1<<30)
-		fl.reopenC = oc + 1
-		s.w.fPrev, s.w.fChange = s.f, ls
+		fl = s.x.withCosts(fl)
 		s.f = fl
 		s.noCand = max(s.noCand, eol+1)
 		s.skipInline = max(s.skipInline, eol)
 		s.w.inItem = false
 	case lineFenceClose:
-		s.w.fPrev, s.w.fChange = s.f, ls
 		s.f = fence{}
 		s.closerEnd = eol
 		s.skipInline = max(s.skipInline, eol)
@@ -517,6 +532,17 @@ func (s *scanner) applyLine(kind int, fl fence, ls, eol int, before cand) {
 	case lineHeading:
 		s.w.inItem = false
 	}
+}
+
+// withCosts fills in what closing and reopening fence f costs.
+func (x *ctx) withCosts(f fence) fence {
+	if !f.open() {
+		return f
+	}
+	f.closeC = 1 + f.n*x.unitCost(f.ch)
+	oc, _ := costOf(x.t[f.ls:f.le], x.u, 1<<30)
+	f.reopenC = oc + 1
+	return f
 }
 
 func (x *ctx) unitCost(c byte) int {

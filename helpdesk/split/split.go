@@ -206,7 +206,7 @@ func (s *Splitter) newCtx(text string, start, end int) *ctx {
 }
 
 func (s *Splitter) cuts(text string) (*ctx, []cut, error) {
-	start, end := trim(text)
+	start, end := trimBounds(text)
 	if start >= end {
 		return nil, nil, nil
 	}
@@ -405,58 +405,102 @@ func (x *ctx) itemFits(c cand, pb int) bool {
 }
 
 // fallback cuts between grapheme clusters when no whitespace cut fits: as
-// late as possible, but not inside a URL, e-mail address, link or code span
-// unless HardCut allows it.
+// late as possible, never inside a code fence line, and not inside a URL,
+// e-mail address, link or code span unless HardCut allows it.
 func (x *ctx) fallback(p int, f fence, budget int, w window) (cand, error) {
 	t := x.t
 	e := w.e
 	if e <= p {
 		return cand{}, &UnbreakableError{Offset: p, Kind: "grapheme cluster", Text: excerpt(t, p)}
 	}
-	fAt := func(pos int) fence {
-		if w.fChange >= 0 && pos < w.fChange {
-			return w.fPrev
-		}
-		return w.f
-	}
-	if fe := fAt(e); fe.open() {
+	if fe, _, _ := x.fenceAt(p, f, e); fe.open() {
 		// Leave room for the closing fence.
-		if c, fits := costOf(t[p:e], x.u, budget-fe.closeC); !fits || c > budget-fe.closeC {
+		if _, fits := costOf(t[p:e], x.u, budget-fe.closeC); !fits {
 			w2 := x.scan(p, f, budget-fe.closeC, x.end, nil)
-			if w2.e <= p {
-				return cand{}, &UnbreakableError{Offset: p, Kind: "grapheme cluster", Text: excerpt(t, p)}
-			}
 			e = w2.e
 			w.protFrom, w.protUntil, w.protKind = w2.protFrom, w2.protUntil, w2.protKind
 		}
 	}
-	kind, kindAt := "", 0
-	for xpos := e; ; {
-		b := lastBoundary(t, p, xpos)
-		if b <= p || allSpace(t[p:b]) {
-			break
-		}
-		if ps, k := x.protectedAt(p, b, w); ps >= 0 {
-			if kind == "" {
-				kind, kindAt = k, ps
+	search := func(strict bool) (b int, kind string, kindAt int) {
+		for xpos := e; ; {
+			b := lastBoundary(t, p, xpos)
+			if b <= p || allSpace(t[p:b]) {
+				return -1, kind, kindAt
 			}
-			xpos = ps
-			continue
+			if fenceLike(t, b) || b > 0 && fenceLike(t, b-1) || b > 1 && fenceLike(t, b-2) {
+				// Inside or before a run of backticks or tildes: the next
+				// part would open a code fence.
+				xpos = b - 1
+				continue
+			}
+			fb, ls, inLine := x.fenceAt(p, f, b)
+			if inLine {
+				if kind == "" {
+					kind, kindAt = "code fence", ls
+				}
+				xpos = ls
+				continue
+			}
+			if fb.open() {
+				if _, fits := costOf(t[p:b], x.u, budget-fb.closeC); !fits {
+					xpos = b - 1
+					continue
+				}
+			}
+			if strict {
+				if ps, k := x.protectedAt(p, b, w); ps >= 0 {
+					if kind == "" {
+						kind, kindAt = k, ps
+					}
+					xpos = ps
+					continue
+				}
+			}
+			return b, "", 0
 		}
-		return cand{ok: true, end: b, next: b, f: fAt(b), costNext: -1}, nil
 	}
-	b := lastBoundary(t, p, e)
-	if kind == "" && b > p {
-		// Only reachable when whitespace cuts were all rejected.
-		return cand{ok: true, end: b, next: b, f: fAt(b), costNext: -1}, nil
+	b, kind, kindAt := search(true)
+	if b < 0 && x.hardCut && kind != "" && kind != "code fence" {
+		b, _, _ = search(false)
 	}
-	if kind != "" && x.hardCut && b > p {
-		return cand{ok: true, end: b, next: b, f: fAt(b), costNext: -1}, nil
+	if b > p {
+		fb, _, _ := x.fenceAt(p, f, b)
+		return cand{ok: true, end: b, next: b, f: fb, costNext: -1}, nil
 	}
 	if kind == "" {
 		kind, kindAt = "grapheme cluster", p
 	}
 	return cand{}, &UnbreakableError{Offset: kindAt, Kind: kind, Text: excerpt(t, kindAt)}
+}
+
+// fenceAt returns the fence state at b for a part starting at p in state
+// f, or, when b falls strictly inside a code fence line, that line's start.
+func (x *ctx) fenceAt(p int, f fence, b int) (fence, int, bool) {
+	t := x.t
+	ls := p
+	if !x.atLineStart(p) {
+		k := strings.IndexByte(t[p:b], '\n')
+		if k < 0 {
+			return f, 0, false
+		}
+		ls = p + k + 1
+	}
+	for ls < b {
+		kind, _, fl, eol := lineInfo(t, ls, f)
+		switch kind {
+		case lineFenceOpen, lineFenceClose:
+			if b < eol {
+				return f, ls, true
+			}
+			f = x.withCosts(fl)
+		}
+		k := strings.IndexByte(t[ls:b], '\n')
+		if k < 0 {
+			break
+		}
+		ls += k + 1
+	}
+	return f, 0, false
 }
 
 // protectedAt returns the start and kind of a code span, link, URL or e-mail

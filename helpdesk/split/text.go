@@ -62,6 +62,23 @@ func trim(t string) (int, int) {
 	return start, end
 }
 
+// trimBounds is trim that keeps grapheme clusters whole: whitespace joined
+// to a following combining mark (or a trailing one joined to a preceding
+// prepended mark) is part of the text.
+func trimBounds(t string) (int, int) {
+	start, end := trim(t)
+	if start >= end {
+		return start, end
+	}
+	if start > 0 && !isBoundary(t, 0, start) {
+		start = lastBoundary(t, 0, start)
+	}
+	if end < len(t) && !isBoundary(t, start, end) {
+		end = nextBoundary(t, start, end)
+	}
+	return start, end
+}
+
 // isCloser reports characters that may follow the end of a sentence or
 // clause and still belong to it: closing quotes, brackets and emphasis.
 func isCloser(r rune) bool {
