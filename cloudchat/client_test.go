@@ -45,6 +45,7 @@ func TestSendMessageLimits(t *testing.T) {
 	closed := convOf(id, helpdesk.ChannelWhatsApp, map[string]string{cloudchat.ExtraCanReply: "false"})
 	_, err = e.client.SendMessage(ctx, closed, helpdesk.Message{Text: "hello again"})
 	require.ErrorIs(t, err, cloudchat.ErrTemplateRequired)
+	require.ErrorIs(t, err, helpdesk.ErrReplyWindowClosed, "the portable sentinel matches too")
 	require.Contains(t, err.Error(), "24-hour")
 
 	_, err = e.client.SendMessage(ctx, convOf(id, helpdesk.ChannelWhatsApp, nil), helpdesk.Message{Text: "x", Attachments: []helpdesk.Attachment{{URL: "https://x.test/a.png"}}})

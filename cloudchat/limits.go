@@ -133,8 +133,11 @@ func (e *WindowClosedError) Error() string {
 	return "cloudchat: conversation " + e.Conversation + ": " + what + " is closed; send an approved template with SendTemplate"
 }
 
-// Unwrap matches ErrTemplateRequired.
-func (e *WindowClosedError) Unwrap() error { return ErrTemplateRequired }
+// Unwrap matches ErrTemplateRequired and the portable
+// helpdesk.ErrReplyWindowClosed.
+func (e *WindowClosedError) Unwrap() []error {
+	return []error{ErrTemplateRequired, helpdesk.ErrReplyWindowClosed}
+}
 
 // channelOf maps Chatwoot's channel class (and, for Twilio, the contact's
 // source id, "whatsapp:+…" for WhatsApp) to a helpdesk.Channel.

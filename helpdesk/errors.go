@@ -30,6 +30,11 @@ var (
 	// ErrUnsupported means the driver's vendor cannot do what was asked; see
 	// Capabilities.
 	ErrUnsupported = errors.New("helpdesk: unsupported by this helpdesk")
+	// ErrReplyWindowClosed means the channel no longer accepts a free-form
+	// reply (WhatsApp's 24-hour window, Messenger and Instagram's 24 hours):
+	// only an approved template reaches the customer. Drivers return it
+	// before spending a request when they know the window is closed.
+	ErrReplyWindowClosed = errors.New("helpdesk: reply window closed, a template is required")
 	// ErrInvalidRequest means the vendor rejected the request as invalid
 	// (validation errors, missing required fields). FieldError values wrap it.
 	ErrInvalidRequest = errors.New("helpdesk: invalid request")
