@@ -626,19 +626,8 @@ func (c *Client) assignment(m *convMeta) *helpdesk.Assignment {
 	return a
 }
 
-func normStatus(s string) helpdesk.Status {
-	switch s {
-	case "open":
-		return helpdesk.StatusOpen
-	case "pending":
-		return helpdesk.StatusPending
-	case "resolved":
-		return helpdesk.StatusResolved
-	case "snoozed":
-		return helpdesk.StatusSnoozed
-	}
-	return helpdesk.StatusUnknown
-}
+// normStatus maps Chatwoot's statuses (open, pending, resolved, snoozed).
+func normStatus(s string) helpdesk.Status { return helpdesk.ParseStatus(s) }
 
 func statusOf(s string) *helpdesk.StatusChange {
 	if s == "" {

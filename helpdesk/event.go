@@ -2,6 +2,7 @@ package helpdesk
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 )
 
@@ -139,4 +140,27 @@ func (e *Event) IsCustomerMessage() bool {
 // FromSelf reports whether e is a message this bot wrote.
 func (e *Event) FromSelf() bool {
 	return e.Type == EventMessageCreated && e.Message != nil && e.Message.Author.Self
+}
+
+// ParseStatus maps a vendor's status word to the normalised Status, ignoring
+// case and surrounding space: new; open; pending; hold / on-hold / snoozed
+// (StatusSnoozed: parked until something happens); solved / resolved;
+// closed. Anything else is StatusUnknown. Drivers call it for the words
+// the vendors share and handle their own labels first.
+func ParseStatus(s string) Status {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "new":
+		return StatusNew
+	case "open", "opened":
+		return StatusOpen
+	case "pending":
+		return StatusPending
+	case "hold", "on-hold", "on hold", "snoozed":
+		return StatusSnoozed
+	case "solved", "resolved":
+		return StatusResolved
+	case "closed":
+		return StatusClosed
+	}
+	return StatusUnknown
 }

@@ -388,27 +388,13 @@ func parseBoolLabel(s string) bool {
 // normalizeStatus maps a status label ({{ticket.status}} renders "Open",
 // "Solved", …) or API value to the helpdesk status.
 func normalizeStatus(s string) helpdesk.Status {
-	switch s {
+	switch s { // the usual labels, without lower-casing
 	case "Open":
 		return helpdesk.StatusOpen
 	case "Solved":
 		return helpdesk.StatusResolved
 	}
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "new":
-		return helpdesk.StatusNew
-	case "open":
-		return helpdesk.StatusOpen
-	case "pending":
-		return helpdesk.StatusPending
-	case "hold", "on-hold", "on hold":
-		return helpdesk.StatusSnoozed
-	case "solved":
-		return helpdesk.StatusResolved
-	case "closed":
-		return helpdesk.StatusClosed
-	}
-	return helpdesk.StatusUnknown
+	return helpdesk.ParseStatus(s)
 }
 
 // channelFromVia maps a {{ticket.via}} label to a channel.

@@ -454,23 +454,7 @@ func (s *Server) State(conv helpdesk.Conversation) helpdesktest.State {
 	return st
 }
 
-func normalStatus(s string) helpdesk.Status {
-	switch s {
-	case "new":
-		return helpdesk.StatusNew
-	case "open":
-		return helpdesk.StatusOpen
-	case "pending":
-		return helpdesk.StatusPending
-	case "hold":
-		return helpdesk.StatusSnoozed
-	case "solved":
-		return helpdesk.StatusResolved
-	case "closed":
-		return helpdesk.StatusClosed
-	}
-	return helpdesk.StatusUnknown
-}
+func normalStatus(s string) helpdesk.Status { return helpdesk.ParseStatus(s) }
 
 // --- auth and errors -----------------------------------------------------
 
