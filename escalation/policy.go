@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -29,11 +31,13 @@ type Policy struct {
 	nwords int      // uint64 words in a bit set of pattern ids
 	human  []uint64 // bit set of the human-phrase pattern ids
 	// routePats is the bit set of the content routes' keywords and
-	// literals; unfiltered is set when some content route has a pattern
-	// without a literal. Together they tell, usually without looking at a
-	// single route, that no content route can match.
+	// literals, routesOf maps each of those pattern ids to its routes, and
+	// unfiltered lists the content routes whose pattern has no literal.
+	// Together they give the few routes that may match a message without
+	// looking at the others.
 	routePats  []uint64
-	unfiltered bool
+	routesOf   [][]int // by pattern id
+	unfiltered []int
 
 	tagIndex map[string][]int // normalised tag → indices into routes
 	routes   []route          // tag routes, then content routes
@@ -82,7 +86,7 @@ type scratch struct {
 	bodyBits        []uint64 // patterns found in the text
 	subjBits        []uint64 // patterns found in the subject
 	routeMatch      []int8   // 0 unknown, 1 match, -1 no match
-	anyRoute        bool     // some route may match: see Policy.routePats
+	cands           []int    // routes that may match, in priority order
 }
 
 // match reports whether re matches the normalised text (or subject),
@@ -353,15 +357,20 @@ func New(cfg Config, opts ...Option) (*Policy, error) {
 		p.human[id>>6] |= 1 << (uint(id) & 63)
 	}
 	p.routePats = make([]uint64, p.nwords)
-	for _, r := range p.routes {
-		for _, id := range r.keywords {
-			p.routePats[id>>6] |= 1 << (uint(id) & 63)
-		}
+	p.routesOf = make([][]int, len(pats.list))
+	for i, r := range p.routes {
+		ids := r.keywords
 		if r.re != nil {
 			if r.reLit < 0 {
-				p.unfiltered = true
+				p.unfiltered = append(p.unfiltered, i)
 			} else {
-				p.routePats[r.reLit>>6] |= 1 << (uint(r.reLit) & 63)
+				ids = append(ids[:len(ids):len(ids)], r.reLit)
+			}
+		}
+		for _, id := range ids {
+			p.routePats[id>>6] |= 1 << (uint(id) & 63)
+			if rs := p.routesOf[id]; len(rs) == 0 || rs[len(rs)-1] != i {
+				p.routesOf[id] = append(rs, i)
 			}
 		}
 	}
@@ -495,16 +504,12 @@ func (p *Policy) Decide(ctx context.Context, st State, ans Answer) Decision {
 	if p.isSpam(sender, sc) {
 		return Decision{Action: ActionIgnore, Reason: ReasonSpam}
 	}
-	sc.anyRoute = p.matchTags(st.Tags, sc) || p.unfiltered ||
-		anyBit(sc.bodyBits, p.routePats) || anyBit(sc.subjBits, p.routePats)
+	p.candidates(st.Tags, sc)
 
 	if anyBit(sc.bodyBits, p.human) || anyBit(sc.subjBits, p.human) {
 		return p.escalate(ctx, &st, ans, sc, ReasonCustomerAskedHuman)
 	}
-	for i := range p.routes {
-		if !sc.anyRoute {
-			break
-		}
+	for _, i := range sc.cands {
 		if !p.routes[i].routeOnly && p.routeMatches(i, sc) {
 			return p.escalate(ctx, &st, ans, sc, p.routes[i].reason)
 		}
@@ -603,12 +608,32 @@ func domainMatches(domain, rule string) bool {
 	return len(domain) == len(rule) || domain[len(domain)-len(rule)-1] == '.'
 }
 
-// matchTags marks the tag routes matching tags and reports whether any did.
-func (p *Policy) matchTags(tags []string, sc *scratch) bool {
-	if len(p.tagIndex) == 0 {
-		return false
+// candidates fills sc.cands with the routes that may match, in priority
+// order: tag routes matching tags (marked as matched), content routes whose
+// keyword or literal was found, content routes with unfiltered patterns.
+func (p *Policy) candidates(tags []string, sc *scratch) {
+	sc.cands = sc.cands[:0]
+	p.matchTags(tags, sc)
+	for w, m := range p.routePats {
+		found := (sc.bodyBits[w] | sc.subjBits[w]) & m
+		for found != 0 {
+			id := w<<6 | bits.TrailingZeros64(found)
+			found &= found - 1
+			sc.cands = append(sc.cands, p.routesOf[id]...)
+		}
 	}
-	found := false
+	sc.cands = append(sc.cands, p.unfiltered...)
+	if len(sc.cands) > 1 {
+		slices.Sort(sc.cands)
+		sc.cands = slices.Compact(sc.cands)
+	}
+}
+
+// matchTags marks the tag routes matching tags and adds them to sc.cands.
+func (p *Policy) matchTags(tags []string, sc *scratch) {
+	if len(p.tagIndex) == 0 {
+		return
+	}
 	for _, t := range tags {
 		var routes []int
 		if isNormalTag(t) {
@@ -619,10 +644,9 @@ func (p *Policy) matchTags(tags []string, sc *scratch) bool {
 		}
 		for _, i := range routes {
 			sc.routeMatch[i] = 1
-			found = true
+			sc.cands = append(sc.cands, i)
 		}
 	}
-	return found
 }
 
 // isNormalTag reports whether normalize would return t unchanged.
@@ -708,10 +732,7 @@ func (p *Policy) escalate(ctx context.Context, st *State, ans Answer, sc *scratc
 		return false
 	}
 	done := false
-	for i := range p.routes {
-		if !sc.anyRoute {
-			break
-		}
+	for _, i := range sc.cands {
 		if !p.routeMatches(i, sc) {
 			continue
 		}

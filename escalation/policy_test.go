@@ -475,3 +475,45 @@ func TestDecideAllocs(t *testing.T) {
 		require.Zero(t, allocs, text)
 	}
 }
+
+// TestDecideRoutePriority: when several routes match, whatever found them
+// (tag, shared keyword, literal-less pattern), the first configured wins
+// and the others follow it as fallbacks.
+func TestDecideRoutePriority(t *testing.T) {
+	g := func(id string) helpdesk.Target { return helpdesk.Target{Kind: helpdesk.TargetGroup, ID: id} }
+	c := Config{
+		DefaultTarget: n2,
+		MinConfidence: 0.6,
+		TagRoutes:     []TagRoute{{Tags: []string{"a"}, Target: g("t0")}, {Tags: []string{"b", "B2"}, Target: g("t1")}},
+		ContentRoutes: []ContentRoute{
+			{Pattern: `(?:order|pedido)\d+`, Target: g("c0")}, // no literal: always evaluated
+			{Keywords: []string{"refund"}, Target: g("c1")},
+			{Keywords: []string{"refund", "chargeback"}, Pattern: `estorno`, Target: g("c2")},
+		},
+	}
+	tests := []struct {
+		text    string
+		tags    []string
+		offline []string
+		want    string
+	}{
+		{"refund please", nil, nil, "c1"},
+		{"refund please", nil, []string{"c1"}, "c2"},
+		{"refund please", nil, []string{"c1", "c2"}, "n2"},
+		{"pedido123 refund", nil, nil, "c0"},
+		{"pedido123 refund", []string{"b2", "b"}, nil, "t1"},
+		{"pedido123 refund", []string{"b", "a"}, []string{"t0"}, "t1"},
+		{"pedido123 refund", []string{"b", "a"}, []string{"t0", "t1"}, "c0"},
+		{"estorno chargeback", nil, nil, "c2"},
+		{"nothing here", []string{"x"}, nil, "n2"},
+	}
+	for _, tt := range tests {
+		av := &fakeAvail{offline: map[string]bool{}}
+		for _, id := range tt.offline {
+			av.offline[id] = true
+		}
+		p := mustNew(t, c, WithAvailability(av))
+		d := p.Decide(context.Background(), State{Event: customerMsg(tt.text), Tags: tt.tags}, Answer{Text: "?", Confidence: 0.5})
+		require.Equal(t, tt.want, d.Target.ID, "%q %v offline %v: %+v", tt.text, tt.tags, tt.offline, d)
+	}
+}
