@@ -121,8 +121,14 @@ func (e *FieldError) Error() string {
 	return fmt.Sprintf("helpdesk: field %q: %s", e.Field, e.Problem)
 }
 
-// Unwrap returns the underlying error (usually an *APIError).
-func (e *FieldError) Unwrap() []error { return []error{ErrInvalidRequest, e.Err} }
+// Unwrap returns ErrInvalidRequest and the underlying error (usually an
+// *APIError) when there is one.
+func (e *FieldError) Unwrap() []error {
+	if e.Err == nil || e.Err == ErrInvalidRequest {
+		return []error{ErrInvalidRequest}
+	}
+	return []error{ErrInvalidRequest, e.Err}
+}
 
 // PartialSendError is returned when a multi-part reply stopped at a failed
 // part. Delivered parts reached the customer; the rest did not.

@@ -168,10 +168,10 @@ func (t Target) Validate() error {
 	switch t.Kind {
 	case TargetGroup, TargetAgent:
 	default:
-		return &FieldError{Field: "kind", Problem: "must be \"group\" or \"agent\", got " + quote(string(t.Kind)), Err: ErrInvalidRequest}
+		return &FieldError{Field: "kind", Problem: "must be \"group\" or \"agent\", got " + quote(string(t.Kind))}
 	}
 	if strings.TrimSpace(t.ID) == "" {
-		return &FieldError{Field: "id", Problem: "empty " + string(t.Kind) + " id", Err: ErrInvalidRequest}
+		return &FieldError{Field: "id", Problem: "empty " + string(t.Kind) + " id"}
 	}
 	return nil
 }
