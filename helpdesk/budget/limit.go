@@ -28,8 +28,8 @@ type Limit struct {
 	Count int
 	// Window is the vendor's window, e.g. time.Minute or 10*time.Second.
 	Window time.Duration
-	// Burst is how many requests may go at once after an idle period.
-	// Zero means DefaultBurst(Count).
+	// Burst is how many requests may go at once after an idle period,
+	// below Count (1 when Count is 1). Zero means DefaultBurst(Count).
 	Burst int
 }
 
@@ -111,8 +111,9 @@ func validateLimits(limits []Limit) error {
 		if l.Burst < 0 {
 			return configErr("limit %q: burst %d must not be negative", l.Name, l.Burst)
 		}
-		if l.Burst > l.Count {
-			return configErr("limit %q: burst %d exceeds count %d", l.Name, l.Burst, l.Count)
+		if l.Burst >= l.Count && l.Count > 1 {
+			// Burst + rate·Window <= Count leaves no rate at all.
+			return configErr("limit %q: burst %d must be below count %d", l.Name, l.Burst, l.Count)
 		}
 		if l.PerEndpoint && l.Name == "" {
 			return configErr("an endpoint limit needs a name")

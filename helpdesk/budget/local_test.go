@@ -343,6 +343,7 @@ func TestConfigErrors(t *testing.T) {
 		"negative count":    {[]budget.Limit{{Count: -5, Window: time.Minute}}, nil},
 		"zero window":       {[]budget.Limit{{Count: 10}}, nil},
 		"burst over count":  {[]budget.Limit{{Count: 10, Window: time.Minute, Burst: 11}}, nil},
+		"burst equal count": {[]budget.Limit{{Count: 10, Window: time.Minute, Burst: 10}}, nil},
 		"negative burst":    {[]budget.Limit{{Count: 10, Window: time.Minute, Burst: -1}}, nil},
 		"unnamed endpoint":  {[]budget.Limit{{Count: 10, Window: time.Minute, PerEndpoint: true}}, nil},
 		"duplicate":         {append(good, good...), nil},
@@ -391,5 +392,21 @@ func TestLocalAnyNon429AnswerEndsPause(t *testing.T) {
 		require.ErrorIs(t, b.Wait(t.Context(), c), helpdesk.ErrRateLimited) // probe still out
 		b.Observe(normal, http.StatusNotFound, http.Header{})
 		require.NoError(t, b.Wait(t.Context(), c))
+	})
+}
+
+func TestLocalOnePerWindow(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// Klaviyo's XS tier allows one request per second.
+		b := newLocal(t, []budget.Limit{{Count: 1, Window: time.Second, Burst: 1}})
+		start := time.Now()
+		var ts []time.Time
+		for range 5 {
+			require.NoError(t, b.Wait(t.Context(), critical))
+			ts = append(ts, time.Now())
+		}
+		fixed, _ := maxInWindow(ts, start, time.Second)
+		require.Equal(t, 1, fixed)
+		require.Equal(t, 4*time.Second, ts[4].Sub(start))
 	})
 }
