@@ -140,7 +140,9 @@ func WithReconnectInterval(d time.Duration) Option {
 
 // WithProbeTimeout sets how long, after a vendor pause ends, the other
 // callers wait for the single probe request's answer before another probe
-// may go (default 5 s). Set it above the vendor's typical response time.
+// may go (default 5 s). Set it above the vendor's typical response time. A
+// probe that fails without a response (Observe is only called for
+// responses) holds the others for this long.
 func WithProbeTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {

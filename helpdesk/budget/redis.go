@@ -24,6 +24,10 @@ import (
 // every limit (WithReplicas), logs that once, and returns to Redis as soon
 // as it answers again. Vendor pauses (429) and slow-downs are stored in
 // Redis, so one replica's 429 pauses them all.
+//
+// A replica cut off from a Redis that the others still reach adds its 1/n
+// on top of the shared budget until it reconnects; the vendor's
+// remaining-quota headers and 429 pauses absorb that excess.
 type Shared struct {
 	*core
 	rb *redisBackend
