@@ -173,7 +173,14 @@ func (c *core) observe(call transport.Call, status int, h http.Header) {
 			}
 			if q.Remaining == 0 {
 				if !pausing {
-					c.be.pause([]int{i}, reset)
+					d := reset
+					if rolling {
+						// No reset time (HubSpot's daily cap resets at
+						// midnight in the account's time zone): probe
+						// again after a minute rather than a whole window.
+						d = min(d, time.Minute)
+					}
+					c.be.pause([]int{i}, d)
 				}
 				continue
 			}

@@ -410,3 +410,19 @@ func TestLocalOnePerWindow(t *testing.T) {
 		require.Equal(t, 4*time.Second, ts[4].Sub(start))
 	})
 }
+
+func TestLocalExhaustedQuotaWithoutResetProbesAfterAMinute(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b := newLocal(t, budget.HubSpotLimits(budget.HubSpotStarter10s, budget.HubSpotStarterDaily), budget.WithHeaders(budget.HubSpotHeaders))
+		b.Observe(normal, http.StatusOK, http.Header{
+			"X-Hubspot-Ratelimit-Daily": {"250000"}, "X-Hubspot-Ratelimit-Daily-Remaining": {"0"},
+		})
+		c := normal
+		var we *budget.WaitError
+		c.MaxWait = time.Second
+		require.ErrorAs(t, b.Wait(t.Context(), c), &we)
+		require.True(t, we.Paused)
+		require.Equal(t, "daily", we.Limit)
+		require.Equal(t, time.Minute, we.Wait)
+	})
+}
