@@ -310,3 +310,5 @@ func codeSpansIn(line string) [][2]int {
 	}
 	return out
 }
+
+func errorsAs(err error, target any) bool { return errors.As(err, target) }

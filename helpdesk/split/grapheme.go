@@ -75,3 +75,18 @@ func nextBoundary(t string, lo, x int) int {
 	}
 	return pos
 }
+
+// joinedAt reports whether the runes on either side of position i (a rune
+// start) belong to one grapheme cluster, judging by those two runes only.
+// That is exact next to whitespace, the only place it is used: no rule of
+// UAX #29 that joins a space or control character to a neighbour looks
+// further than the neighbour itself.
+func joinedAt(t string, i int) bool {
+	if i <= 0 || i >= len(t) || t[i-1] < utf8.RuneSelf && t[i] < utf8.RuneSelf {
+		return i > 0 && i < len(t) && t[i-1] == '\r' && t[i] == '\n'
+	}
+	_, size := utf8.DecodeLastRuneInString(t[:i])
+	_, next := utf8.DecodeRuneInString(t[i:])
+	cl, _, _, _ := uniseg.FirstGraphemeClusterInString(t[i-size:i+next], -1)
+	return len(cl) > size
+}

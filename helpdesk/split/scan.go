@@ -195,6 +195,9 @@ type scanner struct {
 
 	noCand, skipInline, markerEnd, closerEnd int
 
+	linkTo    int  // inLinkish has looked at the text up to here
+	linkFound bool // and the current word has a URL or e-mail marker
+
 	inRun                                      bool
 	runStart, runNL, runNLEnd, runCost, runCNL int
 }
@@ -401,11 +404,11 @@ func (s *scanner) noSpaceCut(i, w int, r rune, cost, uc int) {
 	switch {
 	case isTerminatorNoSpace(r):
 		next := i + w
-		if next < s.x.end && !isSpaceAt(t, next) && next >= s.w.protUntil && !fenceLike(t, next) && !s.inLinkish(next) {
+		if next < s.x.end && !isSpaceAt(t, next) && next >= s.w.protUntil && !fenceLike(t, next) && !joinedAt(t, next) && !s.inLinkish(next) {
 			s.record(clsSentence, &cand{end: next, next: next, costEnd: cost + uc, costNext: cost + uc, f: s.f})
 		}
 	case isOpenerInverted(r):
-		if i > s.p && i >= s.w.protUntil && !isSpaceAt(t, i-1) && !s.inLinkish(i) {
+		if i > s.p && i >= s.w.protUntil && !isSpaceAt(t, i-1) && !joinedAt(t, i) && !s.inLinkish(i) {
 			if pr := lastRuneSkipClosers(t, s.p, i); isTerminator(pr) {
 				s.record(clsSentence, &cand{end: i, next: i, costEnd: cost, costNext: cost, f: s.f})
 			}
@@ -414,8 +417,27 @@ func (s *scanner) noSpaceCut(i, w int, r rune, cost, uc int) {
 }
 
 // inLinkish reports whether a cut at b (not at whitespace) would fall
-// inside a URL or e-mail address.
+// inside a URL or e-mail address. The full check only runs when the word
+// holding b has a "://", "www." or "@"; whether it has one is tracked
+// incrementally so that long unspaced text (CJK) stays linear.
 func (s *scanner) inLinkish(b int) bool {
+	t := s.x.t
+	from := max(s.linkTo, s.p)
+	if from > b {
+		from = b
+	}
+	if k := strings.LastIndexAny(t[from:b], " \t\n"); k >= 0 {
+		s.linkFound = false
+		from += k + 1
+	}
+	if !s.linkFound {
+		seg := t[max(from-3, s.p):b]
+		s.linkFound = strings.Contains(seg, "://") || strings.Contains(seg, "www.") || strings.IndexByte(seg, '@') >= 0
+	}
+	s.linkTo = b
+	if !s.linkFound {
+		return false
+	}
 	ps, _ := s.x.protectedAt(s.p, b, window{protFrom: -1})
 	return ps >= 0
 }
@@ -495,7 +517,8 @@ func (s *scanner) finalize(i, cost int) {
 		}
 	}
 	ok := false
-	if cls >= 0 && s.runStart >= s.noCand && s.runStart >= s.w.protUntil {
+	if cls >= 0 && s.runStart >= s.noCand && s.runStart >= s.w.protUntil &&
+		!joinedAt(t, s.runStart) && !joinedAt(t, c.next) {
 		ok = s.record(cls, &c)
 	}
 	if s.runNL > 0 {
@@ -662,6 +685,15 @@ loop:
 			}
 		case '\n':
 			break loop
+		case ' ', '\t':
+			// A destination has no spaces; only a quoted title may follow.
+			k := j
+			for k < lim && (t[k] == ' ' || t[k] == '\t') {
+				k++
+			}
+			if k >= lim || (t[k] != '"' && t[k] != '\'' && t[k] != '(') {
+				break loop
+			}
 		}
 	}
 	x.ldFrom, x.ldEnd = m, end

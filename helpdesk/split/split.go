@@ -421,6 +421,15 @@ func (x *ctx) fallback(p int, f fence, budget int, w window) (cand, error) {
 			w.protFrom, w.protUntil, w.protKind = w2.protFrom, w2.protUntil, w2.protKind
 		}
 	}
+	// Fence lines between p and e are rare; without them the state is f
+	// everywhere and fenceAt need not walk the lines for every position.
+	fenceLines := x.anyFenceLine(p, e)
+	fenceAt := func(b int) (fence, int, bool) {
+		if !fenceLines {
+			return f, 0, false
+		}
+		return x.fenceAt(p, f, b)
+	}
 	search := func(strict bool) (b int, kind string, kindAt int) {
 		for xpos := e; ; {
 			b := lastBoundary(t, p, xpos)
@@ -433,7 +442,7 @@ func (x *ctx) fallback(p int, f fence, budget int, w window) (cand, error) {
 				xpos = b - 1
 				continue
 			}
-			fb, ls, inLine := x.fenceAt(p, f, b)
+			fb, ls, inLine := fenceAt(b)
 			if inLine {
 				if kind == "" {
 					kind, kindAt = "code fence", ls
@@ -464,13 +473,41 @@ func (x *ctx) fallback(p int, f fence, budget int, w window) (cand, error) {
 		b, _, _ = search(false)
 	}
 	if b > p {
-		fb, _, _ := x.fenceAt(p, f, b)
+		fb, _, _ := fenceAt(b)
 		return cand{ok: true, end: b, next: b, f: fb, costNext: -1}, nil
 	}
 	if kind == "" {
 		kind, kindAt = "grapheme cluster", p
 	}
 	return cand{}, &UnbreakableError{Offset: kindAt, Kind: kind, Text: excerpt(t, kindAt)}
+}
+
+// anyFenceLine reports whether a code fence line starts in [p, e].
+func (x *ctx) anyFenceLine(p, e int) bool {
+	t := x.t
+	ls := p
+	if !x.atLineStart(p) {
+		k := strings.IndexByte(t[p:e], '\n')
+		if k < 0 {
+			return false
+		}
+		ls = p + k + 1
+	}
+	for ls <= e && ls < len(t) {
+		j := ls
+		for j < len(t) && j-ls < 3 && t[j] == ' ' {
+			j++
+		}
+		if fenceLike(t, j) {
+			return true
+		}
+		k := strings.IndexByte(t[ls:min(e, len(t))], '\n')
+		if k < 0 {
+			break
+		}
+		ls += k + 1
+	}
+	return false
 }
 
 // fenceAt returns the fence state at b for a part starting at p in state
