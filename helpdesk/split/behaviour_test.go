@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rivo/uniseg"
 	"github.com/stretchr/testify/require"
 )
 
@@ -371,4 +372,26 @@ func TestConcurrentUse(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// joinedAt's quick pre-check must never hide a join next to whitespace.
+func TestJoinedAtMatchesUniseg(t *testing.T) {
+	spaces := []rune{' ', '\n', '\u3000'}
+	for r := rune(1); r <= 0x10FFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		for _, sp := range spaces {
+			for _, s := range []string{string(sp) + string(r), string(r) + string(sp)} {
+				i := len(string(sp))
+				if s[0] != string(sp)[0] {
+					i = len(string(r))
+				}
+				cl, _, _, _ := uniseg.FirstGraphemeClusterInString(s, -1)
+				if want := len(cl) > i; joinedAt(s, i) != want {
+					t.Fatalf("joinedAt(%q, %d) = %v, uniseg says %v", s, i, !want, want)
+				}
+			}
+		}
+	}
 }

@@ -85,8 +85,26 @@ func joinedAt(t string, i int) bool {
 	if i <= 0 || i >= len(t) || t[i-1] < utf8.RuneSelf && t[i] < utf8.RuneSelf {
 		return i > 0 && i < len(t) && t[i-1] == '\r' && t[i] == '\n'
 	}
-	_, size := utf8.DecodeLastRuneInString(t[:i])
-	_, next := utf8.DecodeRuneInString(t[i:])
+	x, size := utf8.DecodeLastRuneInString(t[:i])
+	y, next := utf8.DecodeRuneInString(t[i:])
+	if !mayJoin(x, y) {
+		return false
+	}
 	cl, _, _, _ := uniseg.FirstGraphemeClusterInString(t[i-size:i+next], -1)
 	return len(cl) > size
+}
+
+// mayJoin is a quick pre-check for joinedAt next to whitespace: only a
+// Prepend character before (all in U+0600–U+0D4E or U+11000–U+11FFF) or an
+// extending mark after (none below U+0300, none among the pictographs
+// U+1F000–U+1FFFF except the skin-tone modifiers) can join it. A test
+// checks this against uniseg for every rune.
+func mayJoin(x, y rune) bool {
+	if x >= 0x600 && x <= 0xD4E || x >= 0x11000 && x < 0x12000 {
+		return true
+	}
+	if y < 0x300 || y >= 0x1F000 && y < 0x20000 && (y < 0x1F3FB || y > 0x1F3FF) {
+		return false
+	}
+	return true
 }
