@@ -194,20 +194,44 @@ var protectedRE = regexp.MustCompile("\\[[^\\]\\n]*\\]\\((?:[^()\\s]|\\([^()\\s]
 // outside code fences.
 func protectedSpans(text string) [][2]int {
 	var out [][2]int
+	// Non-fence lines, joined into blocks: code spans may cross lines.
+	type block struct{ off, end int }
+	var blocks []block
 	off := 0
 	open := ""
 	for line := range strings.SplitAfterSeq(text, "\n") {
 		was := open
 		open = fenceState(open, line)
 		if was == "" && open == "" {
-			for _, m := range protectedRE.FindAllStringIndex(line, -1) {
-				out = append(out, [2]int{off + m[0], off + m[1]})
-			}
-			for _, m := range codeSpansIn(line) {
-				out = append(out, [2]int{off + m[0], off + m[1]})
+			if n := len(blocks); n > 0 && blocks[n-1].end == off {
+				blocks[n-1].end = off + len(line)
+			} else {
+				blocks = append(blocks, block{off, off + len(line)})
 			}
 		}
 		off += len(line)
+	}
+	for _, b := range blocks {
+		seg := text[b.off:b.end]
+		spans := codeSpansIn(seg)
+		lineOff := 0
+		for line := range strings.SplitAfterSeq(seg, "\n") {
+		links:
+			for _, m := range protectedRE.FindAllStringIndex(line, -1) {
+				m0, m1 := lineOff+m[0], lineOff+m[1]
+				// Code spans bind tighter than links and URLs.
+				for _, c := range spans {
+					if m0 < c[1] && c[0] < m1 {
+						continue links
+					}
+				}
+				out = append(out, [2]int{b.off + m0, b.off + m1})
+			}
+			lineOff += len(line)
+		}
+		for _, c := range spans {
+			out = append(out, [2]int{b.off + c[0], b.off + c[1]})
+		}
 	}
 	return out
 }
@@ -272,8 +296,8 @@ func texts(parts []Part) []string {
 	return out
 }
 
-// codeSpansIn finds inline code spans in one line: a run of n backticks up
-// to the next run of exactly n.
+// codeSpansIn finds inline code spans: a run of n backticks up to the next
+// run of exactly n, not across a blank line.
 func codeSpansIn(line string) [][2]int {
 	var out [][2]int
 	run := func(i int) int {
@@ -291,6 +315,9 @@ func codeSpansIn(line string) [][2]int {
 		n := run(i)
 		closed := false
 		for j := i + n; j < len(line); {
+			if line[j] == '\n' && isBlankLineAt(line, j+1) {
+				break
+			}
 			if line[j] != '`' {
 				j++
 				continue

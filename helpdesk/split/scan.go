@@ -492,6 +492,9 @@ func (s *scanner) finalize(i, cost int) {
 		if kind == lineFenceClose {
 			cls = -1 // cutting here would leave an empty reopened block
 		}
+		if t[s.runNLEnd-1] != '\n' && fenceLike(t, i) {
+			cls = -1 // the part would start with a fence that was not one
+		}
 	} else {
 		c.next, c.costNext = i, cost
 		if s.g != nil && cost < s.g.total-s.g.budget {
