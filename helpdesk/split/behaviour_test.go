@@ -395,3 +395,18 @@ func TestJoinedAtMatchesUniseg(t *testing.T) {
 		}
 	}
 }
+
+// Allocations follow the number of parts (the result slices), not the
+// number of bytes: a 256× longer text costs a handful more allocations.
+func TestAllocationsFollowParts(t *testing.T) {
+	s, err := New(Limit{Max: 1000})
+	require.NoError(t, err)
+	small := strings.Repeat("Your order shipped today. Track it any time.\n\n", 90)
+	large := strings.Repeat(small, 256)
+	allocs := func(text string) float64 {
+		return testing.AllocsPerRun(5, func() { _, _ = s.Split(text) })
+	}
+	a, b := allocs(small), allocs(large)
+	require.LessOrEqual(t, a, 8.0)
+	require.LessOrEqual(t, b, a+12) // slices of parts grow by doubling
+}
