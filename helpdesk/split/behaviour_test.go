@@ -410,3 +410,15 @@ func TestAllocationsFollowParts(t *testing.T) {
 	require.LessOrEqual(t, a, 8.0)
 	require.LessOrEqual(t, b, a+12) // slices of parts grow by doubling
 }
+
+func TestSpaceAtBytes(t *testing.T) {
+	for r := rune(0); r <= 0x10FFFF; r++ {
+		if r >= 0xD800 && r <= 0xDFFF {
+			continue
+		}
+		s := "a" + string(r) + "b"
+		n := len(string(r))
+		require.Equal(t, isSpace(r), isSpaceAt(s, 1), "%U", r)
+		require.Equal(t, isSpace(r), isSpaceBefore(s, 1+n), "%U", r)
+	}
+}

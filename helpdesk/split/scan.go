@@ -156,6 +156,9 @@ type ctx struct {
 	lbFrom, lbTo, lbClose int       // memo of the last "[" → "]" search
 	ldFrom, ldEnd         int       // memo of the last "](" → ")" search
 	codeFail              [8][2]int // per run length: no closer for openers in [from, to)
+
+	tokP, tokS, tokE int  // the word protectedAt last looked at, for part start tokP
+	tokEnd           bool // tokE is the word's real end
 }
 
 const (
@@ -389,8 +392,12 @@ func isSpaceAt(t string, i int) bool {
 	if i >= len(t) {
 		return false
 	}
-	if t[i] < utf8.RuneSelf {
-		return asciiSpace[t[i]]
+	c := t[i]
+	if c < utf8.RuneSelf {
+		return asciiSpace[c]
+	}
+	if c != 0xC2 && (c < 0xE1 || c > 0xE3) { // lead bytes of the spaces above ASCII
+		return false
 	}
 	r, _ := utf8.DecodeRuneInString(t[i:])
 	return isSpace(r)

@@ -550,15 +550,19 @@ func (x *ctx) protectedAt(p, b int, w window) (int, string) {
 	if b <= 0 || b >= len(t) || isSpaceAt(t, b) || isSpaceBefore(t, b) {
 		return -1, ""
 	}
-	ts := b
-	for ts > p && ts > b-maxLinkDest && !isSpaceBefore(t, ts) {
-		_, size := utf8.DecodeLastRuneInString(t[:ts])
-		ts -= size
-	}
-	te := b
-	for te < x.end && te < b+maxLinkDest && !isSpaceAt(t, te) {
-		_, size := utf8.DecodeRuneInString(t[te:])
-		te += size
+	// The word around b, remembered: fallbacks and CJK sentence cuts ask
+	// about many positions of one long word.
+	ts, te := x.tokS, x.tokE
+	if !(x.tokP == p && ts < b && b < te && (x.tokEnd || b+maxLinkDest/2 <= te)) {
+		ts = b
+		for ts > p && ts > b-maxLinkDest && !isSpaceBefore(t, ts) {
+			ts--
+		}
+		te = b
+		for te < x.end && te < b+maxLinkDest && !isSpaceAt(t, te) {
+			te++
+		}
+		x.tokP, x.tokS, x.tokE, x.tokEnd = p, ts, te, te == x.end || isSpaceAt(t, te)
 	}
 	if s, kind := linkishSpan(t[ts:te], b-ts); s >= 0 {
 		return ts + s, kind
@@ -572,6 +576,8 @@ func isSpaceBefore(t string, i int) bool {
 	}
 	if c := t[i-1]; c < utf8.RuneSelf {
 		return asciiSpace[c]
+	} else if c > 0xA9 { // last bytes of the spaces above ASCII are 0x80–0xA9
+		return false
 	}
 	r, _ := utf8.DecodeLastRuneInString(t[:i])
 	return isSpace(r)

@@ -207,44 +207,34 @@ func isBlankLineAt(t string, i int) bool {
 
 // linkishSpan finds a URL or e-mail address in the token tok that strictly
 // contains offset off (start < off < end). It returns the span start and its
-// kind, or -1.
+// kind, or -1. A URL runs to the same stop character whichever scheme starts
+// it, so only the schemes nearest to off need a look; the same holds for
+// the "@" of an e-mail address on either side of off.
 func linkishSpan(tok string, off int) (int, string) {
-	for from := 0; ; {
-		k := strings.Index(tok[from:], "://")
+	for _, k := range [2]int{strings.LastIndex(tok[:min(off+2, len(tok))], "://"), indexFrom(tok, "://", off)} {
 		if k < 0 {
-			break
+			continue
 		}
-		k += from
 		s := k
 		for s > 0 && isSchemeChar(tok[s-1]) {
 			s--
 		}
-		if s < k {
-			if e := urlEnd(tok, k+3); s < off && off < e {
-				return s, "url"
-			}
+		if s < k && s < off && off < urlEnd(tok, k+3) {
+			return s, "url"
 		}
-		from = k + 3
 	}
-	for from := 0; ; {
-		k := strings.Index(tok[from:], "www.")
-		if k < 0 {
-			break
+	for _, k := range [2]int{strings.LastIndex(tok[:min(off+3, len(tok))], "www."), indexFrom(tok, "www.", off)} {
+		if k < 0 || k > 0 && isAlnum(tok[k-1]) {
+			continue
 		}
-		k += from
-		if k == 0 || !isAlnum(tok[k-1]) {
-			if e := urlEnd(tok, k+4); k < off && off < e {
-				return k, "url"
-			}
+		if k < off && off < urlEnd(tok, k+4) {
+			return k, "url"
 		}
-		from = k + 4
 	}
-	for from := 0; ; {
-		k := strings.IndexByte(tok[from:], '@')
+	for _, k := range [2]int{strings.LastIndexByte(tok[:off], '@'), indexFrom(tok, "@", off)} {
 		if k < 0 {
-			break
+			continue
 		}
-		k += from
 		s := k
 		for s > 0 && isEmailLocal(tok[s-1]) {
 			s--
@@ -261,9 +251,19 @@ func linkishSpan(tok string, off int) (int, string) {
 		if s < k && dot && s < off && off < e {
 			return s, "email"
 		}
-		from = k + 1
 	}
 	return -1, ""
+}
+
+func indexFrom(s, sub string, from int) int {
+	if from > len(s) {
+		return -1
+	}
+	k := strings.Index(s[from:], sub)
+	if k < 0 {
+		return -1
+	}
+	return from + k
 }
 
 // urlEnd returns where a URL whose body starts at j ends in tok: before
