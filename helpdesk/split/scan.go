@@ -564,6 +564,17 @@ func (s *scanner) applyLine(kind int, fl fence, ls, eol int, before cand) {
 		s.w.item = before
 	case lineHeading:
 		s.w.inItem = false
+	case linePlain:
+		// A line that starts like a fence but is not one (a backtick in
+		// its info string, or content inside a block) is not cut: its
+		// first part would render as a fence.
+		j := ls
+		for j < len(s.x.t) && j-ls < 3 && s.x.t[j] == ' ' {
+			j++
+		}
+		if fenceLike(s.x.t, j) {
+			s.noCand = max(s.noCand, eol)
+		}
 	}
 }
 
@@ -661,18 +672,39 @@ func (x *ctx) linkEnd(i int) int {
 	} else {
 		j := i + 1
 		lim := min(x.end, i+maxLinkText)
+		reuseTo := -1 // openers before the first backtick may reuse this search
 		for j < lim {
 			c := t[j]
 			if c == ']' {
 				m = j
 				break
 			}
+			if c == '`' {
+				// Code spans bind tighter than links: a "]" inside one
+				// does not close the link text.
+				if reuseTo < 0 {
+					reuseTo = j
+				}
+				k := j
+				for k < x.end && t[k] == '`' {
+					k++
+				}
+				if ce := x.codeSpanEnd(j, k-j); ce > 0 {
+					j = ce
+				} else {
+					j = k
+				}
+				continue
+			}
 			if c == '\n' && isBlankLineAt(t, j+1) {
 				break
 			}
 			j++
 		}
-		x.lbFrom, x.lbTo, x.lbClose = i, j, m
+		if reuseTo < 0 {
+			reuseTo = j
+		}
+		x.lbFrom, x.lbTo, x.lbClose = i, reuseTo, m
 	}
 	if m < 0 || m+1 >= x.end || t[m+1] != '(' {
 		return -1

@@ -143,6 +143,15 @@ func (s *Splitter) render(x *ctx, c cut, i, n int) string {
 	return b.String()
 }
 
+// startsFenceLike reports whether t[b:] starts, after up to three spaces,
+// with a run that would open a code fence at the start of a part.
+func startsFenceLike(t string, b int) bool {
+	for k := 0; k < 3 && b < len(t) && t[b] == ' '; k++ {
+		b++
+	}
+	return fenceLike(t, b)
+}
+
 // startsWithFence reports whether s starts with a code fence line.
 func startsWithFence(s string) bool {
 	s = strings.TrimLeft(s, " ")
@@ -436,7 +445,7 @@ func (x *ctx) fallback(p int, f fence, budget int, w window) (cand, error) {
 			if b <= p || allSpace(t[p:b]) {
 				return -1, kind, kindAt
 			}
-			if fenceLike(t, b) || b > 0 && fenceLike(t, b-1) || b > 1 && fenceLike(t, b-2) {
+			if startsFenceLike(t, b) || b > 0 && fenceLike(t, b-1) || b > 1 && fenceLike(t, b-2) {
 				// Inside or before a run of backticks or tildes: the next
 				// part would open a code fence.
 				xpos = b - 1
@@ -524,11 +533,15 @@ func (x *ctx) fenceAt(p int, f fence, b int) (fence, int, bool) {
 	}
 	for ls < b {
 		kind, _, fl, eol := lineInfo(t, ls, f)
+		j := ls
+		for j < len(t) && j-ls < 3 && t[j] == ' ' {
+			j++
+		}
+		if fenceLike(t, j) && b < eol {
+			return f, ls, true // also lines that only look like fences
+		}
 		switch kind {
 		case lineFenceOpen, lineFenceClose:
-			if b < eol {
-				return f, ls, true
-			}
 			f = x.withCosts(fl)
 		}
 		k := strings.IndexByte(t[ls:b], '\n')
