@@ -211,19 +211,37 @@ func isBlankLineAt(t string, i int) bool {
 // it, so only the schemes nearest to off need a look; the same holds for
 // the "@" of an e-mail address on either side of off.
 func linkishSpan(tok string, off int) (int, string) {
-	for _, k := range [2]int{strings.LastIndex(tok[:min(off+2, len(tok))], "://"), indexFrom(tok, "://", off)} {
-		if k < 0 {
-			continue
-		}
+	// The nearest "://" before off that has a scheme, and the one after.
+	scheme := func(k int) int {
 		s := k
 		for s > 0 && isSchemeChar(tok[s-1]) {
 			s--
 		}
-		if s < k && s < off && off < urlEnd(tok, k+3) {
+		return s
+	}
+	k := strings.LastIndex(tok[:min(off+2, len(tok))], "://")
+	for n := 0; k >= 0 && scheme(k) == k; n++ {
+		if n == 64 {
+			return 0, "url" // a thicket of "://": treat it all as one
+		}
+		k = strings.LastIndex(tok[:k], "://")
+	}
+	for _, k := range [2]int{k, indexFrom(tok, "://", off)} {
+		if k < 0 {
+			continue
+		}
+		if s := scheme(k); s < k && s < off && off < urlEnd(tok, k+3) {
 			return s, "url"
 		}
 	}
-	for _, k := range [2]int{strings.LastIndex(tok[:min(off+3, len(tok))], "www."), indexFrom(tok, "www.", off)} {
+	k = strings.LastIndex(tok[:min(off+3, len(tok))], "www.")
+	for n := 0; k > 0 && isAlnum(tok[k-1]); n++ {
+		if n == 64 {
+			return 0, "url"
+		}
+		k = strings.LastIndex(tok[:k], "www.")
+	}
+	for _, k := range [2]int{k, indexFrom(tok, "www.", off)} {
 		if k < 0 || k > 0 && isAlnum(tok[k-1]) {
 			continue
 		}
