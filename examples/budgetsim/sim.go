@@ -41,7 +41,10 @@ type Config struct {
 	Replicas int
 	Duration time.Duration
 	// Limit requests per Window, enforced by the fake vendor in fixed
-	// windows aligned to the clock, like rack-attack or Klaviyo.
+	// windows, like rack-attack or Klaviyo. The windows start when the
+	// simulated vendor starts, so a run shorter than a window sits in one
+	// window and results do not depend on where the wall clock's minute
+	// boundary falls.
 	Limit  int
 	Window time.Duration
 	// BudgetLimit is the limit the budgets are configured with; zero means
@@ -101,6 +104,7 @@ type vendor struct {
 	limit    int
 	window   time.Duration
 	latency  time.Duration
+	epoch    time.Time // start of window 0
 	mu       sync.Mutex
 	cur      int64 // index of the current window
 	count    int
@@ -111,7 +115,7 @@ type vendor struct {
 
 func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
-	k := now.UnixNano() / int64(v.window)
+	k := int64(now.Sub(v.epoch) / v.window)
 	v.mu.Lock()
 	if k != v.cur {
 		v.cur, v.count = k, 0
@@ -125,7 +129,7 @@ func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if v.open.Load() {
 			v.rejected.Add(1)
 		}
-		reset := time.Unix(0, (k+1)*int64(v.window)).Sub(now)
+		reset := v.epoch.Add(time.Duration(k+1) * v.window).Sub(now)
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(reset.Seconds()))))
 		w.Header().Set("Content-Type", "text/plain")
 		w.WriteHeader(http.StatusTooManyRequests)
@@ -156,7 +160,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	if cfg.CriticalShare < 0 || cfg.CriticalShare > 1 {
 		return Result{}, errors.New("budgetsim: critical share must be in [0, 1]")
 	}
-	v := &vendor{limit: cfg.Limit, window: cfg.Window, latency: cfg.Latency}
+	v := &vendor{limit: cfg.Limit, window: cfg.Window, latency: cfg.Latency, epoch: time.Now()}
 	srv := httptest.NewServer(v)
 	defer srv.Close()
 
