@@ -20,6 +20,9 @@ import (
 
 func newTicketClient(t *testing.T, o zendesktest.Options, mutate ...func(*zendesk.Config, *zendesk.Options)) (*zendesktest.Server, *zendesk.Client) {
 	t.Helper()
+	if o.ValidateSunshine == nil {
+		o.ValidateSunshine = sunshineContract(t)
+	}
 	srv := zendesktest.New(t, o)
 	cfg := srv.Config()
 	// Tests run without the default budget (it paces the bot at its share of
@@ -291,7 +294,7 @@ func TestDefaultBudgetStopsAfter429(t *testing.T) {
 }
 
 func chatClient(t *testing.T) (*zendesktest.Server, *zendesk.Client) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: sunshineContract(t)})
 	cfg := srv.ChatConfig()
 	cfg.BotAvatarURL = "https://cdn.example/bot.png"
 	cfg.BotAISubtype = true

@@ -82,7 +82,7 @@ func ticketEnv(t *testing.T) *helpdesktest.Env {
 // chatEnv wires the driver in chat mode: conversations are Sunshine
 // conversations with their messaging ticket.
 func chatEnv(t *testing.T) *helpdesktest.Env {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: sunshineContract(t)})
 	client, err := zendesk.New(srv.ChatConfig(), &zendesk.Options{MaxRetryWait: 2 * time.Second})
 	require.NoError(t, err)
 	o := srv.Options()

@@ -19,8 +19,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,7 +28,6 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
-	"github.com/agentdesk/agentdesk/internal/contract"
 	"github.com/agentdesk/agentdesk/zendesk"
 )
 
@@ -51,8 +48,6 @@ const (
 	DefaultSunshineWebhookSecret = "sunshine-test-webhook-secret"
 	DefaultBotName               = "Support Bot"
 )
-
-const sunshineSpec = "sunshine/openapi.yaml"
 
 // Options configures a Server. Zero values take the defaults above.
 type Options struct {
@@ -82,13 +77,11 @@ type Options struct {
 
 	// Now is the fake's clock (ticket updated_at, rate-limit window).
 	Now func() time.Time
-	// ValidateSunshine checks each Sunshine request and returns an error
-	// describing a mismatch. By default, when the Sunshine OpenAPI spec is
-	// found (the shared specs folder beside the checkout, or
-	// AGENTDESK_SPECS_DIR), requests are validated against it.
+	// ValidateSunshine, when set, checks each Sunshine request and returns
+	// an error describing a mismatch, which fails the test (the zendesk
+	// package's own tests plug in the published OpenAPI spec here; the fake
+	// itself carries no spec dependency).
 	ValidateSunshine func(r *http.Request, body []byte) error
-	// NoSpec turns the default spec validation off.
-	NoSpec bool
 }
 
 // Server is a fake Zendesk: Support holds the Support API, Sunshine the
@@ -213,13 +206,6 @@ func New(t testing.TB, opts Options) *Server {
 	defID(&opts.RequesterID, DefaultRequesterID)
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.ValidateSunshine == nil && !opts.NoSpec {
-		if dir := contract.Dir(); dir != "" {
-			if _, err := os.Stat(filepath.Join(dir, sunshineSpec)); err == nil {
-				opts.ValidateSunshine = contract.Load(t, sunshineSpec).Validate
-			}
-		}
 	}
 	s := &Server{t: t, opts: opts, nextID: 1000,
 		tickets: map[int64]*Ticket{}, convs: map[string]*Conversation{}, idem: map[string]idemRecord{},

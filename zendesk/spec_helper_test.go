@@ -1,0 +1,25 @@
+package zendesk_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/agentdesk/agentdesk/internal/contract"
+)
+
+// sunshineContract returns a validator for zendesktest.Options.ValidateSunshine
+// checking requests against the published Sunshine Conversations spec, or
+// nil when the specs folder is absent (the test then runs without the
+// contract check instead of being skipped).
+func sunshineContract(t testing.TB) func(r *http.Request, body []byte) error {
+	dir := contract.Dir()
+	if dir == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(dir, "sunshine", "openapi.yaml")); err != nil {
+		return nil
+	}
+	return contract.Load(t, "sunshine/openapi.yaml").Validate
+}
