@@ -14,8 +14,9 @@ import (
 // requests draw on: 3000 requests a minute per client IP (every account and
 // replica calling from one address shares it) and 100 contact searches a
 // minute per account (LimitContactSearch). The 200-messages-a-minute flood
-// guard is per conversation, which an account-wide budget cannot express;
-// its 422 comes back as helpdesk.ErrRateLimited. Operators can change all
+// guard is per conversation: the client paces it itself with a
+// budget.PerKey (Options.ConversationLimit), and a 422 "Too many messages"
+// still comes back as helpdesk.ErrRateLimited. Operators can change all
 // three, so pass your instance's values if they differ.
 func DefaultLimits() []budget.Limit {
 	return []budget.Limit{

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
@@ -29,7 +30,16 @@ const (
 	// LimitContactSearch is drawn on by GET /contacts/search (100/min per
 	// account).
 	LimitContactSearch = "contact-search"
+	// LimitConversation is the budget.PerKey prefix of the per-conversation
+	// flood guard: message creates name
+	// budget.KeyedLimit(LimitConversation, "<account>/<conversation>").
+	LimitConversation = "conversation"
 )
+
+// DefaultConversationLimit is Chatwoot's flood guard
+// (CONVERSATION_MESSAGE_PER_MINUTE_LIMIT): messages a minute in one
+// conversation before it answers 422 "Too many messages".
+const DefaultConversationLimit = 200
 
 // Options tunes a Client. A nil *Options means the defaults.
 type Options struct {
@@ -39,6 +49,12 @@ type Options struct {
 	// Logger receives the transport's debug and retry lines, secrets
 	// redacted (default: silent).
 	Logger *slog.Logger
+	// ConversationLimit is how many messages a minute the driver sends into
+	// one conversation (default DefaultConversationLimit; negative turns the
+	// guard off). The guard is an in-process budget.PerKey placed before
+	// Budget: a conversation's events are handled in order by one replica
+	// at a time, so a runaway loop is stopped where it runs.
+	ConversationLimit int
 	// Budget paces requests. Chatwoot limits every client IP to 3000
 	// requests a minute, so replicas behind one address must share one
 	// budget: use a Redis budget from helpdesk/budget with DefaultLimits and
@@ -105,6 +121,20 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		c.ver, _ = parseVersion(cfg.ServerVersion)
 		c.verKnown = true
 	}
+	pace := o.Budget
+	if o.ConversationLimit >= 0 {
+		n := o.ConversationLimit
+		if n == 0 {
+			n = DefaultConversationLimit
+		}
+		perConv, err := budget.NewPerKey(LimitConversation, 0, func(key string) (transport.Budget, error) {
+			return budget.NewLocal(Vendor+":"+LimitConversation+":"+key, []budget.Limit{{Count: n, Window: time.Minute}})
+		})
+		if err != nil {
+			return nil, err
+		}
+		pace = budget.Chain{perConv, o.Budget}
+	}
 	secrets := append([]string{cfg.UnsignedToken}, cfg.WebhookSecrets...)
 	secrets = append(secrets, cfg.UserToken, cfg.APIToken)
 	mk := func(token string) (*transport.Client, error) {
@@ -114,7 +144,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 			Auth:         transport.Header("api_access_token", "", token),
 			HTTPClient:   o.HTTPClient,
 			Logger:       o.Logger,
-			Budget:       o.Budget,
+			Budget:       pace,
 			MaxRetries:   o.MaxRetries,
 			MaxRetryWait: o.MaxRetryWait,
 			Classify:     classify,
@@ -304,7 +334,7 @@ func (c *Client) SendMessage(ctx context.Context, conv helpdesk.Conversation, ms
 			Content: msg.Text, MessageType: "outgoing", Private: msg.Internal, ContentType: "text",
 			EchoID: msg.IdempotencyKey,
 		},
-		Limits: []string{LimitMessages},
+		Limits: c.messageLimits(conv),
 	}, &out)
 	if err != nil {
 		return nil, err
@@ -405,7 +435,7 @@ func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to he
 	}
 	if to.Notice != "" && conv.Get(ExtraCanReply) != "false" {
 		if _, err := c.bot.Do(ctx, &transport.Request{
-			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: []string{LimitMessages},
+			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: c.messageLimits(conv),
 			Body: messageBody{Content: to.Notice, MessageType: "outgoing", ContentType: "text"},
 		}, nil); err != nil {
 			return err
@@ -413,7 +443,7 @@ func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to he
 	}
 	if to.Note != "" {
 		if _, err := c.bot.Do(ctx, &transport.Request{
-			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: []string{LimitMessages},
+			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: c.messageLimits(conv),
 			Body: messageBody{Content: to.Note, MessageType: "outgoing", Private: true, ContentType: "text"},
 		}, nil); err != nil {
 			return err
@@ -519,4 +549,10 @@ func (c *Client) knownVersion() (version, bool) {
 	c.verMu.Lock()
 	defer c.verMu.Unlock()
 	return c.ver, c.verKnown
+}
+
+// messageLimits are the limits a message create in conv draws on: the
+// endpoint limit and the conversation's flood guard.
+func (c *Client) messageLimits(conv helpdesk.Conversation) []string {
+	return []string{LimitMessages, budget.KeyedLimit(LimitConversation, c.account+"/"+conv.ID)}
 }

@@ -82,8 +82,9 @@ func TestSendMessageResolve(t *testing.T) {
 
 func TestFloodGuardIsRateLimit(t *testing.T) {
 	now := time.Date(2026, 7, 14, 10, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(_ *cloudchat.Config, _ *cloudchat.Options, so *cloudchattest.Options) {
+	e := newEnv(t, func(_ *cloudchat.Config, co *cloudchat.Options, so *cloudchattest.Options) {
 		so.Now = func() time.Time { return now }
+		co.ConversationLimit = -1 // let the server's own guard answer
 	})
 	conv := e.newConversation(t)
 	for i := 0; i < 200; i++ {
@@ -448,4 +449,24 @@ func TestStartConversation(t *testing.T) {
 	require.ErrorAs(t, err, &fe)
 	require.Equal(t, "source_id", fe.Field)
 	require.Equal(t, before, e.srv.Requests())
+}
+
+// The client paces messages per conversation itself, so a runaway loop in
+// one conversation is stopped before Chatwoot's flood guard, without
+// spending requests, while other conversations go on.
+func TestConversationLimitPacesOneConversation(t *testing.T) {
+	e := newEnv(t, func(_ *cloudchat.Config, co *cloudchat.Options, _ *cloudchattest.Options) {
+		co.ConversationLimit = 2 // one at once, the next 30 s later
+	})
+	busy, other := e.newConversation(t), e.newConversation(t)
+	_, err := e.client.SendMessage(context.Background(), busy, helpdesk.Message{Text: "first"})
+	require.NoError(t, err)
+	before := e.srv.Requests()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = e.client.SendMessage(ctx, busy, helpdesk.Message{Text: "second"})
+	require.ErrorIs(t, err, helpdesk.ErrRateLimited)
+	require.Equal(t, before, e.srv.Requests(), "the guard refuses locally")
+	_, err = e.client.SendMessage(context.Background(), other, helpdesk.Message{Text: "first"})
+	require.NoError(t, err, "another conversation has its own allowance")
 }
