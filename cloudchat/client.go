@@ -128,7 +128,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 			n = DefaultConversationLimit
 		}
 		perConv, err := budget.NewPerKey(LimitConversation, 0, func(key string) (transport.Budget, error) {
-			return budget.NewLocal(Vendor+":"+LimitConversation+":"+key, []budget.Limit{{Count: n, Window: time.Minute}})
+			return budget.NewLocal(Vendor+":"+LimitConversation+":"+key, []budget.Limit{{Count: n, Window: time.Minute, Burst: max(1, n/4)}})
 		})
 		if err != nil {
 			return nil, err

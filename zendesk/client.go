@@ -24,6 +24,14 @@ import (
 // account, shared with human agents) in transport.Request.Limits.
 const LimitTicketsUpdate = budget.ZendeskTicketsUpdate
 
+// LimitTicket is the budget.PerKey prefix of the per-ticket guard: ticket
+// updates name budget.KeyedLimit(LimitTicket, "<ticket id>").
+const LimitTicket = "ticket"
+
+// DefaultTicketUpdateLimit is Zendesk's limit of updates per 10 minutes by
+// one user on one ticket.
+const DefaultTicketUpdateLimit = 30
+
 // Options tunes a Client. A nil *Options means defaults.
 type Options struct {
 	// HTTPClient sends requests (default: a client with a 30 s timeout).
@@ -39,6 +47,12 @@ type Options struct {
 	// NoBudget disables the default budget (requests are then only slowed
 	// by Zendesk's 429s).
 	NoBudget bool
+	// TicketUpdateLimit is how many updates per 10 minutes the driver sends
+	// to one ticket (default DefaultTicketUpdateLimit, Zendesk's limit per
+	// user per ticket; negative turns the guard off). The guard is an
+	// in-process budget.PerKey placed before Budget, with half the
+	// allowance available at once.
+	TicketUpdateLimit int
 	// SunshineBudget paces Sunshine Conversations requests (default none:
 	// Sunshine publishes no numbers).
 	SunshineBudget transport.Budget
@@ -113,6 +127,19 @@ func New(cfg Config, opts *Options) (*Client, error) {
 			return nil, fmt.Errorf("zendesk: %w", err)
 		}
 		o.Budget = b
+	}
+	if o.TicketUpdateLimit >= 0 {
+		n := o.TicketUpdateLimit
+		if n == 0 {
+			n = DefaultTicketUpdateLimit
+		}
+		perTicket, err := budget.NewPerKey(LimitTicket, 20*time.Minute, func(key string) (transport.Budget, error) {
+			return budget.NewLocal(Vendor+":"+LimitTicket+":"+key, []budget.Limit{{Count: n, Window: 10 * time.Minute, Burst: max(1, n/2)}})
+		})
+		if err != nil {
+			return nil, fmt.Errorf("zendesk: %w", err)
+		}
+		o.Budget = budget.Chain{perTicket, o.Budget}
 	}
 	auth, extraSecrets, err := c.supportAuth(o)
 	if err != nil {
@@ -466,7 +493,7 @@ func (c *Client) updateTicket(ctx context.Context, id int64, upd ticketUpdate, p
 		Path:           "/api/v2/tickets/" + strconv.FormatInt(id, 10),
 		Body:           map[string]ticketUpdate{"ticket": upd},
 		Priority:       prio,
-		Limits:         []string{LimitTicketsUpdate},
+		Limits:         []string{LimitTicketsUpdate, budget.KeyedLimit(LimitTicket, strconv.FormatInt(id, 10))},
 		Idempotent:     true,
 		IdempotencyKey: key,
 	}, &res)

@@ -378,3 +378,27 @@ func TestSecretsNotLogged(t *testing.T) {
 	require.NotContains(t, err.Error(), "SECRET")
 	require.NotContains(t, fmt.Sprintf("%+v", c.Config()), "SECRET")
 }
+
+// Zendesk allows 30 updates per 10 minutes by one user on one ticket; the
+// client refuses locally, without spending a request, once a ticket has
+// used its allowance, while other tickets go on.
+func TestTicketUpdateLimitPacesOneTicket(t *testing.T) {
+	srv, c := newTicketClient(t, zendesktest.Options{}, func(_ *zendesk.Config, o *zendesk.Options) {
+		o.TicketUpdateLimit = 2 // one at once, the next 5 minutes later
+	})
+	busy := srv.CreateTicket("Busy", "hello")
+	other := srv.CreateTicket("Other", "hello")
+	conv := func(id int64) helpdesk.Conversation {
+		return helpdesk.Conversation{Vendor: zendesk.Vendor, Account: srv.Options().Subdomain, ID: strconv.FormatInt(id, 10), Channel: helpdesk.ChannelEmail}
+	}
+	_, err := c.SendMessage(context.Background(), conv(busy), helpdesk.Message{Text: "first"})
+	require.NoError(t, err)
+	before := srv.Requests()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = c.SendMessage(ctx, conv(busy), helpdesk.Message{Text: "second"})
+	require.ErrorIs(t, err, helpdesk.ErrRateLimited)
+	require.Equal(t, before, srv.Requests(), "the guard refuses locally")
+	_, err = c.SendMessage(context.Background(), conv(other), helpdesk.Message{Text: "first"})
+	require.NoError(t, err)
+}
