@@ -90,8 +90,7 @@ func (e *ResolveAfterReplyError) Error() string {
 // Unwrap returns the Resolve error.
 func (e *ResolveAfterReplyError) Unwrap() error { return e.Err }
 
-// errUnsupported is a helper for drivers: it wraps ErrUnsupported with the
-// vendor and operation.
+// unsupportedError wraps ErrUnsupported with the vendor and operation.
 type unsupportedError struct{ vendor, op string }
 
 func (e *unsupportedError) Error() string {

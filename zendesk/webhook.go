@@ -22,8 +22,8 @@ const (
 	HeaderSunshineAPIKey = "X-Api-Key"
 )
 
-// SeedTriggerBody is the trigger action body of the integration guide
-// ("Cloud Humans | Webhook Trigger E-mail"). It works, but it has no
+// SeedTriggerBody is the e-mail trigger action body existing bot
+// integrations commonly paste into their webhook trigger. It works, but it has no
 // comment author (sender is the requester), so the bot recognises its own
 // comments only by the ids it remembers posting; prefer
 // RecommendedTriggerBody.
