@@ -115,7 +115,7 @@ func TestLoadConfigErrors(t *testing.T) {
 }
 
 func TestValidation(t *testing.T) {
-	bot := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "claudia"}
+	bot := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "bot-group"}
 	c := Config{
 		MinConfidence:       1.5,
 		MaxBotMessages:      -1,
@@ -153,7 +153,7 @@ func TestValidation(t *testing.T) {
 			{Name: "dup", Sender: "a@b.c"},
 			{Name: "dup2", Sender: "a@b.c"},
 		},
-		BotGroupIDs: []string{"claudia", ""},
+		BotGroupIDs: []string{"bot-group", ""},
 		BotAgentIDs: []string{"bot-1"},
 	}
 	_, err := New(c)
@@ -187,7 +187,7 @@ func TestValidation(t *testing.T) {
 		`tag_routes[1].tags[0]: tag "VIP" is already routed by tag_routes[0] (a duplicate route is never used)`,
 		"tag_routes[2].target: empty group id",
 		"tag_routes[2].tags: no tags",
-		`tag_routes[3].target: group "claudia" is the bot's own group: handing over there would loop back to the bot`,
+		`tag_routes[3].target: group "bot-group" is the bot's own group: handing over there would loop back to the bot`,
 		"tag_routes[3].tags[1]: empty tag",
 		"content_routes[1]: same keywords and pattern as content_routes[0] (a duplicate route is never used)",
 		"content_routes[2].pattern: invalid regular expression: missing closing ): \"pedido (\\\\d+\"",

@@ -21,7 +21,7 @@ var (
 	vip      = helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "vip"}
 	legal    = helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "legal"}
 	orders   = helpdesk.Target{Kind: helpdesk.TargetAgent, ID: "4242"}
-	botGroup = "claudia"
+	botGroup = "bot-group"
 )
 
 // testConfig mirrors a typical Zendesk + HubSpot setup from the seeds.
