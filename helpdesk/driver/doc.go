@@ -1,0 +1,69 @@
+// Package driver is for driver authors: the contract a vendor driver
+// implements, and the pieces every driver shares. Bot authors do not need
+// it: they program against helpdesk.Helpdesk, which each driver's New
+// returns (wrapped in its vendor client type for the vendor's extras).
+//
+// # What to implement
+//
+// A driver implements Driver: Vendor, Capabilities, SendMessage, Resolve,
+// Reassign, VerifyWebhook, ParseWebhook, As and ErrorAs, and optionally
+// ConversationChecker and TargetChecker. It then wraps itself with New,
+// which returns a *Portable: the one implementation of helpdesk.Helpdesk
+// that applies the shared rules, so no driver writes them again:
+//
+//   - context first: a done context fails before any work;
+//   - input checks: blank text, blank conversation id, a conversation of
+//     another vendor, an invalid Target, all refused with a
+//     *helpdesk.FieldError before any request;
+//   - capability gating: a call the driver did not declare never reaches it
+//     and fails with helpdesk.ErrUnsupported (internal notes, attachments,
+//     resolve, each reassign kind, webhooks);
+//   - the resolve-after-message fallback: without CapResolveWithMessage a
+//     Message with Resolve is sent, then Resolve is called, and a failed
+//     resolve comes back as *helpdesk.ResolveAfterReplyError with the
+//     receipt;
+//   - the per-conversation guard (Options.ConversationLimit): a runaway
+//     loop in one conversation is stopped locally, with
+//     helpdesk.ErrRateLimited, while other conversations go on;
+//   - webhook order: VerifyWebhook always runs before ParseWebhook;
+//   - errors are wrapped once, in a *helpdesk.OpError, and helpdesk.As /
+//     helpdesk.ErrorAs reach the vendor client and vendor errors.
+//
+// # What the core already does
+//
+// helpdesk/transport sends every request: auth, retries that never resend
+// a write that may have arrived, one Retry-After parser, budget waits,
+// typed *helpdesk.APIError values and secret redaction. A driver gives it
+// its vendor knowledge through transport.Options: DecodeError (the
+// vendor's error body), Classify (vendor-specific sentinels), RetryAfter
+// (only when the vendor's 429s are not read by transport.ParseRetryAfter)
+// and RequestIDHeaders. helpdesk/budget holds the rate mechanics; the
+// driver holds its vendor's limits and header reader, and uses
+// DefaultBudget so that every driver paces the same way by default.
+// helpdesk/split holds the channel limits (split.Preset); drivers refer to
+// it rather than keep their own table. Verifier checks webhook signatures
+// for every scheme the vendors use.
+//
+// # File layout
+//
+// Every driver package has the same rooms:
+//
+//	doc.go              which vendor endpoint each method calls, credentials
+//	config.go           Config (each field says where to find it) and Validate
+//	client.go           New, Client (helpdesk.Helpdesk + vendor extras), the Driver methods
+//	webhook.go          the Scheme(s), VerifyWebhook, ParseWebhook and mapping
+//	limits.go           the vendor's limits, header reader, error-body decoder
+//	<vendor>test/       a fake vendor server built on drivertest.VendorServer, and a signer
+//	conformance_test.go drivertest.RunConformance against the fake
+//	example_test.go     what a user copies
+//
+// # Proving a driver
+//
+// helpdesk/drivertest is the conformance kit: RunConformance runs the
+// shared behaviour against a Harness (the driver wired to its fake vendor
+// server), VendorServer is the base for fake servers, OpenAPI checks every
+// request against the vendor's published spec, and Redis starts a
+// loopback redis-server for tests of shared state. examples/minidriver is
+// a complete driver for an imaginary helpdesk, written from this page, that
+// passes the kit.
+package driver
