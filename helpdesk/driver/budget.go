@@ -28,5 +28,9 @@ func Budget(given transport.Budget, none bool, key string, limits []budget.Limit
 	if headers != nil {
 		opts = append(opts, budget.WithHeaders(headers))
 	}
-	return budget.NewLocal(key, limits, opts...)
+	b, err := budget.NewLocal(key, limits, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
