@@ -132,6 +132,57 @@ func (l Limit) validate() error {
 	return nil
 }
 
+// presets is the one table of channel limits in agentdesk: the splitter's
+// presets and the drivers' length checks both read it, so a part split for a
+// channel always passes the driver's check for that channel.
+//
+// A row without a vendor is the channel's own limit, as its provider
+// documents it (see Preset). A row with a vendor is that helpdesk's cap for
+// the channel where it differs from the channel's: Chatwoot (the cloudchat
+// driver) caps each channel in its dashboard (MESSAGE_MAX_LENGTH) and its
+// driver refuses longer texts before sending; channel "*" is the vendor's cap
+// for channels without a row of their own.
+var presets = []struct {
+	vendor, channel string
+	limit           Limit
+}{
+	// WhatsApp Cloud API text body: 4096 characters.
+	{"", "whatsapp", Limit{Max: 4096, Measure: Runes}},
+	// Twilio's WhatsApp body: 1600 characters.
+	{"", "whatsapp_twilio", Limit{Max: 1600, Measure: Runes}},
+	// Messenger Send API message.text: 2000 characters.
+	{"", "messenger", Limit{Max: 2000, Measure: Runes}},
+	// Instagram messaging: "1000 bytes or less".
+	{"", "instagram", Limit{Max: 1000, Measure: Bytes}},
+	// Telegram sendMessage: 4096 characters after entity parsing, counted
+	// in UTF-16 units (emoji outside the BMP count two), as Chatwoot's
+	// dashboard counts them too (JavaScript string length).
+	{"", "telegram", Limit{Max: 4096, Measure: UTF16}},
+	// LINE text message: 2000 characters.
+	{"", "line", Limit{Max: 2000, Measure: Runes}},
+	// SMS: one segment per part (GSM-7 160/153, UCS-2 70/67), which every
+	// provider accepts (Klaviyo sends 160, or 70 with one non-GSM
+	// character).
+	{"", "sms", Limit{Max: 1, Measure: SMSSegments}},
+	// E-mail: one part.
+	{"", "email", Limit{Max: NoLimit, Measure: Runes, Soft: true}},
+	// Web chat and API channels take longer messages; 4096 (Sunshine
+	// Conversations' text cap) keeps parts readable.
+	{"", "web_chat", Limit{Max: 4096, Measure: Runes, Soft: true}},
+	{"", "api", Limit{Max: 4096, Measure: Runes, Soft: true}},
+
+	// Chatwoot (cloudchat) dashboard caps where they differ from the
+	// channel's: Twilio SMS and Bandwidth SMS 320 characters (Twilio's
+	// recommended maximum; it accepts 1600), e-mail 25,000, web widget,
+	// API and every other channel 10,000. The server itself only caps
+	// content at 150,000 characters and never splits.
+	{"cloudchat", "sms", Limit{Max: 320, Measure: Runes}},
+	{"cloudchat", "email", Limit{Max: 25000, Measure: Runes}},
+	{"cloudchat", "web_chat", Limit{Max: 10000, Measure: Runes}},
+	{"cloudchat", "api", Limit{Max: 10000, Measure: Runes}},
+	{"cloudchat", "*", Limit{Max: 10000, Measure: Runes}},
+}
+
 // Preset returns the limit of a channel. Known channels:
 //
 //	whatsapp         4096 runes (WhatsApp Cloud API text body)
@@ -148,26 +199,45 @@ func (l Limit) validate() error {
 // Vendors document "characters" without always saying which unit they mean;
 // where a channel rejects parts near the maximum, use a stricter measure
 // (UTF16 counts emoji as two) or a lower Max. Unknown channels return false.
+// PresetFor gives a helpdesk's own cap for a channel.
 func Preset(channel string) (Limit, bool) {
-	switch channel {
-	case "whatsapp":
-		return Limit{Max: 4096, Measure: Runes}, true
-	case "whatsapp_twilio":
-		return Limit{Max: 1600, Measure: Runes}, true
-	case "messenger":
-		return Limit{Max: 2000, Measure: Runes}, true
-	case "instagram":
-		return Limit{Max: 1000, Measure: Bytes}, true
-	case "telegram":
-		return Limit{Max: 4096, Measure: UTF16}, true
-	case "line":
-		return Limit{Max: 2000, Measure: Runes}, true
-	case "sms":
-		return Limit{Max: 1, Measure: SMSSegments}, true
-	case "email":
-		return Limit{Max: NoLimit, Measure: Runes, Soft: true}, true
-	case "web_chat", "api":
-		return Limit{Max: 4096, Measure: Runes, Soft: true}, true
+	return lookup("", channel)
+}
+
+// PresetFor returns the limit of a channel as deployed by a helpdesk
+// vendor (a driver's Vendor name, e.g. "cloudchat"): the vendor's own cap
+// for the channel when it has one, else the channel's Preset, else the
+// vendor's cap for any channel. Drivers that refuse texts longer than a
+// channel allows read their limits here, so that a part split with
+// PresetFor(vendor, channel) always passes the driver's check. Vendor ""
+// is Preset. Chatwoot (cloudchat) differs from the channel presets on:
+//
+//	sms              320 runes (the dashboard's cap for Twilio and Bandwidth SMS)
+//	email            25,000 runes
+//	web_chat, api    10,000 runes
+//	any other        10,000 runes (voice, other, unknown)
+//
+// It returns false only when neither the vendor nor the channel is known.
+func PresetFor(vendor, channel string) (Limit, bool) {
+	if vendor != "" {
+		if l, ok := lookup(vendor, channel); ok {
+			return l, true
+		}
+	}
+	if l, ok := lookup("", channel); ok {
+		return l, true
+	}
+	if vendor != "" {
+		return lookup(vendor, "*")
+	}
+	return Limit{}, false
+}
+
+func lookup(vendor, channel string) (Limit, bool) {
+	for _, p := range presets {
+		if p.vendor == vendor && p.channel == channel {
+			return p.limit, true
+		}
 	}
 	return Limit{}, false
 }
