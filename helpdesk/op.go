@@ -2,7 +2,6 @@ package helpdesk
 
 import (
 	"errors"
-	"fmt"
 	"reflect"
 )
 
@@ -13,18 +12,25 @@ import (
 var (
 	// ErrSignatureMissing: the signature (or shared-secret) header, or
 	// the signed timestamp, is absent, or no secret is configured.
-	ErrSignatureMissing = fmt.Errorf("signature missing: %w", ErrInvalidSignature)
+	ErrSignatureMissing error = &signatureError{"helpdesk: webhook signature missing"}
 	// ErrSignatureMismatch: the signature is malformed or matches none of
 	// the configured secrets.
-	ErrSignatureMismatch = fmt.Errorf("signature mismatch: %w", ErrInvalidSignature)
+	ErrSignatureMismatch error = &signatureError{"helpdesk: webhook signature mismatch"}
 	// ErrSignatureStale: the signature is valid but its time is older than
 	// the tolerance (a replay, or a delivery held up too long).
-	ErrSignatureStale = fmt.Errorf("signature too old: %w", ErrInvalidSignature)
+	ErrSignatureStale error = &signatureError{"helpdesk: webhook signature too old"}
 	// ErrSignatureFuture: the signature is valid but its time is further in
 	// the future than the tolerance (a clock far off, or a forgery
 	// prepared in advance).
-	ErrSignatureFuture = fmt.Errorf("signature time in the future: %w", ErrInvalidSignature)
+	ErrSignatureFuture error = &signatureError{"helpdesk: webhook signature time in the future"}
 )
+
+// signatureError is a distinct signature failure that also matches
+// ErrInvalidSignature.
+type signatureError struct{ msg string }
+
+func (e *signatureError) Error() string        { return e.msg }
+func (e *signatureError) Is(target error) bool { return target == ErrInvalidSignature }
 
 // Op names a Helpdesk operation in an *OpError.
 type Op string

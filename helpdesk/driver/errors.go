@@ -1,8 +1,10 @@
 package driver
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 )
@@ -36,19 +38,21 @@ func InvalidPayload(format string, args ...any) error {
 	return &helpdesk.WebhookError{Kind: helpdesk.ErrInvalidPayload, Reason: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
 }
 
-// KindForStatus returns the sentinel an HTTP status maps to by default;
-// the transport applies it to every *helpdesk.APIError before the
-// driver's Classify hook.
-func KindForStatus(status int) error {
-	switch status {
-	case 401, 403:
-		return helpdesk.ErrUnauthorized
-	case 404:
-		return helpdesk.ErrNotFound
-	case 429:
-		return helpdesk.ErrRateLimited
-	case 400, 422:
-		return helpdesk.ErrInvalidRequest
+// ErrorAs is errors.As that reports false instead of panicking when target
+// is not a non-nil pointer to an error or interface type. Drivers without
+// vendor error types of their own implement Driver.ErrorAs with it.
+func ErrorAs(err error, target any) bool {
+	if err == nil || target == nil {
+		return false
 	}
-	return nil
+	t := reflect.TypeOf(target)
+	if t.Kind() != reflect.Pointer || reflect.ValueOf(target).IsNil() {
+		return false
+	}
+	if e := t.Elem(); e.Kind() != reflect.Interface && !e.Implements(errorType) {
+		return false
+	}
+	return errors.As(err, target)
 }
+
+var errorType = reflect.TypeFor[error]()

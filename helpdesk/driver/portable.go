@@ -80,7 +80,12 @@ func (p *Portable) Capabilities() helpdesk.Capabilities { return p.caps }
 func (p *Portable) As(i any) bool { return p.d.As(i) }
 
 // ErrorAs implements the escape hatch helpdesk.ErrorAs uses.
-func (p *Portable) ErrorAs(err error, i any) bool { return p.d.ErrorAs(err, i) }
+func (p *Portable) ErrorAs(err error, i any) bool {
+	if err == nil || i == nil {
+		return false
+	}
+	return p.d.ErrorAs(err, i)
+}
 
 func (p *Portable) wrap(op helpdesk.Op, conv helpdesk.Conversation, err error) error {
 	if err == nil {
