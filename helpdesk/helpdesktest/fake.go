@@ -2,8 +2,11 @@ package helpdesktest
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 )
 
 // Op names a Helpdesk method, for recorded calls and injected failures.
@@ -68,6 +72,8 @@ type FakeConversation struct {
 	AgentID      string
 	// Messages holds every message in order, the customer's included.
 	Messages []FakeMessage
+	// ReplyWindowClosed is set by CloseReplyWindow.
+	ReplyWindowClosed bool
 }
 
 // FakeMessage is one message in a FakeConversation.
@@ -76,26 +82,78 @@ type FakeMessage struct {
 	Author helpdesk.Role
 	Text   string
 	Public bool
+	// Attachments holds the URLs of the files attached, in order.
+	Attachments []string
+	// IdempotencyKey is the key the message was posted with (the
+	// caller's, or one the Fake derived).
+	IdempotencyKey string
+}
+
+// FakeVendor is the Vendor name of Fake conversations.
+const FakeVendor = "fake"
+
+// FakeSignatureHeader carries the hex HMAC-SHA256 of a Fake delivery,
+// computed over the timestamp, a dot and the body.
+const FakeSignatureHeader = "X-Fake-Signature"
+
+// FakeTimestampHeader carries the Unix time a Fake delivery was signed at.
+const FakeTimestampHeader = "X-Fake-Timestamp"
+
+// FakeBotID is the author id of the bot's own messages in the Fake.
+const FakeBotID = "bot"
+
+// DefaultFakeSecret is the webhook secret a Fake signs with by default.
+const DefaultFakeSecret = "fake-webhook-secret"
+
+// ExtraReplyWindow is the Conversation.Extra key CloseReplyWindow sets:
+// the Fake's driver refuses a customer-visible message to a conversation
+// carrying it without a request, as drivers do when they know a channel's
+// window (WhatsApp's 24 hours) has closed.
+const ExtraReplyWindow = "fake.reply_window"
+
+// FakeScheme is how the Fake signs its webhook deliveries: HMAC-SHA256 in
+// hex over "<unix seconds>.<body>", the time in FakeTimestampHeader.
+var FakeScheme = &driver.Scheme{
+	Header:          FakeSignatureHeader,
+	Hash:            sha256.New,
+	Encoding:        driver.Hex,
+	TimestampHeader: FakeTimestampHeader,
+	TimeFormat:      driver.UnixSeconds,
+	Message: func(req *helpdesk.WebhookRequest, ts string) [][]byte {
+		return [][]byte{[]byte(ts), []byte("."), req.Body}
+	},
 }
 
 // Fake is an in-memory Helpdesk for the unit tests of code built on
-// agentdesk. It records every call in order, lets a test inject customer
-// messages and other events (as signed webhook deliveries its ParseWebhook
-// accepts), can be told to fail calls the way vendors fail, and is safe for
-// concurrent use. It passes RunConformance.
+// agentdesk. Inside is a driver.Driver wrapped by driver.New, so the Fake
+// applies exactly the rules real drivers get from the portable core
+// (capability gating, input checks, the resolve-after-message fallback,
+// errors wrapped in *helpdesk.OpError). It records every call in order,
+// lets a test inject customer messages and other events (as signed webhook
+// deliveries its ParseWebhook accepts), can be told to fail calls the way
+// vendors fail, and is safe for concurrent use. It passes
+// drivertest.RunConformance.
 type Fake struct {
+	p *driver.Portable
+
 	mu       sync.Mutex
 	caps     helpdesk.Capabilities
 	botID    string
-	secret   string
+	secrets  []string
+	tol      time.Duration
+	wrap     func(driver.Driver) driver.Driver
 	convs    map[string]*FakeConversation
 	calls    []Call
 	failures map[Op][]error
 	stall    time.Duration
 	requests int
 	seq      int
+	idem     []string
+	posted   map[string]*helpdesk.Receipt // by idempotency key
 	now      func() time.Time
 }
+
+var _ helpdesk.Helpdesk = (*Fake)(nil)
 
 // FakeOption configures a Fake.
 type FakeOption func(*Fake)
@@ -106,39 +164,104 @@ func WithCapabilities(caps helpdesk.Capabilities) FakeOption {
 	return func(f *Fake) { f.caps = caps }
 }
 
-// WithWebhookSecret sets the secret deliveries are signed with.
-func WithWebhookSecret(secret string) FakeOption { return func(f *Fake) { f.secret = secret } }
+// WithWebhookSecret sets the secret deliveries are signed with (and the
+// only one accepted).
+func WithWebhookSecret(secret string) FakeOption {
+	return func(f *Fake) { f.secrets = []string{secret} }
+}
 
-// WithClock sets the clock used for event times.
+// WithWebhookSecrets sets the secrets deliveries are accepted with, the
+// first being the one they are signed with: a secret being rotated out
+// stays accepted.
+func WithWebhookSecrets(secrets ...string) FakeOption {
+	return func(f *Fake) { f.secrets = append([]string(nil), secrets...) }
+}
+
+// WithTolerance sets how far a delivery's signed time may be from its
+// receive time (default driver.DefaultTolerance).
+func WithTolerance(d time.Duration) FakeOption { return func(f *Fake) { f.tol = d } }
+
+// WithClock sets the clock used for event times. Deliveries are signed
+// with the real clock, which the receiving side checks them against.
 func WithClock(now func() time.Time) FakeOption { return func(f *Fake) { f.now = now } }
 
-// FakeVendor is the Vendor name of Fake conversations.
-const FakeVendor = "fake"
-
-// FakeSignatureHeader carries the hex HMAC-SHA256 of a Fake delivery.
-const FakeSignatureHeader = "X-Fake-Signature"
-
-// FakeBotID is the author id of the bot's own messages in the Fake.
-const FakeBotID = "bot"
+// WithDriver wraps the Fake's driver before the portable core wraps it:
+// tests of the conformance kit plant broken drivers this way.
+func WithDriver(wrap func(driver.Driver) driver.Driver) FakeOption {
+	return func(f *Fake) { f.wrap = wrap }
+}
 
 // NewFake returns an empty Fake with every capability.
 func NewFake(opts ...FakeOption) *Fake {
 	f := &Fake{
 		caps:     helpdesk.AllCapabilities,
 		botID:    FakeBotID,
-		secret:   "fake-webhook-secret",
+		secrets:  []string{DefaultFakeSecret},
 		convs:    map[string]*FakeConversation{},
 		failures: map[Op][]error{},
+		posted:   map[string]*helpdesk.Receipt{},
 		now:      time.Now,
 	}
 	for _, o := range opts {
 		o(f)
 	}
+	var d driver.Driver = &fakeDriver{f: f, verifier: driver.NewVerifier(f.tol, f.secrets...)}
+	if f.wrap != nil {
+		d = f.wrap(d)
+	}
+	p, err := driver.New(d, nil)
+	if err != nil {
+		panic("helpdesktest: " + err.Error()) // nil Options cannot be invalid
+	}
+	f.p = p
 	return f
 }
 
+// Driver returns the driver.Driver inside the Fake (after WithDriver).
+func (f *Fake) Driver() driver.Driver { return f.p.Driver() }
+
 // Capabilities implements helpdesk.Helpdesk.
-func (f *Fake) Capabilities() helpdesk.Capabilities { return f.caps }
+func (f *Fake) Capabilities() helpdesk.Capabilities { return f.p.Capabilities() }
+
+// As implements the escape hatch of helpdesk.As: a **Fake is set to f.
+func (f *Fake) As(i any) bool { return f.p.As(i) }
+
+// ErrorAs implements helpdesk.ErrorAs.
+func (f *Fake) ErrorAs(err error, i any) bool { return f.p.ErrorAs(err, i) }
+
+// SendMessage implements helpdesk.Helpdesk.
+func (f *Fake) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	m := msg
+	m.Attachments = append([]helpdesk.Attachment(nil), msg.Attachments...)
+	rcpt, err := f.p.SendMessage(ctx, conv, msg)
+	f.record(Call{Op: OpSendMessage, Conversation: conv, Message: &m, Err: err})
+	return rcpt, err
+}
+
+// Resolve implements helpdesk.Helpdesk.
+func (f *Fake) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
+	err := f.p.Resolve(ctx, conv)
+	f.record(Call{Op: OpResolve, Conversation: conv, Err: err})
+	return err
+}
+
+// Reassign implements helpdesk.Helpdesk. A group target clears the
+// assignee; the notice is posted as a public message and the note as an
+// internal one, all as one request.
+func (f *Fake) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
+	t := to
+	err := f.p.Reassign(ctx, conv, to)
+	f.record(Call{Op: OpReassign, Conversation: conv, Target: &t, Err: err})
+	return err
+}
+
+// ParseWebhook implements helpdesk.Helpdesk for deliveries built by
+// Delivery: a JSON {"events":[...]} body signed as FakeScheme says.
+// Deliveries signed with an unknown secret, or at a time beyond the
+// tolerance from their receive time, are refused.
+func (f *Fake) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	return f.p.ParseWebhook(ctx, req)
+}
 
 // Open creates a conversation assigned to the bot and returns its
 // reference. An empty id picks the next number.
@@ -163,7 +286,11 @@ func (f *Fake) Conversation(id string) (FakeConversation, bool) {
 		return FakeConversation{}, false
 	}
 	cp := *c
-	cp.Messages = append([]FakeMessage(nil), c.Messages...)
+	cp.Messages = make([]FakeMessage, len(c.Messages))
+	for i, m := range c.Messages {
+		m.Attachments = append([]string(nil), m.Attachments...)
+		cp.Messages[i] = m
+	}
 	return cp, true
 }
 
@@ -174,15 +301,24 @@ func (f *Fake) Calls() []Call {
 	return append([]Call(nil), f.calls...)
 }
 
-// Requests returns how many calls would have reached a vendor (calls that
-// failed locally, such as a cancelled context, are not counted).
+// Requests returns how many calls reached the Fake's vendor side (calls
+// refused by the portable core, such as a cancelled context or an
+// undeclared capability, are not counted).
 func (f *Fake) Requests() int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return f.requests
 }
 
-// Reset forgets recorded calls (state is kept).
+// IdempotencyKeys returns the idempotency key of every message posted, in
+// order, including repeats the Fake recognised and did not post again.
+func (f *Fake) IdempotencyKeys() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.idem...)
+}
+
+// Reset forgets recorded calls and the request count (state is kept).
 func (f *Fake) Reset() {
 	f.mu.Lock()
 	f.calls = nil
@@ -190,7 +326,8 @@ func (f *Fake) Reset() {
 	f.mu.Unlock()
 }
 
-// FailNext makes the next call of op return err. Several calls queue.
+// FailNext makes the next call of op that reaches the vendor side return
+// err. Several calls queue.
 func (f *Fake) FailNext(op Op, err error) {
 	f.mu.Lock()
 	f.failures[op] = append(f.failures[op], err)
@@ -207,11 +344,25 @@ func (f *Fake) FailNextWithStatus(op Op, status int) {
 // StatusError returns the *helpdesk.APIError a vendor answering status
 // would cause.
 func StatusError(status int) *helpdesk.APIError {
-	e := &helpdesk.APIError{Vendor: FakeVendor, StatusCode: status, Message: http.StatusText(status), Kind: helpdesk.KindForStatus(status), RequestID: "fake-req"}
+	e := &helpdesk.APIError{Vendor: FakeVendor, StatusCode: status, Message: http.StatusText(status), Kind: kindForStatus(status), RequestID: "fake-req"}
 	if status == http.StatusTooManyRequests {
 		e.RetryAfter = time.Minute
 	}
 	return e
+}
+
+func kindForStatus(status int) error {
+	switch status {
+	case 401, 403:
+		return helpdesk.ErrUnauthorized
+	case 404:
+		return helpdesk.ErrNotFound
+	case 429:
+		return helpdesk.ErrRateLimited
+	case 400, 422:
+		return helpdesk.ErrInvalidRequest
+	}
+	return nil
 }
 
 // ClosedError is what the Fake returns for updates to a closed
@@ -220,7 +371,8 @@ func ClosedError() *helpdesk.APIError {
 	return &helpdesk.APIError{Vendor: FakeVendor, StatusCode: http.StatusUnprocessableEntity, Message: "conversation is closed", Kind: helpdesk.ErrConversationClosed}
 }
 
-// Stall makes every call wait d (or until its context ends) first.
+// Stall makes every call that reaches the vendor side wait d (or until
+// its context ends) first.
 func (f *Fake) Stall(d time.Duration) {
 	f.mu.Lock()
 	f.stall = d
@@ -228,7 +380,7 @@ func (f *Fake) Stall(d time.Duration) {
 }
 
 // Close marks a conversation closed: later updates fail with
-// ErrConversationClosed, as closed Zendesk tickets do.
+// ErrConversationClosed (one request), as closed Zendesk tickets do.
 func (f *Fake) Close(id string) {
 	f.mu.Lock()
 	if c, ok := f.convs[id]; ok {
@@ -237,43 +389,17 @@ func (f *Fake) Close(id string) {
 	f.mu.Unlock()
 }
 
-// begin waits out a stall, checks the context, takes an injected failure
-// and counts the request. It returns the conversation (nil if unknown)
-// with f.mu held on success.
-func (f *Fake) begin(ctx context.Context, op Op, conv helpdesk.Conversation) (*FakeConversation, error) {
+// CloseReplyWindow marks conv's reply window closed and returns the
+// reference a webhook would now carry (with ExtraReplyWindow): a
+// customer-visible message to it fails with helpdesk.ErrReplyWindowClosed
+// without a request. Internal notes still work.
+func (f *Fake) CloseReplyWindow(conv helpdesk.Conversation) helpdesk.Conversation {
 	f.mu.Lock()
-	stall := f.stall
+	if c, ok := f.convs[conv.ID]; ok {
+		c.ReplyWindowClosed = true
+	}
 	f.mu.Unlock()
-	if stall > 0 {
-		t := time.NewTimer(stall)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	f.mu.Lock()
-	f.requests++
-	if q := f.failures[op]; len(q) > 0 {
-		err := q[0]
-		f.failures[op] = q[1:]
-		f.mu.Unlock()
-		return nil, err
-	}
-	c, ok := f.convs[conv.ID]
-	if !ok {
-		f.mu.Unlock()
-		return nil, StatusError(http.StatusNotFound)
-	}
-	if c.Status == helpdesk.StatusClosed {
-		f.mu.Unlock()
-		return nil, ClosedError()
-	}
-	return c, nil
+	return conv.With(ExtraReplyWindow, "closed")
 }
 
 func (f *Fake) record(c Call) {
@@ -282,155 +408,9 @@ func (f *Fake) record(c Call) {
 	f.mu.Unlock()
 }
 
-// SendMessage implements helpdesk.Helpdesk.
-func (f *Fake) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	m := msg
-	rec := Call{Op: OpSendMessage, Conversation: conv, Message: &m}
-	rcpt, err := f.send(ctx, conv, msg)
-	rec.Err = err
-	f.record(rec)
-	return rcpt, err
-}
-
-func (f *Fake) send(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	if !f.caps.Has(helpdesk.CapSendMessage) || msg.Internal && !f.caps.Has(helpdesk.CapInternalNote) {
-		return nil, helpdesk.Unsupported(FakeVendor, "SendMessage")
-	}
-	if len(msg.Attachments) > 0 && !f.caps.Has(helpdesk.CapAttachments) {
-		return nil, helpdesk.Unsupported(FakeVendor, "attachments")
-	}
-	if msg.Resolve && !f.caps.Has(helpdesk.CapResolveWithMessage) {
-		return nil, helpdesk.Unsupported(FakeVendor, "resolve with a message")
-	}
-	c, err := f.begin(ctx, OpSendMessage, conv)
-	if err != nil {
-		return nil, err
-	}
-	defer f.mu.Unlock()
-	f.seq++
-	id := "m" + strconv.Itoa(f.seq)
-	c.Messages = append(c.Messages, FakeMessage{ID: id, Author: helpdesk.RoleBot, Text: msg.Text, Public: !msg.Internal})
-	r := &helpdesk.Receipt{MessageID: id}
-	if msg.Resolve {
-		c.Status = helpdesk.StatusResolved
-		r.Resolved = true
-	}
-	return r, nil
-}
-
-// Resolve implements helpdesk.Helpdesk.
-func (f *Fake) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
-	err := f.resolve(ctx, conv)
-	f.record(Call{Op: OpResolve, Conversation: conv, Err: err})
-	return err
-}
-
-func (f *Fake) resolve(ctx context.Context, conv helpdesk.Conversation) error {
-	if !f.caps.Has(helpdesk.CapResolve) {
-		return helpdesk.Unsupported(FakeVendor, "Resolve")
-	}
-	c, err := f.begin(ctx, OpResolve, conv)
-	if err != nil {
-		return err
-	}
-	c.Status = helpdesk.StatusResolved
-	f.mu.Unlock()
-	return nil
-}
-
-// Reassign implements helpdesk.Helpdesk. A group target clears the
-// assignee; the notice is posted as a public message and the note as an
-// internal one, all as one request.
-func (f *Fake) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
-	t := to
-	err := f.reassign(ctx, conv, to)
-	f.record(Call{Op: OpReassign, Conversation: conv, Target: &t, Err: err})
-	return err
-}
-
-func (f *Fake) reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := to.Validate(); err != nil {
-		return err
-	}
-	need := helpdesk.CapReassignGroup
-	if to.Kind == helpdesk.TargetAgent {
-		need = helpdesk.CapReassignAgent
-	}
-	if !f.caps.Has(need) {
-		return helpdesk.Unsupported(FakeVendor, "Reassign to "+string(to.Kind))
-	}
-	c, err := f.begin(ctx, OpReassign, conv)
-	if err != nil {
-		return err
-	}
-	defer f.mu.Unlock()
-	if to.Kind == helpdesk.TargetGroup {
-		c.GroupID, c.AgentID = to.ID, ""
-	} else {
-		c.AgentID = to.ID
-	}
-	if c.Status == helpdesk.StatusResolved || c.Status == helpdesk.StatusPending {
-		c.Status = helpdesk.StatusOpen
-	}
-	if to.Note != "" && f.caps.Has(helpdesk.CapInternalNote) {
-		f.seq++
-		c.Messages = append(c.Messages, FakeMessage{ID: "m" + strconv.Itoa(f.seq), Author: helpdesk.RoleBot, Text: to.Note})
-	}
-	if to.Notice != "" {
-		f.seq++
-		c.Messages = append(c.Messages, FakeMessage{ID: "m" + strconv.Itoa(f.seq), Author: helpdesk.RoleBot, Text: to.Notice, Public: true})
-	}
-	return nil
-}
-
 // fakeDelivery is the Fake's webhook body.
 type fakeDelivery struct {
 	Events []helpdesk.Event `json:"events"`
-}
-
-// ParseWebhook implements helpdesk.Helpdesk for deliveries built by
-// Delivery: a JSON {"events":[...]} body signed with hex HMAC-SHA256 in
-// FakeSignatureHeader.
-func (f *Fake) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
-	if !f.caps.Has(helpdesk.CapWebhooks) {
-		return nil, helpdesk.Unsupported(FakeVendor, "ParseWebhook")
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if err := helpdesk.VerifyHMAC(sha256.New, helpdesk.Hex, []string{f.secret}, req.Header.Get(FakeSignatureHeader), req.Body); err != nil {
-		return nil, err
-	}
-	if err := req.RequireJSON(); err != nil {
-		return nil, err
-	}
-	var d fakeDelivery
-	if err := json.Unmarshal(req.Body, &d); err != nil {
-		return nil, helpdesk.InvalidPayload("malformed JSON: %v", err)
-	}
-	if d.Events == nil {
-		return nil, helpdesk.InvalidPayload("no events array")
-	}
-	for i := range d.Events {
-		e := &d.Events[i]
-		if e.Type == "" || e.Conversation.ID == "" {
-			return nil, helpdesk.InvalidPayload("events[%d]: missing type or conversation id", i)
-		}
-		if e.Type == helpdesk.EventMessageCreated && e.Message == nil {
-			return nil, helpdesk.InvalidPayload("events[%d]: message event without message", i)
-		}
-		e.Conversation.Vendor = FakeVendor
-		if e.Message != nil && e.Message.Author.ID == f.botID {
-			e.Message.Author.Self = true
-			e.Message.Author.Role = helpdesk.RoleBot
-		}
-		raw, _ := json.Marshal(e)
-		e.Raw = raw
-	}
-	return d.Events, nil
 }
 
 // CustomerWrites records that the customer wrote text in conv and returns
@@ -469,22 +449,46 @@ func (f *Fake) BotEcho(conv helpdesk.Conversation, text string) helpdesk.Event {
 	}
 }
 
+// Signing says how a delivery is signed: at At (zero: now) with Secret
+// (empty: the Fake's first secret).
+type Signing struct {
+	At     time.Time
+	Secret string
+}
+
 // Delivery returns a signed webhook request carrying events, which the
 // Fake's ParseWebhook (and a helpdesk.WebhookHandler around it) accepts.
 func (f *Fake) Delivery(events ...helpdesk.Event) *http.Request {
+	return f.DeliveryWith(Signing{}, events...)
+}
+
+// DeliveryWith returns a webhook request carrying events signed as s
+// says: a stale, future or other-secret delivery.
+func (f *Fake) DeliveryWith(s Signing, events ...helpdesk.Event) *http.Request {
 	body, err := json.Marshal(fakeDelivery{Events: events})
 	if err != nil {
 		panic(err) // events are plain data; this cannot fail
 	}
-	return f.SignedRequest(body)
+	return f.SignedRequestWith(body, s)
 }
 
 // SignedRequest returns a webhook request with body signed by the Fake's
-// secret.
+// first secret, now.
 func (f *Fake) SignedRequest(body []byte) *http.Request {
-	h := http.Header{}
-	h.Set(FakeSignatureHeader, helpdesk.SignHMAC(sha256.New, helpdesk.Hex, f.secret, body))
-	return SignedRequest(context.Background(), "/webhooks/fake", body, h)
+	return f.SignedRequestWith(body, Signing{})
+}
+
+// SignedRequestWith returns a webhook request with body signed as s says.
+func (f *Fake) SignedRequestWith(body []byte, s Signing) *http.Request {
+	if s.At.IsZero() {
+		s.At = time.Now()
+	}
+	if s.Secret == "" && len(f.secrets) > 0 {
+		s.Secret = f.secrets[0]
+	}
+	r := SignedRequest(context.Background(), "/webhooks/fake", body, http.Header{})
+	FakeScheme.SignRequest(r, body, s.Secret, s.At)
+	return r
 }
 
 // AssignedTo moves conv to agentID and/or groupID at the Fake (as a human
@@ -523,4 +527,182 @@ func (f *Fake) StatusChangedTo(conv helpdesk.Conversation, to helpdesk.Status) h
 		OccurredAt: now, Conversation: conv,
 		Status: &helpdesk.StatusChange{From: from, To: to, VendorFrom: string(from), VendorTo: string(to)},
 	}
+}
+
+// fakeDriver is the Fake's vendor side: the driver.Driver the portable
+// core wraps.
+type fakeDriver struct {
+	f        *Fake
+	verifier *driver.Verifier
+}
+
+var _ driver.Driver = (*fakeDriver)(nil)
+
+func (d *fakeDriver) Vendor() string                      { return FakeVendor }
+func (d *fakeDriver) Capabilities() helpdesk.Capabilities { return d.f.caps }
+
+func (d *fakeDriver) As(i any) bool {
+	if p, ok := i.(**Fake); ok {
+		*p = d.f
+		return true
+	}
+	return false
+}
+
+func (d *fakeDriver) ErrorAs(err error, i any) bool { return errors.As(err, i) }
+
+// begin waits out a stall, checks the context, takes an injected failure
+// and counts the request. It returns the conversation with f.mu held on
+// success.
+func (d *fakeDriver) begin(ctx context.Context, op Op, conv helpdesk.Conversation) (*FakeConversation, error) {
+	f := d.f
+	f.mu.Lock()
+	stall := f.stall
+	f.mu.Unlock()
+	if stall > 0 {
+		t := time.NewTimer(stall)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	f.requests++
+	if q := f.failures[op]; len(q) > 0 {
+		err := q[0]
+		f.failures[op] = q[1:]
+		f.mu.Unlock()
+		return nil, err
+	}
+	c, ok := f.convs[conv.ID]
+	if !ok {
+		f.mu.Unlock()
+		return nil, StatusError(http.StatusNotFound)
+	}
+	if c.Status == helpdesk.StatusClosed {
+		f.mu.Unlock()
+		return nil, ClosedError()
+	}
+	return c, nil
+}
+
+func randomKey() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return "fake-" + hex.EncodeToString(b[:])
+}
+
+func (d *fakeDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	if !msg.Internal && conv.Get(ExtraReplyWindow) == "closed" {
+		return nil, fmt.Errorf("%s: conversation %s: %w", FakeVendor, conv.ID, helpdesk.ErrReplyWindowClosed)
+	}
+	key := msg.IdempotencyKey
+	if key == "" {
+		key = randomKey()
+	}
+	c, err := d.begin(ctx, OpSendMessage, conv)
+	if err != nil {
+		return nil, err
+	}
+	f := d.f
+	defer f.mu.Unlock()
+	f.idem = append(f.idem, key)
+	if r, ok := f.posted[key]; ok {
+		cp := *r
+		return &cp, nil
+	}
+	if !msg.Internal && c.ReplyWindowClosed {
+		return nil, &helpdesk.APIError{Vendor: FakeVendor, StatusCode: http.StatusUnprocessableEntity, Message: "reply window closed", Kind: helpdesk.ErrReplyWindowClosed}
+	}
+	f.seq++
+	id := "m" + strconv.Itoa(f.seq)
+	m := FakeMessage{ID: id, Author: helpdesk.RoleBot, Text: msg.Text, Public: !msg.Internal, IdempotencyKey: key}
+	for _, a := range msg.Attachments {
+		m.Attachments = append(m.Attachments, a.URL)
+	}
+	c.Messages = append(c.Messages, m)
+	r := &helpdesk.Receipt{MessageID: id}
+	if msg.Resolve {
+		c.Status = helpdesk.StatusResolved
+		r.Resolved = true
+	}
+	cp := *r
+	f.posted[key] = &cp
+	return r, nil
+}
+
+func (d *fakeDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
+	c, err := d.begin(ctx, OpResolve, conv)
+	if err != nil {
+		return err
+	}
+	c.Status = helpdesk.StatusResolved
+	d.f.mu.Unlock()
+	return nil
+}
+
+func (d *fakeDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
+	c, err := d.begin(ctx, OpReassign, conv)
+	if err != nil {
+		return err
+	}
+	f := d.f
+	defer f.mu.Unlock()
+	if to.Kind == helpdesk.TargetGroup {
+		c.GroupID, c.AgentID = to.ID, ""
+	} else {
+		c.AgentID = to.ID
+	}
+	if c.Status == helpdesk.StatusResolved || c.Status == helpdesk.StatusPending {
+		c.Status = helpdesk.StatusOpen
+	}
+	if to.Note != "" && f.caps.Has(helpdesk.CapInternalNote) {
+		f.seq++
+		c.Messages = append(c.Messages, FakeMessage{ID: "m" + strconv.Itoa(f.seq), Author: helpdesk.RoleBot, Text: to.Note})
+	}
+	if to.Notice != "" {
+		f.seq++
+		c.Messages = append(c.Messages, FakeMessage{ID: "m" + strconv.Itoa(f.seq), Author: helpdesk.RoleBot, Text: to.Notice, Public: true})
+	}
+	return nil
+}
+
+func (d *fakeDriver) VerifyWebhook(req *helpdesk.WebhookRequest) error {
+	_, err := d.verifier.Verify(req, FakeScheme)
+	return err
+}
+
+func (d *fakeDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	if err := req.RequireJSON(); err != nil {
+		return nil, err
+	}
+	var dv fakeDelivery
+	if err := json.Unmarshal(req.Body, &dv); err != nil {
+		return nil, driver.InvalidPayload("malformed JSON: %v", err)
+	}
+	if dv.Events == nil {
+		return nil, driver.InvalidPayload("no events array")
+	}
+	for i := range dv.Events {
+		e := &dv.Events[i]
+		if e.Type == "" || e.Conversation.ID == "" {
+			return nil, driver.InvalidPayload("events[%d]: missing type or conversation id", i)
+		}
+		if e.Type == helpdesk.EventMessageCreated && e.Message == nil {
+			return nil, driver.InvalidPayload("events[%d]: message event without message", i)
+		}
+		e.Conversation.Vendor = FakeVendor
+		if e.Message != nil && e.Message.Author.ID == d.f.botID {
+			e.Message.Author.Self = true
+			e.Message.Author.Role = helpdesk.RoleBot
+		}
+		raw, _ := json.Marshal(e)
+		e.Raw = raw
+	}
+	return dv.Events, nil
 }
