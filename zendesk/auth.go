@@ -24,24 +24,13 @@ type clientCredentials struct {
 }
 
 func newClientCredentials(cfg Config, o Options) (*clientCredentials, error) {
-	tc, err := transport.New(transport.Options{
-		Vendor:       Vendor,
-		BaseURL:      cfg.supportBaseURL(),
-		HTTPClient:   o.HTTPClient,
-		Logger:       o.Logger,
-		MaxRetries:   o.MaxRetries,
-		MaxRetryWait: o.MaxRetryWait,
-		DecodeError:  decodeSupportError,
-		Secrets:      []string{cfg.OAuthClientSecret},
-	})
+	to := transportOptions(o, cfg.supportBaseURL())
+	to.Secrets = []string{cfg.OAuthClientSecret}
+	tc, err := transport.New(to)
 	if err != nil {
 		return nil, err
 	}
-	now := o.Now
-	if now == nil {
-		now = time.Now
-	}
-	return &clientCredentials{tc: tc, cfg: cfg, now: now}, nil
+	return &clientCredentials{tc: tc, cfg: cfg, now: time.Now}, nil
 }
 
 // Token implements transport.TokenSource.

@@ -16,21 +16,9 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
-
-// LimitTicketsUpdate names Zendesk's Update Ticket limit (100/min per
-// account, shared with human agents) in transport.Request.Limits.
-const LimitTicketsUpdate = budget.ZendeskTicketsUpdate
-
-// LimitTicket is the budget.PerKey prefix of the per-ticket guard: ticket
-// updates name budget.KeyedLimit(LimitTicket, "<ticket id>").
-const LimitTicket = "ticket"
-
-// DefaultTicketUpdateLimit is Zendesk's limit of updates per 10 minutes by
-// one user on one ticket.
-const DefaultTicketUpdateLimit = 30
 
 // Options tunes a Client. A nil *Options means defaults.
 type Options struct {
@@ -39,47 +27,57 @@ type Options struct {
 	// Logger receives transport debug lines, secrets redacted (default:
 	// silent).
 	Logger *slog.Logger
-	// Budget paces Support API requests. Default: NewBudget(cfg), an
-	// in-process budget sized from Config.Plan and Config.TicketUpdateShare
-	// and fed by Zendesk's rate-limit headers. Replicas should share one
-	// on Redis (budget.NewShared with Config.Limits).
+	// Budget paces Support API requests. The rule is driver.Budget's, the
+	// same in every driver: Budget when set (replicas share one on Redis,
+	// built with Config.Limits and budget.WithHeaders(Headers)); none when
+	// NoBudget; otherwise NewBudget(cfg), an in-process budget sized from
+	// Config.Plan and Config.TicketUpdateShare and fed by Zendesk's
+	// rate-limit headers.
 	Budget transport.Budget
 	// NoBudget disables the default budget (requests are then only slowed
 	// by Zendesk's 429s).
 	NoBudget bool
-	// TicketUpdateLimit is how many updates per 10 minutes the driver sends
-	// to one ticket (default DefaultTicketUpdateLimit, Zendesk's limit per
-	// user per ticket; negative turns the guard off). The guard is an
-	// in-process budget.PerKey placed before Budget, with half the
-	// allowance available at once.
-	TicketUpdateLimit int
 	// SunshineBudget paces Sunshine Conversations requests (default none:
 	// Sunshine publishes no numbers).
 	SunshineBudget transport.Budget
+	// ConversationLimit is how many writes the bot makes into one ticket or
+	// conversation per 10 minutes (a message, a resolve, a handover and
+	// each of its notice and note count one each): default
+	// DefaultConversationLimit, Zendesk's 30 updates per user per ticket;
+	// negative turns the guard off. Half of it is available at once. A
+	// write the guard would hold past the context's deadline fails at once
+	// with helpdesk.ErrRateLimited, without a request.
+	ConversationLimit int
+	// Tolerance is how far a trigger webhook's signed timestamp may be from
+	// the time it was received (WebhookRequest.ReceivedAt), either way
+	// (default driver.DefaultTolerance, 5 minutes).
+	Tolerance time.Duration
 	// MaxRetries is passed to the transport (default 3; -1 disables).
 	MaxRetries int
 	// MaxRetryWait caps how long a Retry-After may make a retry wait
 	// (default the transport's 60 s); longer waits are returned as errors.
 	MaxRetryWait time.Duration
-	// Now is the clock for webhook timestamp checks (default time.Now).
-	Now func() time.Time
 	// NewIdempotencyKey returns a fresh key for ticket updates whose
 	// Message carries none (default: 128 random bits, hex).
 	NewIdempotencyKey func() string
 }
 
-// Client is the Zendesk driver: it implements helpdesk.Helpdesk for Support
-// tickets and Sunshine Conversations, plus Zendesk extras (groups, tickets).
-// It is safe for concurrent use.
+// Client is the Zendesk driver: the embedded helpdesk.Helpdesk answers
+// Support tickets and Sunshine Conversations (see the package
+// documentation for the endpoints), and Client adds Zendesk's extras
+// (tickets, groups, the Closer). It is safe for concurrent use.
 type Client struct {
+	helpdesk.Helpdesk
+
 	cfg      Config
 	support  *transport.Client
 	sunshine *transport.Client
-	now      func() time.Time
 	newKey   func() string
-	secrets  []string
-	sunKeys  []string
 	botID    string
+	// trigger verifies trigger webhooks (Config.WebhookSecrets), sunshine
+	// Sunshine deliveries (Config.SunshineWebhookSecrets).
+	trigger   *driver.Verifier
+	sunVerify *driver.Verifier
 
 	// ids of comments/messages this client posted, to recognise the echo.
 	posted *recentMap
@@ -91,7 +89,15 @@ type Client struct {
 	onCustomer []func(ticketID int64)
 }
 
-var _ helpdesk.Helpdesk = (*Client)(nil)
+// clientDriver is the driver.Driver the embedded Portable wraps.
+type clientDriver struct{ c *Client }
+
+var (
+	_ driver.Driver              = clientDriver{}
+	_ driver.ConversationChecker = clientDriver{}
+	_ driver.TargetChecker       = clientDriver{}
+	_ helpdesk.Helpdesk          = (*Client)(nil)
+)
 
 // New validates cfg and returns a Client.
 func New(cfg Config, opts *Options) (*Client, error) {
@@ -103,81 +109,59 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if opts != nil {
 		o = *opts
 	}
+	ce := &helpdesk.ConfigError{Vendor: Vendor}
 	if o.MaxRetryWait < 0 {
-		return nil, errors.New("zendesk: negative MaxRetryWait")
+		ce.Add("MaxRetryWait", "must not be negative")
 	}
-	c := &Client{cfg: cfg, now: o.Now, newKey: o.NewIdempotencyKey,
+	if o.Tolerance < 0 {
+		ce.Add("Tolerance", "must not be negative")
+	}
+	if err := ce.Err(); err != nil {
+		return nil, err
+	}
+	c := &Client{cfg: cfg, newKey: o.NewIdempotencyKey,
 		posted: newRecentMap(4096), firstMsg: newRecentMap(4096)}
-	if c.now == nil {
-		c.now = time.Now
-	}
 	if c.newKey == nil {
 		c.newKey = randomKey
 	}
 	c.botID = strconv.FormatInt(cfg.BotUserID, 10)
-	c.secrets = nonEmpty(cfg.WebhookSecrets)
+	secrets := nonEmpty(cfg.WebhookSecrets)
 	if cfg.AcceptTestSecret {
-		c.secrets = append(c.secrets, testWebhookSecret)
+		secrets = append(secrets, testWebhookSecret)
 	}
-	c.sunKeys = nonEmpty(cfg.SunshineWebhookSecrets)
+	sunKeys := nonEmpty(cfg.SunshineWebhookSecrets)
+	c.trigger = driver.NewVerifier(o.Tolerance, secrets...)
+	c.sunVerify = driver.NewVerifier(o.Tolerance, sunKeys...)
 
-	if o.Budget == nil && !o.NoBudget {
-		b, err := NewBudget(cfg)
-		if err != nil {
-			return nil, fmt.Errorf("zendesk: %w", err)
-		}
-		o.Budget = b
-	}
-	if o.TicketUpdateLimit >= 0 {
-		n := o.TicketUpdateLimit
-		if n == 0 {
-			n = DefaultTicketUpdateLimit
-		}
-		perTicket, err := budget.NewPerKey(LimitTicket, 20*time.Minute, func(key string) (transport.Budget, error) {
-			return budget.NewLocal(Vendor+":"+LimitTicket+":"+key, []budget.Limit{{Count: n, Window: 10 * time.Minute, Burst: max(1, n/2)}})
-		})
-		if err != nil {
-			return nil, fmt.Errorf("zendesk: %w", err)
-		}
-		o.Budget = budget.Chain{perTicket, o.Budget}
+	b, err := driver.Budget(o.Budget, o.NoBudget, budgetKey(cfg), cfg.Limits(), Headers)
+	if err != nil {
+		return nil, fmt.Errorf("zendesk: %w", err)
 	}
 	auth, extraSecrets, err := c.supportAuth(o)
 	if err != nil {
 		return nil, err
 	}
-	c.support, err = transport.New(transport.Options{
-		Vendor:       Vendor,
-		BaseURL:      cfg.supportBaseURL(),
-		Auth:         auth,
-		HTTPClient:   o.HTTPClient,
-		Logger:       o.Logger,
-		Budget:       o.Budget,
-		MaxRetries:   o.MaxRetries,
-		MaxRetryWait: o.MaxRetryWait,
-		DecodeError:  decodeSupportError,
-		Classify:     classifySupport,
-		Secrets:      append(extraSecrets, c.secrets...),
-	})
+	so := transportOptions(o, cfg.supportBaseURL())
+	so.Auth, so.Budget, so.Classify = auth, b, classifySupport
+	so.Secrets = append(append(extraSecrets, secrets...), sunKeys...)
+	c.support, err = transport.New(so)
 	if err != nil {
 		return nil, fmt.Errorf("zendesk: %w", err)
 	}
 	if cfg.SunshineKeyID != "" {
-		c.sunshine, err = transport.New(transport.Options{
-			Vendor:       Vendor,
-			BaseURL:      cfg.sunshineBaseURL(),
-			Auth:         transport.Basic(cfg.SunshineKeyID, cfg.SunshineSecret),
-			HTTPClient:   o.HTTPClient,
-			Logger:       o.Logger,
-			Budget:       o.SunshineBudget,
-			MaxRetries:   o.MaxRetries,
-			MaxRetryWait: o.MaxRetryWait,
-			Classify:     classifySunshine,
-			Secrets:      c.sunKeys,
-		})
+		sun := transportOptions(o, cfg.sunshineBaseURL())
+		sun.Auth, sun.Budget, sun.Classify = transport.Basic(cfg.SunshineKeyID, cfg.SunshineSecret), o.SunshineBudget, classifySunshine
+		sun.Secrets = append(append([]string(nil), secrets...), sunKeys...)
+		c.sunshine, err = transport.New(sun)
 		if err != nil {
 			return nil, fmt.Errorf("zendesk: sunshine: %w", err)
 		}
 	}
+	p, err := driver.New(clientDriver{c}, &driver.Options{ConversationLimit: conversationLimit(o.ConversationLimit)})
+	if err != nil {
+		return nil, fmt.Errorf("zendesk: %w", err)
+	}
+	c.Helpdesk = p
 	return c, nil
 }
 
@@ -203,17 +187,80 @@ func (c *Client) supportAuth(o Options) (transport.Auth, []string, error) {
 // are hidden).
 func (c *Client) Config() Config { return c.cfg }
 
-// Capabilities implements helpdesk.Helpdesk. E-mail mode does everything in
+// As is the escape hatch helpdesk.As uses: it sets *i to c when i is a
+// **Client.
+func (c *Client) As(i any) bool {
+	p, ok := i.(**Client)
+	if !ok || p == nil {
+		return false
+	}
+	*p = c
+	return true
+}
+
+// ErrorAs is the escape hatch helpdesk.ErrorAs uses. Zendesk's errors are
+// *helpdesk.APIError and *helpdesk.FieldError, so it is errors.As.
+func (c *Client) ErrorAs(err error, i any) bool { return errors.As(err, i) }
+
+// String describes c without secrets.
+func (c *Client) String() string { return "zendesk.Client{" + c.cfg.String() + "}" }
+
+// GoString is String, so %#v does not print secrets either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every verb print String.
+func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+
+// LogValue implements slog.LogValuer: the configuration, secrets hidden.
+func (c *Client) LogValue() slog.Value { return c.cfg.LogValue() }
+
+// MarshalJSON encodes the configuration, secrets hidden.
+func (c *Client) MarshalJSON() ([]byte, error) { return c.cfg.MarshalJSON() }
+
+// Vendor implements driver.Driver.
+func (d clientDriver) Vendor() string { return Vendor }
+
+// As implements driver.Driver.
+func (d clientDriver) As(i any) bool { return d.c.As(i) }
+
+// ErrorAs implements driver.Driver.
+func (d clientDriver) ErrorAs(err error, i any) bool { return d.c.ErrorAs(err, i) }
+
+// Capabilities implements driver.Driver. E-mail mode does everything in
 // one request where asked; chat mode cannot post a Sunshine message and
-// solve the ticket in one request, so it lacks CapResolveWithMessage.
-// Attachments by URL are not supported (Zendesk needs uploads first).
-func (c *Client) Capabilities() helpdesk.Capabilities {
+// solve the ticket in one request, so it lacks CapResolveWithMessage (the
+// Portable then sends the message and calls Resolve). Attachments by URL
+// are not supported (Zendesk needs uploads first).
+func (d clientDriver) Capabilities() helpdesk.Capabilities {
 	caps := helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapResolve |
 		helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks
-	if c.cfg.Mode != ModeChat {
+	if d.c.cfg.Mode != ModeChat {
 		caps |= helpdesk.CapResolveWithMessage
 	}
 	return helpdesk.Capabilities(caps)
+}
+
+// CheckConversation implements driver.ConversationChecker: conv must name
+// a ticket or a Sunshine conversation.
+func (d clientDriver) CheckConversation(conv helpdesk.Conversation) error {
+	if _, ok := ticketRef(conv); ok || SunshineConversationID(conv) != "" {
+		return nil
+	}
+	return badConversation(conv)
+}
+
+// CheckTarget implements driver.TargetChecker: Zendesk group and user ids
+// are positive numbers.
+func (d clientDriver) CheckTarget(to helpdesk.Target) error {
+	if _, ok := targetID(to); !ok {
+		return &helpdesk.FieldError{Field: "id", Problem: fmt.Sprintf("%s id %q is not a Zendesk id (a positive number)", to.Kind, to.ID), Err: helpdesk.ErrInvalidRequest}
+	}
+	return nil
+}
+
+func targetID(to helpdesk.Target) (int64, bool) {
+	id, err := strconv.ParseInt(strings.TrimSpace(to.ID), 10, 64)
+	return id, err == nil && id > 0
 }
 
 // ticketRef resolves the ticket id of conv: ExtraTicketID, or a numeric ID
@@ -234,34 +281,24 @@ func badConversation(conv helpdesk.Conversation) error {
 	return &helpdesk.FieldError{Field: "conversation", Problem: fmt.Sprintf("%q is neither a Zendesk ticket nor a Sunshine conversation", conv.ID), Err: helpdesk.ErrInvalidRequest}
 }
 
-// SendMessage implements helpdesk.Helpdesk.
+// SendMessage implements driver.Driver.
 //
 // Ticket: one PUT /api/v2/tickets/{id} with a comment authored by the bot
 // user (public, or private when msg.Internal), plus status "solved" when
 // msg.Resolve — one request. Sunshine conversation: POST
 // /v2/apps/{app}/conversations/{id}/messages as a business author; an
 // internal note goes to the ticket as a private comment (a ticket id is
-// needed); msg.Resolve then solves the ticket in a second request.
-func (c *Client) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if len(msg.Attachments) > 0 {
-		return nil, helpdesk.Unsupported(Vendor, "attachments by URL")
-	}
-	if strings.TrimSpace(msg.Text) == "" {
-		return nil, &helpdesk.FieldError{Field: "text", Problem: "empty message", Err: helpdesk.ErrInvalidRequest}
-	}
+// needed). In chat mode the Portable solves the ticket with a second
+// request (Resolve) after the message.
+func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	c := d.c
 	tid, hasTicket := ticketRef(conv)
 	sunID := SunshineConversationID(conv)
 	if sunID != "" && !msg.Internal {
-		return c.sendSunshine(ctx, conv, sunID, tid, hasTicket, msg)
+		return d.sendSunshine(ctx, conv, sunID, msg)
 	}
 	if !hasTicket {
-		if sunID != "" {
-			return nil, helpdesk.Unsupported(Vendor, "internal note on a Sunshine conversation without its ticket id (see WithTicket)")
-		}
-		return nil, badConversation(conv)
+		return nil, driver.Unsupported(Vendor, "internal note on a Sunshine conversation without its ticket id (see WithTicket)")
 	}
 	upd := ticketUpdate{Comment: &comment{Body: msg.Text, Public: !msg.Internal, AuthorID: c.cfg.BotUserID}}
 	prio := transport.PriorityNormal
@@ -281,14 +318,31 @@ func (c *Client) SendMessage(ctx context.Context, conv helpdesk.Conversation, ms
 	return rc, nil
 }
 
-// Resolve implements helpdesk.Helpdesk: PUT /api/v2/tickets/{id} with
-// status "solved" (one request). A Sunshine conversation without a known
-// ticket is released instead: POST …/conversations/{id}/releaseControl.
-// Closing (solved → closed) is the Closer's job.
-func (c *Client) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
-	if err := ctx.Err(); err != nil {
-		return err
+// sendSunshine posts a bot message. msg.Resolve reaches it only in e-mail
+// mode (which declares CapResolveWithMessage for its tickets) for a
+// Sunshine conversation: the ticket is then solved in a second request, as
+// the Portable does in chat mode.
+func (d clientDriver) sendSunshine(ctx context.Context, conv helpdesk.Conversation, sunID string, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	id, err := d.c.postSunshine(ctx, conv, sunID, msg.Text, transport.PriorityNormal)
+	if err != nil {
+		return nil, err
 	}
+	rc := &helpdesk.Receipt{MessageID: id}
+	if msg.Resolve {
+		if err := d.Resolve(ctx, conv); err != nil {
+			return rc, &helpdesk.ResolveAfterReplyError{Err: err}
+		}
+		rc.Resolved = true
+	}
+	return rc, nil
+}
+
+// Resolve implements driver.Driver: PUT /api/v2/tickets/{id} with status
+// "solved" (one request). A Sunshine conversation without a known ticket
+// is released instead: POST …/conversations/{id}/releaseControl. Closing
+// (solved → closed) is the Closer's job.
+func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
+	c := d.c
 	if tid, ok := ticketRef(conv); ok {
 		res, err := c.updateTicket(ctx, tid, ticketUpdate{Status: "solved"}, transport.PriorityCritical, c.idempotencyKey(tid, ""))
 		if err != nil {
@@ -297,13 +351,10 @@ func (c *Client) Resolve(ctx context.Context, conv helpdesk.Conversation) error 
 		c.solved(tid, res.Ticket.UpdatedAt)
 		return nil
 	}
-	if id := SunshineConversationID(conv); id != "" {
-		return c.releaseControl(ctx, conv, id, map[string]any{"reason": "resolved"})
-	}
-	return badConversation(conv)
+	return c.releaseControl(ctx, conv, SunshineConversationID(conv), map[string]any{"reason": "resolved"})
 }
 
-// Reassign implements helpdesk.Helpdesk.
+// Reassign implements driver.Driver.
 //
 // Ticket: one PUT /api/v2/tickets/{id} setting group_id (with an explicit
 // "assignee_id": null, so the bot does not stay assignee) or assignee_id,
@@ -320,22 +371,14 @@ func (c *Client) Resolve(ctx context.Context, conv helpdesk.Conversation) error 
 // and the note. Without a ticket id only a group target without a note
 // is possible (the group travels in the passControl metadata as
 // "agentdesk_target" for a trigger to route on).
-func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := to.Validate(); err != nil {
-		return err
-	}
-	targetID, err := strconv.ParseInt(strings.TrimSpace(to.ID), 10, 64)
-	if err != nil || targetID <= 0 {
-		return &helpdesk.FieldError{Field: "id", Problem: fmt.Sprintf("%s id %q is not a Zendesk id (a positive number)", to.Kind, to.ID), Err: helpdesk.ErrInvalidRequest}
-	}
+func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
+	c := d.c
+	targetID, _ := targetID(to) // checked by CheckTarget
 	tid, hasTicket := ticketRef(conv)
 	sunID := SunshineConversationID(conv)
 	if sunID != "" {
 		if !hasTicket && (to.Note != "" || to.Kind == helpdesk.TargetAgent) {
-			return helpdesk.Unsupported(Vendor, "an agent target or internal note on a Sunshine conversation without its ticket id (see WithTicket)")
+			return driver.Unsupported(Vendor, "an agent target or internal note on a Sunshine conversation without its ticket id (see WithTicket)")
 		}
 		if to.Notice != "" {
 			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical); err != nil {
@@ -358,9 +401,6 @@ func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to he
 		}
 		_, err := c.updateTicket(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""))
 		return err
-	}
-	if !hasTicket {
-		return badConversation(conv)
 	}
 	upd := reassignUpdate(to.Kind, targetID)
 	switch {
@@ -493,7 +533,7 @@ func (c *Client) updateTicket(ctx context.Context, id int64, upd ticketUpdate, p
 		Path:           "/api/v2/tickets/" + strconv.FormatInt(id, 10),
 		Body:           map[string]ticketUpdate{"ticket": upd},
 		Priority:       prio,
-		Limits:         []string{LimitTicketsUpdate, budget.KeyedLimit(LimitTicket, strconv.FormatInt(id, 10))},
+		Limits:         []string{LimitTicketsUpdate},
 		Idempotent:     true,
 		IdempotencyKey: key,
 	}, &res)
@@ -697,21 +737,6 @@ func (c *Client) appID(conv helpdesk.Conversation) string {
 
 func (c *Client) sunPath(conv helpdesk.Conversation, convID, tail string) string {
 	return "/v2/apps/" + url.PathEscape(c.appID(conv)) + "/conversations/" + url.PathEscape(convID) + tail
-}
-
-func (c *Client) sendSunshine(ctx context.Context, conv helpdesk.Conversation, sunID string, tid int64, hasTicket bool, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	id, err := c.postSunshine(ctx, conv, sunID, msg.Text, transport.PriorityNormal)
-	if err != nil {
-		return nil, err
-	}
-	rc := &helpdesk.Receipt{MessageID: id}
-	if msg.Resolve {
-		if err := c.Resolve(ctx, conv); err != nil {
-			return rc, &helpdesk.ResolveAfterReplyError{Err: err}
-		}
-		rc.Resolved = true
-	}
-	return rc, nil
 }
 
 func (c *Client) postSunshine(ctx context.Context, conv helpdesk.Conversation, sunID, text string, prio transport.Priority) (string, error) {

@@ -2,6 +2,7 @@ package zendesk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -384,7 +385,7 @@ func TestSecretsNotLogged(t *testing.T) {
 // used its allowance, while other tickets go on.
 func TestTicketUpdateLimitPacesOneTicket(t *testing.T) {
 	srv, c := newTicketClient(t, zendesktest.Options{}, func(_ *zendesk.Config, o *zendesk.Options) {
-		o.TicketUpdateLimit = 2 // one at once, the next 5 minutes later
+		o.ConversationLimit = 2 // one at once, the next 5 minutes later
 	})
 	busy := srv.CreateTicket("Busy", "hello")
 	other := srv.CreateTicket("Other", "hello")
@@ -401,4 +402,56 @@ func TestTicketUpdateLimitPacesOneTicket(t *testing.T) {
 	require.Equal(t, before, srv.Requests(), "the guard refuses locally")
 	_, err = c.SendMessage(context.Background(), conv(other), helpdesk.Message{Text: "first"})
 	require.NoError(t, err)
+}
+
+// Both hosts' error bodies are read by the driver's decoder, and the
+// request id comes from Zendesk's header.
+func TestErrorBodiesAndRequestIDs(t *testing.T) {
+	srv, c := chatClient(t)
+	convID, tid := srv.CreateConversation("oi")
+	conv := zendesk.WithTicket(zendesk.SunshineConversation("acme", srv.Options().SunshineAppID, convID), tid)
+
+	srv.Sunshine.FailNext(http.StatusNotFound)
+	_, err := c.SendMessage(context.Background(), conv, helpdesk.Message{Text: "olá"})
+	var ae *helpdesk.APIError
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "not_found", ae.Code)
+	require.Equal(t, "Not Found", ae.Message)
+	require.ErrorIs(t, err, helpdesk.ErrNotFound)
+
+	srv.Support.FailNext(http.StatusForbidden)
+	err = c.Resolve(context.Background(), conv)
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "Forbidden", ae.Code)
+	require.True(t, strings.HasPrefix(ae.RequestID, "fake-"), ae.RequestID)
+}
+
+func TestEscapeHatchesAndPrinting(t *testing.T) {
+	_, c := newTicketClient(t, zendesktest.Options{})
+	var h helpdesk.Helpdesk = c
+	var zc *zendesk.Client
+	require.True(t, helpdesk.As(h, &zc))
+	require.Same(t, c, zc)
+	var other *strings.Builder
+	require.False(t, helpdesk.As(h, &other))
+
+	_, err := c.SendMessage(context.Background(), helpdesk.Conversation{Vendor: zendesk.Vendor, ID: "abc"}, helpdesk.Message{Text: "x"})
+	var fe *helpdesk.FieldError
+	require.True(t, helpdesk.ErrorAs(h, err, &fe))
+	var oe *helpdesk.OpError
+	require.ErrorAs(t, err, &oe)
+	require.Equal(t, helpdesk.OpSendMessage, oe.Op)
+	require.Equal(t, zendesk.Vendor, oe.Vendor)
+
+	secrets := []string{zendesktest.DefaultAPIToken, zendesktest.DefaultWebhookSecret, zendesktest.DefaultSunshineSecret, zendesktest.DefaultSunshineWebhookSecret}
+	var logged strings.Builder
+	slog.New(slog.NewJSONHandler(&logged, nil)).Info("client", "c", c, "cfg", c.Config())
+	js, err := json.Marshal(c)
+	require.NoError(t, err)
+	for _, out := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v %s", c, c, c, c), string(js), logged.String()} {
+		for _, s := range secrets {
+			require.NotContains(t, out, s)
+		}
+	}
+	require.Contains(t, logged.String(), `"subdomain":"acme"`)
 }

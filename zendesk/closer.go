@@ -35,7 +35,7 @@ type CloserOptions struct {
 //
 // A Closer registers itself with its Client: every ticket the Client
 // solves (SendMessage with Resolve, Resolve) is tracked with the ticket's
-// updated_at, and every customer comment reported by ParseTrigger forgets
+// updated_at, and every customer comment reported by ParseWebhook forgets
 // the ticket. CloseDue then sends, per due ticket, one
 // PUT /api/v2/tickets/{id} with status "closed" and safe_update +
 // updated_stamp: if anything changed the ticket since the bot solved it (a
@@ -93,7 +93,7 @@ func (cl *Closer) Forget(ticketID int64) {
 	cl.mu.Unlock()
 }
 
-// Observe forgets the ticket of a customer message event. ParseTrigger
+// Observe forgets the ticket of a customer message event. ParseWebhook
 // already does this for the Closer's Client; use Observe for events parsed
 // elsewhere.
 func (cl *Closer) Observe(e helpdesk.Event) {

@@ -35,7 +35,7 @@ func TestCloserClosesSolvedTicketsAfterTheWindow(t *testing.T) {
 	clock := &fakeClock{now: t0}
 	srv := zendesktest.New(t, zendesktest.Options{Now: clock.Now})
 	cfg := srv.Config()
-	c, err := zendesk.New(cfg, &zendesk.Options{NoBudget: true, Now: clock.Now})
+	c, err := zendesk.New(cfg, &zendesk.Options{NoBudget: true})
 	require.NoError(t, err)
 	closer, err := zendesk.NewCloser(c, zendesk.CloserOptions{After: time.Hour, Now: clock.Now})
 	require.NoError(t, err)

@@ -1,14 +1,15 @@
 package zendesk
 
 import (
-	"errors"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
@@ -24,53 +25,6 @@ const (
 	// the Support API only for the ticket behind a conversation.
 	ModeChat Mode = "chat"
 )
-
-// Plan is the Zendesk plan, which sets the account-wide API limit.
-type Plan string
-
-// Plans and their Support API limits (requests per minute).
-const (
-	PlanTeam           Plan = "team"            // 200/min
-	PlanGrowth         Plan = "growth"          // 400/min
-	PlanProfessional   Plan = "professional"    // 400/min
-	PlanEnterprise     Plan = "enterprise"      // 700/min
-	PlanEnterprisePlus Plan = "enterprise_plus" // 2500/min
-	// PlanHighVolume is any plan with the High Volume API add-on, which
-	// raises the limit to 2500/min (and Update Ticket to 300/min).
-	PlanHighVolume Plan = "high_volume"
-)
-
-// RequestsPerMinute returns the plan's account-wide Support API limit
-// (Team when the plan is empty or unknown: the safe choice).
-func (p Plan) RequestsPerMinute() int {
-	switch p {
-	case PlanGrowth, PlanProfessional:
-		return 400
-	case PlanEnterprise:
-		return 700
-	case PlanEnterprisePlus, PlanHighVolume:
-		return 2500
-	}
-	return 200
-}
-
-// TicketUpdatesPerMinute returns the account's Update Ticket limit: 100 per
-// minute, 300 with High Volume. Human agents' edits in the Zendesk UI count
-// against it too.
-func (p Plan) TicketUpdatesPerMinute() int {
-	if p == PlanHighVolume {
-		return 300
-	}
-	return 100
-}
-
-func (p Plan) valid() bool {
-	switch p {
-	case "", PlanTeam, PlanGrowth, PlanProfessional, PlanEnterprise, PlanEnterprisePlus, PlanHighVolume:
-		return true
-	}
-	return false
-}
 
 // Config holds the integration settings, the same fields as the integration
 // screen. Secrets never appear in its String, GoString or %v output, nor in
@@ -172,10 +126,6 @@ type Config struct {
 	BaseURL string
 	// SunshineBaseURL overrides https://SUBDOMAIN.zendesk.com/sc.
 	SunshineBaseURL string
-
-	// Tolerance is how far a trigger webhook's signed timestamp may be from
-	// the time it is received (default 5 minutes).
-	Tolerance time.Duration
 }
 
 // DefaultAgentWorkspace is the Agent Workspace switchboard integration name.
@@ -187,18 +137,9 @@ const testWebhookSecret = "dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ=="
 
 var subdomainRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// ErrInvalidConfig is matched (errors.Is) by every Validate error.
-var ErrInvalidConfig = errors.New("zendesk: invalid config")
-
-// ConfigError lists every problem Validate found.
-type ConfigError struct{ Problems []string }
-
-func (e *ConfigError) Error() string {
-	return "zendesk: invalid config: " + strings.Join(e.Problems, "; ")
-}
-
-// Is matches ErrInvalidConfig.
-func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }
+// ErrInvalidConfig is matched (errors.Is) by every error Validate,
+// ConfigFromEnv and New return for a configuration problem.
+var ErrInvalidConfig = helpdesk.ErrInvalidConfig
 
 // NormalizeSubdomain reduces "acme", "acme.zendesk.com" or
 // "https://acme.zendesk.com/agent/tickets/1" to "acme". Anything else is an
@@ -254,31 +195,33 @@ func (c Config) Normalize() Config {
 	if c.TicketUpdateShare == 0 {
 		c.TicketUpdateShare = 0.5
 	}
-	if c.Tolerance == 0 {
-		c.Tolerance = 5 * time.Minute
-	}
 	if c.OAuthScope == "" {
 		c.OAuthScope = "read write"
 	}
 	return c
 }
 
-// Validate reports every problem at once, as a *ConfigError matching
-// ErrInvalidConfig. It never includes secret values.
+// Validate reports every problem at once, as a *helpdesk.ConfigError
+// matching ErrInvalidConfig whose problems name the Config fields. It never
+// includes secret values.
 func (c Config) Validate() error {
-	var p []string
-	add := func(format string, args ...any) { p = append(p, fmt.Sprintf(format, args...)) }
+	ce := &helpdesk.ConfigError{Vendor: Vendor}
+	c.validate(ce)
+	return ce.Err()
+}
+
+func (c Config) validate(ce *helpdesk.ConfigError) {
 	switch c.Mode {
 	case "", ModeEmail, ModeChat:
 	default:
-		add("mode %q must be %q or %q", c.Mode, ModeEmail, ModeChat)
+		ce.Add("Mode", "mode %q must be %q or %q", c.Mode, ModeEmail, ModeChat)
 	}
 	if strings.TrimSpace(c.Subdomain) == "" {
 		if c.BaseURL == "" {
-			add("subdomain is required (the first part of https://SUBDOMAIN.zendesk.com)")
+			ce.Add("Subdomain", "subdomain is required (the first part of https://SUBDOMAIN.zendesk.com)")
 		}
 	} else if _, err := NormalizeSubdomain(c.Subdomain); err != nil {
-		add("%s", err.Error())
+		ce.Add("Subdomain", "%s", err.Error())
 	}
 	hasToken := strings.TrimSpace(c.APIToken) != ""
 	hasOAuth := strings.TrimSpace(c.OAuthToken) != ""
@@ -286,76 +229,69 @@ func (c Config) Validate() error {
 	switch {
 	case c.TokenSource != nil:
 	case hasToken && (hasOAuth || hasCC), hasOAuth && hasCC:
-		add("set one credential: access email + API token, an OAuth token, or OAuth client credentials")
+		ce.Add("APIToken", "set one credential: access email + API token, an OAuth token, or OAuth client credentials")
 	case hasToken:
 		if e := strings.TrimSpace(c.Email); e == "" {
-			add("access email is required with an API token")
+			ce.Add("Email", "access email is required with an API token")
 		} else if !strings.Contains(e, "@") || strings.Contains(e, "/token") {
-			add("access email %q must be the Zendesk login e-mail (without \"/token\")", e)
+			ce.Add("Email", "access email %q must be the Zendesk login e-mail (without \"/token\")", e)
 		}
 	case hasOAuth:
 	case hasCC:
 		if c.OAuthClientID == "" {
-			add("OAuth client id is required with an OAuth client secret")
+			ce.Add("OAuthClientID", "OAuth client id is required with an OAuth client secret")
 		}
 		if c.OAuthClientSecret == "" {
-			add("OAuth client secret is required with an OAuth client id")
+			ce.Add("OAuthClientSecret", "OAuth client secret is required with an OAuth client id")
 		}
 	default:
-		add("credentials are required: access email + API token (Admin Center > Apps and integrations > APIs > Zendesk API) or OAuth")
+		ce.Add("APIToken", "credentials are required: access email + API token (Admin Center > Apps and integrations > APIs > Zendesk API) or OAuth")
 	}
 	if c.BotUserID <= 0 {
-		add("bot user id is required (the number after \"users/\" in the bot user's Admin Center URL)")
+		ce.Add("BotUserID", "bot user id is required (the number after \"users/\" in the bot user's Admin Center URL)")
 	}
 	if c.BotGroupID < 0 {
-		add("bot group id must be positive or zero")
+		ce.Add("BotGroupID", "bot group id must be positive or zero")
 	}
 	if c.N2GroupID <= 0 {
-		add("N2 group id is required (the number after \"groups/\" in the group's Admin Center URL)")
+		ce.Add("N2GroupID", "N2 group id is required (the number after \"groups/\" in the group's Admin Center URL)")
 	} else if c.N2GroupID == c.BotGroupID {
-		add("N2 group id must differ from the bot group id")
+		ce.Add("N2GroupID", "N2 group id must differ from the bot group id")
 	}
 	if len(nonEmpty(c.WebhookSecrets)) == 0 && c.Mode != ModeChat {
-		add("webhook signing secret is required (Admin Center > Apps and integrations > Webhooks > Reveal secret)")
+		ce.Add("WebhookSecrets", "webhook signing secret is required (Admin Center > Apps and integrations > Webhooks > Reveal secret)")
 	}
 	if c.Mode == ModeChat {
 		if c.SunshineAppID == "" {
-			add("Sunshine app id is required for chat")
+			ce.Add("SunshineAppID", "Sunshine app id is required for chat")
 		}
 		if c.SunshineKeyID == "" {
-			add("Sunshine key id is required for chat")
+			ce.Add("SunshineKeyID", "Sunshine key id is required for chat")
 		}
 		if c.SunshineSecret == "" {
-			add("Sunshine secret is required for chat")
+			ce.Add("SunshineSecret", "Sunshine secret is required for chat")
 		}
 		if len(nonEmpty(c.SunshineWebhookSecrets)) == 0 {
-			add("Sunshine webhook secret is required for chat")
+			ce.Add("SunshineWebhookSecrets", "Sunshine webhook secret is required for chat")
 		}
 	} else if (c.SunshineKeyID == "") != (c.SunshineSecret == "") {
-		add("Sunshine key id and secret go together")
+		ce.Add("SunshineKeyID", "Sunshine key id and secret go together")
 	}
 	if !c.Plan.valid() {
-		add("plan %q is unknown (team, growth, professional, enterprise, enterprise_plus, high_volume)", c.Plan)
+		ce.Add("Plan", "plan %q is unknown (team, growth, professional, enterprise, enterprise_plus, high_volume)", c.Plan)
 	}
 	if c.TicketUpdateShare < 0 || c.TicketUpdateShare > 1 {
-		add("ticket update share %s must be in (0, 1]", strconv.FormatFloat(c.TicketUpdateShare, 'g', -1, 64))
+		ce.Add("TicketUpdateShare", "ticket update share %s must be in (0, 1]", strconv.FormatFloat(c.TicketUpdateShare, 'g', -1, 64))
 	}
-	if c.Tolerance < 0 {
-		add("tolerance must not be negative")
-	}
-	for _, f := range []struct{ name, v string }{{"base URL", c.BaseURL}, {"Sunshine base URL", c.SunshineBaseURL}, {"bot avatar URL", c.BotAvatarURL}} {
+	for _, f := range []struct{ field, name, v string }{{"BaseURL", "base URL", c.BaseURL}, {"SunshineBaseURL", "Sunshine base URL", c.SunshineBaseURL}, {"BotAvatarURL", "bot avatar URL", c.BotAvatarURL}} {
 		if f.v == "" {
 			continue
 		}
 		u, err := url.Parse(f.v)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			add("%s must be an absolute http(s) URL", f.name)
+			ce.Add(f.field, "%s must be an absolute http(s) URL", f.name)
 		}
 	}
-	if len(p) == 0 {
-		return nil
-	}
-	return &ConfigError{Problems: p}
 }
 
 func nonEmpty(ss []string) []string {
@@ -403,6 +339,31 @@ func (c Config) GoString() string { return c.String() }
 // Format makes every verb (%v, %+v, %#v, %s) print String.
 func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
 
+// LogValue implements slog.LogValuer: the fields String shows, secrets
+// only as "[set]" or a count.
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("mode", string(c.Mode)), slog.String("subdomain", c.Subdomain), slog.String("email", c.Email),
+		slog.String("api_token", set(c.APIToken)), slog.String("oauth_token", set(c.OAuthToken)),
+		slog.String("oauth_client_id", c.OAuthClientID), slog.String("oauth_client_secret", set(c.OAuthClientSecret)),
+		slog.Int64("bot_user_id", c.BotUserID), slog.Int64("bot_group_id", c.BotGroupID), slog.Int64("n2_group_id", c.N2GroupID),
+		slog.Int("webhook_secrets", len(c.WebhookSecrets)), slog.String("sunshine_app_id", c.SunshineAppID),
+		slog.String("sunshine_key_id", c.SunshineKeyID), slog.String("sunshine_secret", set(c.SunshineSecret)),
+		slog.Int("sunshine_webhook_secrets", len(c.SunshineWebhookSecrets)), slog.String("plan", string(c.Plan)),
+		slog.String("base_url", c.BaseURL), slog.String("sunshine_base_url", c.SunshineBaseURL),
+	)
+}
+
+// MarshalJSON encodes what LogValue shows, so json.Marshal does not print
+// secrets either.
+func (c Config) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for _, a := range c.LogValue().Group() {
+		m[a.Key] = a.Value.Any()
+	}
+	return json.Marshal(m)
+}
+
 // ConfigFromEnv reads the configuration from environment variables through
 // getenv (os.Getenv in production, a map in tests):
 //
@@ -424,15 +385,15 @@ func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String()))
 // findings) and never contains secret values.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	var p []string
-	num := func(k string) int64 {
+	ce := &helpdesk.ConfigError{Vendor: Vendor}
+	num := func(field, k string) int64 {
 		v := get(k)
 		if v == "" {
 			return 0
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			p = append(p, fmt.Sprintf("%s must be a positive number, got %q", k, v))
+			ce.Add(field, "%s must be a positive number, got %q", k, v)
 			return 0
 		}
 		return n
@@ -442,9 +403,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		Email:                  get("ZENDESK_EMAIL"),
 		APIToken:               get("ZENDESK_API_TOKEN"),
 		OAuthToken:             get("ZENDESK_OAUTH_TOKEN"),
-		BotUserID:              num("ZENDESK_BOT_USER_ID"),
-		BotGroupID:             num("ZENDESK_BOT_GROUP_ID"),
-		N2GroupID:              num("ZENDESK_N2_GROUP_ID"),
+		BotUserID:              num("BotUserID", "ZENDESK_BOT_USER_ID"),
+		BotGroupID:             num("BotGroupID", "ZENDESK_BOT_GROUP_ID"),
+		N2GroupID:              num("N2GroupID", "ZENDESK_N2_GROUP_ID"),
 		WebhookSecrets:         splitList(getenv("ZENDESK_WEBHOOK_SECRET")),
 		Plan:                   Plan(strings.ToLower(get("ZENDESK_PLAN"))),
 		BaseURL:                get("ZENDESK_BASE_URL"),
@@ -457,17 +418,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.SunshineAppID != "" {
 		c.Mode = ModeChat
 	}
-	if err := c.Validate(); err != nil {
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			p = append(p, ce.Problems...)
-		}
-	}
+	c.validate(ce)
 	if s, err := NormalizeSubdomain(c.Subdomain); err == nil {
 		c.Subdomain = s
 	}
-	if len(p) > 0 {
-		return c, &ConfigError{Problems: p}
+	if err := ce.Err(); err != nil {
+		return c, err
 	}
 	return c.Normalize(), nil
 }

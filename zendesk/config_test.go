@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/zendesk"
 )
 
@@ -55,7 +56,7 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 
 	err := zendesk.Config{Mode: "fax", Subdomain: "acme.freshdesk.com", TicketUpdateShare: 2, Plan: "gold", BaseURL: "ftp://x"}.Validate()
 	require.ErrorIs(t, err, zendesk.ErrInvalidConfig)
-	var ce *zendesk.ConfigError
+	var ce *helpdesk.ConfigError
 	require.ErrorAs(t, err, &ce)
 	for _, want := range []string{"mode", "subdomain", "credentials", "bot user id", "N2 group id", "webhook signing secret", "plan", "ticket update share", "base URL"} {
 		require.Contains(t, err.Error(), want)

@@ -1,8 +1,14 @@
 // Package zendesk is the agentdesk driver for Zendesk: Support tickets
 // (e-mail, web form, API) through the Support API, and chat (Zendesk
-// messaging) through Sunshine Conversations. It implements
-// helpdesk.Helpdesk; helpdesk/transport does the HTTP (auth, retries,
-// Retry-After, budget waits, typed errors, redaction).
+// messaging) through Sunshine Conversations. New returns a *Client whose
+// embedded helpdesk.Helpdesk is the portable one from helpdesk/driver: it
+// applies the rules every driver shares (input checks, capability gating,
+// the resolve-after-message fallback in chat mode, the per-ticket guard,
+// webhook verification before parsing, errors wrapped once in a
+// *helpdesk.OpError) and calls this driver. helpdesk/transport does the
+// HTTP (auth, retries, Retry-After, budget waits, typed errors, redaction);
+// limits.go holds what the driver knows of Zendesk's limits, rate-limit
+// headers and error bodies.
 //
 // # Credentials
 //
@@ -21,7 +27,8 @@
 //
 //	SendMessage  ticket:   PUT  /api/v2/tickets/{id}  {"ticket":{"comment":{"body","public","author_id"}[,"status":"solved"]}}
 //	             chat:     POST /v2/apps/{app}/conversations/{id}/messages  (author type business, bot name/avatar)
-//	                       (+ the ticket PUT for an internal note or Resolve; chat mode has no resolve-with-message)
+//	                       (+ the ticket PUT for an internal note; chat mode has no resolve-with-message:
+//	                       the message, then Resolve)
 //	Resolve      ticket:   PUT  /api/v2/tickets/{id}  {"ticket":{"status":"solved"}}
 //	             chat without ticket id: POST /v2/apps/{app}/conversations/{id}/releaseControl
 //	Reassign     ticket:   PUT  /api/v2/tickets/{id}  group_id + "assignee_id": null (or assignee_id), status open,
@@ -38,11 +45,14 @@
 // Idempotency-Key (derived from Message.IdempotencyKey, else random), so a
 // retried update cannot post its comment twice; Resolve, Reassign and a
 // final message with Resolve go at transport.PriorityCritical. By default
-// the Client paces itself with NewBudget: the plan's requests per minute
-// (Team 200, Growth/Professional 400, Enterprise 700, Enterprise Plus or
-// High Volume 2500) and Config.TicketUpdateShare of the 100/min Update
-// Ticket limit, corrected by Zendesk's X-Rate-Limit-Remaining, ratelimit-*
-// and Retry-After headers.
+// the Client paces itself with NewBudget (driver.Budget's rule, as every
+// driver): the plan's requests per minute (Team 200, Growth/Professional
+// 400, Enterprise 700, Enterprise Plus or High Volume 2500) and
+// Config.TicketUpdateShare of the 100/min Update Ticket limit, corrected by
+// Zendesk's X-Rate-Limit-Remaining, ratelimit-* and Retry-After headers
+// (Headers). Each ticket or conversation is also held to
+// Options.ConversationLimit writes per 10 minutes (default 30, Zendesk's
+// per-ticket limit), locally.
 //
 // # Conversations
 //
@@ -64,8 +74,12 @@
 // Point a trigger ("Notify by > Active webhook", JSON) at the bot with
 // RecommendedTriggerBody (SeedTriggerBody, the integration guide's body, is
 // understood too). Signatures are base64 HMAC-SHA256 over the timestamp
-// header followed by the raw body, checked against every configured secret,
-// with a 5-minute tolerance. The bot's own comments and internal notes
+// header followed by the raw body (TriggerScheme), checked by a
+// driver.Verifier against every configured secret, then the signed time
+// against the receive time with Options.Tolerance (default 5 minutes).
+// Sunshine deliveries carry a shared secret in X-API-Key, compared in
+// constant time with Config.SunshineWebhookSecrets; they sign no time, so
+// dedupe on the events' ids is their replay guard. The bot's own comments and internal notes
 // never look like customer messages (Event.IsCustomerMessage). For chat,
 // enable "Include full user" and the conversation:message trigger on the
 // conversations integration; one delivery may carry several events.

@@ -1,103 +1,17 @@
 package zendesk
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"net/http"
-	"sort"
 	"strings"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // ErrAdminRequired is matched when an operation needs an admin token (or a
 // custom role with the right permission) and the configured user lacks it,
 // e.g. creating the bot group.
 var ErrAdminRequired = errors.New("zendesk: an admin token is required")
-
-// fieldProblem is one entry of a Zendesk RecordInvalid "details" object.
-type fieldProblem struct {
-	Field       string
-	Description string
-}
-
-// supportErrorBody is Zendesk's error shape:
-//
-//	{"error":"RecordInvalid","description":"Record validation errors",
-//	 "details":{"status":[{"description":"Status: closed prevents ticket update"}]}}
-//
-// and, for some 403/404 answers, {"error":{"title":"…","message":"…"}}.
-type supportErrorBody struct {
-	Error       json.RawMessage                           `json:"error"`
-	Description string                                    `json:"description"`
-	Details     map[string][]struct{ Description string } `json:"details"`
-}
-
-func parseSupportError(body []byte) (code, desc string, fields []fieldProblem, ok bool) {
-	body = bytes.TrimSpace(body)
-	if len(body) == 0 || body[0] != '{' {
-		return "", "", nil, false
-	}
-	var b supportErrorBody
-	if json.Unmarshal(body, &b) != nil {
-		return "", "", nil, false
-	}
-	if len(b.Error) > 0 {
-		var s string
-		if json.Unmarshal(b.Error, &s) == nil {
-			code = s
-		} else {
-			var obj struct{ Title, Message string }
-			if json.Unmarshal(b.Error, &obj) == nil {
-				code, desc = obj.Title, obj.Message
-			}
-		}
-	}
-	if b.Description != "" {
-		desc = b.Description
-	}
-	keys := make([]string, 0, len(b.Details))
-	for k := range b.Details {
-		keys = append(keys, k)
-	}
-	// "base" problems are not about one field: list them last.
-	sort.Slice(keys, func(i, j int) bool {
-		if (keys[i] == "base") != (keys[j] == "base") {
-			return keys[j] == "base"
-		}
-		return keys[i] < keys[j]
-	})
-	for _, k := range keys {
-		for _, d := range b.Details[k] {
-			fields = append(fields, fieldProblem{Field: k, Description: d.Description})
-		}
-	}
-	return code, desc, fields, true
-}
-
-// decodeSupportError feeds transport's APIError with Zendesk's error code,
-// description and field details (the details carry the interesting part,
-// e.g. "Status: closed prevents ticket update").
-func decodeSupportError(status int, body []byte) transport.ErrorInfo {
-	code, desc, fields, ok := parseSupportError(body)
-	if !ok {
-		return transport.DecodeErrorBody(status, body)
-	}
-	msg := desc
-	if len(fields) > 0 {
-		parts := make([]string, 0, len(fields))
-		for _, f := range fields {
-			parts = append(parts, f.Field+": "+f.Description)
-		}
-		if msg != "" {
-			msg += " "
-		}
-		msg += "(" + strings.Join(parts, "; ") + ")"
-	}
-	return transport.ErrorInfo{Code: code, Message: msg}
-}
 
 // classifySupport marks Zendesk's refusal to update a closed ticket (422
 // RecordInvalid "closed prevents ticket update", under details.status or

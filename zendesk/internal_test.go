@@ -1,7 +1,6 @@
 package zendesk
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 func TestTicketUpdateJSON(t *testing.T) {
@@ -32,7 +32,7 @@ func TestTicketUpdateJSON(t *testing.T) {
 }
 
 func TestFieldErrorFromTruncatedBody(t *testing.T) {
-	info := decodeSupportError(422, []byte(`{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"x"}],"assignee":[{"description":"Assignee: is not a member of the group"}]}}`))
+	info := decodeError(422, []byte(`{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"x"}],"assignee":[{"description":"Assignee: is not a member of the group"}]}}`))
 	require.Equal(t, "RecordInvalid", info.Code)
 	require.Equal(t, "Record validation errors (assignee: Assignee: is not a member of the group; base: x)", info.Message)
 	ae := &helpdesk.APIError{StatusCode: http.StatusUnprocessableEntity, Message: info.Message, Body: `{"error":"RecordInvalid","descr…`, Kind: helpdesk.ErrInvalidRequest}
@@ -41,14 +41,32 @@ func TestFieldErrorFromTruncatedBody(t *testing.T) {
 	require.Equal(t, "assignee", fe.Field)
 	require.Equal(t, "Assignee: is not a member of the group", fe.Problem)
 
-	closed := &helpdesk.APIError{StatusCode: 422, Message: decodeSupportError(422, []byte(`{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"Status: closed prevents ticket update"}]}}`)).Message}
+	closed := &helpdesk.APIError{StatusCode: 422, Message: decodeError(422, []byte(`{"error":"RecordInvalid","description":"Record validation errors","details":{"base":[{"description":"Status: closed prevents ticket update"}]}}`)).Message}
 	classifySupport(closed)
 	require.ErrorIs(t, closed, helpdesk.ErrConversationClosed)
 	require.Same(t, error(closed), fieldError(closed))
 
-	forbidden := decodeSupportError(403, []byte(`{"error":{"title":"Forbidden","message":"You do not have access"}}`))
+	forbidden := decodeError(403, []byte(`{"error":{"title":"Forbidden","message":"You do not have access"}}`))
 	require.Equal(t, "Forbidden", forbidden.Code)
 	require.Equal(t, "You do not have access", forbidden.Message)
+}
+
+func TestDecodeErrorShapes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		want transport.ErrorInfo
+	}{
+		{"support", `{"error":"RecordNotFound","description":"Not found"}`, transport.ErrorInfo{Code: "RecordNotFound", Message: "Not found"}},
+		{"support code only", `{"error":"Couldn't authenticate you"}`, transport.ErrorInfo{Code: "Couldn't authenticate you"}},
+		{"sunshine", `{"errors":[{"code":"conversation_not_found","title":"Conversation not found"},{"code":"x","title":"y"}]}`,
+			transport.ErrorInfo{Code: "conversation_not_found", Message: "Conversation not found"}},
+		{"html", "<html>\n<body>502 Bad Gateway</body>", transport.ErrorInfo{Message: "<html>"}},
+		{"plain", "upstream timed out\nmore", transport.ErrorInfo{Message: "upstream timed out"}},
+		{"empty", "", transport.ErrorInfo{}},
+	} {
+		require.Equal(t, tc.want, decodeError(500, []byte(tc.body)), tc.name)
+	}
 }
 
 func TestEscapeControlInStrings(t *testing.T) {
@@ -100,5 +118,3 @@ func BenchmarkParseTriggerNoVerify(b *testing.B) {
 		}
 	}
 }
-
-var sha256New = sha256.New

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 )
 
 // SunshineEnvelope is a Sunshine Conversations webhook delivery: one or
@@ -131,6 +132,13 @@ type SunshineOther struct {
 	Payload json.RawMessage `json:"payload"`
 }
 
+// verifySunshine compares the X-API-Key header in constant time with the
+// configured Sunshine webhook secrets (Sunshine signs nothing, so there is
+// no signed time: dedupe on the events' ids guards replays).
+func (c *Client) verifySunshine(req *helpdesk.WebhookRequest) error {
+	return c.sunVerify.VerifyToken(req.Header.Get(HeaderSunshineAPIKey), HeaderSunshineAPIKey+" header")
+}
+
 // ParseSunshine verifies a Sunshine Conversations delivery (the X-API-Key
 // header compared in constant time with the configured secrets) and maps
 // each event: conversation:message from a user → a customer message; the
@@ -139,30 +147,31 @@ type SunshineOther struct {
 // EventConversationCreated; switchboard events → EventConversationAssigned
 // with *SunshineSwitchboard; conversation:postback → EventOther with
 // *SunshinePostback; anything else → EventOther with *SunshineOther. The
-// delivery id of each event is events[i].id.
+// delivery id of each event is events[i].id. ParseWebhook calls it for
+// Sunshine deliveries; errors are not wrapped in a *helpdesk.OpError.
 func (c *Client) ParseSunshine(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	if req == nil {
+		return nil, driver.InvalidPayload("no request")
+	}
+	if err := c.verifySunshine(req); err != nil {
+		return nil, err
+	}
+	return c.parseSunshine(req)
+}
+
+func (c *Client) parseSunshine(req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
 	if err := requireJSON(req); err != nil {
 		return nil, err
 	}
-	key := req.Header.Get(HeaderSunshineAPIKey)
-	if key == "" {
-		return nil, helpdesk.InvalidSignature("missing %s", HeaderSunshineAPIKey)
-	}
-	if len(c.sunKeys) == 0 {
-		return nil, helpdesk.InvalidSignature("no Sunshine webhook secret configured")
-	}
-	if !helpdesk.EqualSecret(key, c.sunKeys) {
-		return nil, helpdesk.InvalidSignature("%s does not match", HeaderSunshineAPIKey)
-	}
 	if len(req.Body) == 0 {
-		return nil, helpdesk.InvalidPayload("empty body")
+		return nil, driver.InvalidPayload("empty body")
 	}
 	var env SunshineEnvelope
 	if err := json.Unmarshal(req.Body, &env); err != nil {
-		return nil, helpdesk.InvalidPayload("Sunshine body is not the expected JSON object: %s", jsonProblem(err))
+		return nil, driver.InvalidPayload("Sunshine body is not the expected JSON object: %s", jsonProblem(err))
 	}
 	if env.Events == nil {
-		return nil, helpdesk.InvalidPayload("Sunshine body has no events array")
+		return nil, driver.InvalidPayload("Sunshine body has no events array")
 	}
 	events := make([]helpdesk.Event, 0, len(env.Events))
 	for i := range env.Events {

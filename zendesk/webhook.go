@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 )
 
 // Webhook headers.
@@ -122,52 +123,81 @@ type TriggerPayload struct {
 	Comments    string              `json:"comments,omitempty"`
 }
 
-// ParseWebhook implements helpdesk.Helpdesk. Trigger webhooks (signed with
-// X-Zendesk-Webhook-Signature) go to ParseTrigger, Sunshine deliveries
-// (X-API-Key) to ParseSunshine; a delivery with neither header is refused
-// as unsigned.
-func (c *Client) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+// triggerScheme is how Zendesk signs trigger webhooks: base64
+// HMAC-SHA256 under the signing secret over the timestamp header's value
+// followed by the raw body, the timestamp in RFC 3339.
+var triggerScheme = driver.Scheme{
+	Header:          HeaderSignature,
+	Hash:            sha256.New,
+	Encoding:        driver.Base64,
+	TimestampHeader: HeaderSignatureTimestamp,
+	TimeFormat:      driver.RFC3339,
+	Message: func(req *helpdesk.WebhookRequest, ts string) [][]byte {
+		return [][]byte{[]byte(ts), req.Body}
+	},
+}
+
+// TriggerScheme returns how Zendesk signs trigger webhooks, for signers in
+// tests (zendesktest builds on it) and hosts that verify elsewhere.
+func TriggerScheme() *driver.Scheme {
+	s := triggerScheme
+	return &s
+}
+
+// delivery says which kind of webhook a request is, by its headers.
+type delivery int
+
+const (
+	deliveryUnknown delivery = iota
+	deliveryTrigger
+	deliverySunshine
+)
+
+func deliveryOf(req *helpdesk.WebhookRequest) delivery {
 	switch {
-	case req == nil:
-		return nil, helpdesk.InvalidPayload("nil request")
 	case req.Header.Get(HeaderSignature) != "" || req.Header.Get(HeaderSignatureTimestamp) != "":
-		return c.ParseTrigger(ctx, req)
+		return deliveryTrigger
 	case req.Header.Get(HeaderSunshineAPIKey) != "":
-		return c.ParseSunshine(ctx, req)
+		return deliverySunshine
 	}
-	return nil, helpdesk.InvalidSignature("neither %s nor %s header present", HeaderSignature, HeaderSunshineAPIKey)
+	return deliveryUnknown
 }
 
-func (c *Client) receivedAt(req *helpdesk.WebhookRequest) time.Time {
-	if !req.ReceivedAt.IsZero() {
-		return req.ReceivedAt
+// VerifyWebhook implements driver.Driver. Trigger webhooks (signed with
+// X-Zendesk-Webhook-Signature) are checked by VerifyTrigger, Sunshine
+// deliveries by their X-API-Key; a delivery with neither header is refused
+// with helpdesk.ErrSignatureMissing.
+func (d clientDriver) VerifyWebhook(req *helpdesk.WebhookRequest) error {
+	switch deliveryOf(req) {
+	case deliveryTrigger:
+		_, err := d.c.VerifyTrigger(req)
+		return err
+	case deliverySunshine:
+		return d.c.verifySunshine(req)
 	}
-	return c.now()
+	return driver.InvalidSignature(helpdesk.ErrSignatureMissing, "neither %s nor %s header present", HeaderSignature, HeaderSunshineAPIKey)
 }
 
-// VerifyTrigger checks a trigger webhook's signature: base64
-// HMAC-SHA256(secret, timestamp header + raw body) against every configured
-// secret, and the timestamp within Config.Tolerance of the receipt time.
+// ParseWebhook implements driver.Driver, on a verified delivery: trigger
+// webhooks give one event (see ParseTrigger), Sunshine deliveries one per
+// event they carry (see ParseSunshine).
+func (d clientDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	switch deliveryOf(req) {
+	case deliveryTrigger:
+		at, _ := triggerScheme.TimeFormat.Parse(req.Header.Get(HeaderSignatureTimestamp))
+		return d.c.parseTrigger(req, at)
+	case deliverySunshine:
+		return d.c.parseSunshine(req)
+	}
+	return nil, driver.InvalidSignature(helpdesk.ErrSignatureMissing, "neither %s nor %s header present", HeaderSignature, HeaderSunshineAPIKey)
+}
+
+// VerifyTrigger checks a trigger webhook's signature with the driver's
+// verifier: base64 HMAC-SHA256(secret, timestamp header + raw body)
+// against every configured secret, then the timestamp within
+// Options.Tolerance of req.ReceivedAt. It returns the signed time.
 func (c *Client) VerifyTrigger(req *helpdesk.WebhookRequest) (time.Time, error) {
-	sig := req.Header.Get(HeaderSignature)
-	tsRaw := req.Header.Get(HeaderSignatureTimestamp)
-	if sig == "" {
-		return time.Time{}, helpdesk.InvalidSignature("missing %s", HeaderSignature)
-	}
-	if tsRaw == "" {
-		return time.Time{}, helpdesk.InvalidSignature("missing %s", HeaderSignatureTimestamp)
-	}
-	ts, err := time.Parse(time.RFC3339, tsRaw)
-	if err != nil {
-		return time.Time{}, helpdesk.InvalidSignature("%s is not an ISO-8601 time", HeaderSignatureTimestamp)
-	}
-	if err := helpdesk.VerifyHMAC(sha256.New, helpdesk.Base64, c.secrets, sig, []byte(tsRaw), req.Body); err != nil {
-		return time.Time{}, err
-	}
-	if err := helpdesk.CheckTimestamp(ts, c.receivedAt(req), c.cfg.Tolerance); err != nil {
-		return time.Time{}, err
-	}
-	return ts, nil
+	return c.trigger.Verify(req, &triggerScheme)
 }
 
 // ParseTrigger verifies and parses a trigger (Admin Center webhook)
@@ -176,20 +206,29 @@ func (c *Client) VerifyTrigger(req *helpdesk.WebhookRequest) (time.Time, error) 
 // comments (author = Config.BotUserID, or a comment id it posted) are
 // marked Author.Self with RoleBot, internal notes Public=false: the host
 // answers only Event.IsCustomerMessage. The delivery id is the invocation
-// id header, else "ticket:<id>:comment:<comment id>".
+// id header, else "ticket:<id>:comment:<comment id>". ParseWebhook calls
+// it for trigger deliveries; errors are not wrapped in a
+// *helpdesk.OpError.
 func (c *Client) ParseTrigger(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
-	if err := requireJSON(req); err != nil {
+	if req == nil {
+		return nil, driver.InvalidPayload("no request")
+	}
+	at, err := c.VerifyTrigger(req)
+	if err != nil {
 		return nil, err
 	}
-	ts, err := c.VerifyTrigger(req)
-	if err != nil {
+	return c.parseTrigger(req, at)
+}
+
+func (c *Client) parseTrigger(req *helpdesk.WebhookRequest, at time.Time) ([]helpdesk.Event, error) {
+	if err := requireJSON(req); err != nil {
 		return nil, err
 	}
 	var p TriggerPayload
 	if err := decodeTrigger(req.Body, &p); err != nil {
 		return nil, err
 	}
-	ev, err := c.triggerEvent(req, &p, ts)
+	ev, err := c.triggerEvent(req, &p, at)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +262,7 @@ func parseISOTime(s string) (time.Time, bool) {
 // escaped and the body decoded again before it is refused.
 func decodeTrigger(body []byte, p *TriggerPayload) error {
 	if len(body) == 0 {
-		return helpdesk.InvalidPayload("empty body")
+		return driver.InvalidPayload("empty body")
 	}
 	if fastDecodeTrigger(body, p) {
 		return nil
@@ -239,7 +278,7 @@ func decodeTrigger(body []byte, p *TriggerPayload) error {
 			return nil
 		}
 	}
-	return helpdesk.InvalidPayload("trigger body is not the expected JSON object: %s", jsonProblem(err))
+	return driver.InvalidPayload("trigger body is not the expected JSON object: %s", jsonProblem(err))
 }
 
 // jsonProblem describes a decoding error without quoting the body.
@@ -296,7 +335,7 @@ func escapeControlInStrings(body []byte) ([]byte, bool) {
 func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, ts time.Time) (helpdesk.Event, error) {
 	tid, err := strconv.ParseInt(strings.TrimSpace(p.TicketID), 10, 64)
 	if err != nil || tid <= 0 {
-		return helpdesk.Event{}, helpdesk.InvalidPayload("ticketId is missing or not a number")
+		return helpdesk.Event{}, driver.InvalidPayload("ticketId is missing or not a number")
 	}
 	idStr := strings.TrimSpace(p.TicketID)
 	if idStr[0] == '0' || idStr[0] == '+' {

@@ -30,7 +30,8 @@ const (
 
 var t0 = time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
 
-// webhookClient is a client whose webhook checks run on a fixed clock.
+// webhookClient is a client for webhook tests; deliveries carry their
+// receive time (zendesktest.NewTriggerWebhookRequest sets ReceivedAt).
 func webhookClient(t testing.TB, mutate ...func(*zendesk.Config)) *zendesk.Client {
 	cfg := zendesk.Config{
 		Subdomain: "acme", Email: "bot@acme.example", APIToken: "tok-123456", BotUserID: 9001, N2GroupID: 200,
@@ -41,7 +42,7 @@ func webhookClient(t testing.TB, mutate ...func(*zendesk.Config)) *zendesk.Clien
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	c, err := zendesk.New(cfg, &zendesk.Options{Now: func() time.Time { return t0 }, NoBudget: true})
+	c, err := zendesk.New(cfg, &zendesk.Options{NoBudget: true})
 	require.NoError(t, err)
 	return c
 }
@@ -127,17 +128,29 @@ func TestTriggerSignatureChecks(t *testing.T) {
 	}
 	// Either secret of a rotation works.
 	require.NoError(t, parse(zendesktest.NewTriggerWebhookRequest("previous-secret", body, t0, "")))
-	// Tolerance: 5 minutes either way, on the injected clock.
+	// Tolerance: 5 minutes either way, against the receive time.
 	for _, skew := range []time.Duration{-5 * time.Minute, 5 * time.Minute, 4 * time.Minute} {
 		r := zendesktest.NewTriggerWebhookRequest(testSecret, body, t0.Add(skew), "")
-		r.ReceivedAt = time.Time{}
+		r.ReceivedAt = t0
 		require.NoError(t, parse(r), skew)
 	}
-	for _, skew := range []time.Duration{-5*time.Minute - time.Second, 6 * time.Minute, 24 * time.Hour} {
-		r := zendesktest.NewTriggerWebhookRequest(testSecret, body, t0.Add(skew), "")
-		r.ReceivedAt = time.Time{}
-		require.ErrorIs(t, parse(r), helpdesk.ErrInvalidSignature, "stale or replayed: %s", skew)
+	for _, tc := range []struct {
+		skew time.Duration
+		want error
+	}{{-5*time.Minute - time.Second, helpdesk.ErrSignatureStale}, {6 * time.Minute, helpdesk.ErrSignatureFuture}, {24 * time.Hour, helpdesk.ErrSignatureFuture}, {-24 * time.Hour, helpdesk.ErrSignatureStale}} {
+		r := zendesktest.NewTriggerWebhookRequest(testSecret, body, t0.Add(tc.skew), "")
+		r.ReceivedAt = t0
+		err := parse(r)
+		require.ErrorIs(t, err, helpdesk.ErrInvalidSignature, "stale or replayed: %s", tc.skew)
+		require.ErrorIs(t, err, tc.want, tc.skew)
 	}
+	// A longer Options.Tolerance accepts what the default refuses.
+	lenient, err := zendesk.New(c.Config(), &zendesk.Options{NoBudget: true, Tolerance: time.Hour})
+	require.NoError(t, err)
+	r := zendesktest.NewTriggerWebhookRequest(testSecret, body, t0.Add(-30*time.Minute), "")
+	r.ReceivedAt = t0
+	_, err = lenient.ParseWebhook(context.Background(), r)
+	require.NoError(t, err)
 	// Replaying an old delivery with a fresh timestamp breaks the signature.
 	old := zendesktest.NewTriggerWebhookRequest(testSecret, body, t0.Add(-time.Hour), "")
 	old.Header.Set(zendesk.HeaderSignatureTimestamp, t0.Format(time.RFC3339))
@@ -167,8 +180,8 @@ func TestTriggerSignatureChecks(t *testing.T) {
 	}
 	// Zendesk's fixed test-send secret only when allowed.
 	ct := webhookClient(t, func(c *zendesk.Config) { c.AcceptTestSecret = true })
-	r := zendesktest.NewTriggerWebhookRequest("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==", body, t0, "")
-	_, err := ct.ParseWebhook(context.Background(), r)
+	r = zendesktest.NewTriggerWebhookRequest("dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==", body, t0, "")
+	_, err = ct.ParseWebhook(context.Background(), r)
 	require.NoError(t, err)
 }
 

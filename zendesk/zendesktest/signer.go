@@ -2,9 +2,9 @@ package zendesktest
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -15,25 +15,24 @@ import (
 
 // SignTrigger returns the signature Zendesk puts in
 // X-Zendesk-Webhook-Signature: base64 HMAC-SHA256 under secret over the
-// timestamp header value followed by the raw body.
+// timestamp header value followed by the raw body (zendesk.TriggerScheme).
 func SignTrigger(secret, timestamp string, body []byte) string {
-	return helpdesk.SignHMAC(sha256.New, helpdesk.Base64, secret, []byte(timestamp), body)
+	return zendesk.TriggerScheme().Sign(secret, &helpdesk.WebhookRequest{Body: body}, timestamp)
 }
 
 // TriggerHeaders returns the headers of a trigger webhook delivery signed
-// with secret at time at. An empty invocationID is left out.
+// with secret at time at, by driver.Scheme.SignRequest with
+// zendesk.TriggerScheme. An empty invocationID is left out.
 func TriggerHeaders(secret string, body []byte, at time.Time, invocationID string) http.Header {
-	ts := at.UTC().Format(time.RFC3339)
-	h := http.Header{}
-	h.Set("Content-Type", "application/json")
-	h.Set(zendesk.HeaderSignatureTimestamp, ts)
-	h.Set(zendesk.HeaderSignature, SignTrigger(secret, ts, body))
-	h.Set(zendesk.HeaderWebhookID, "01HFAKEWEBHOOK000000000000")
-	h.Set(zendesk.HeaderAccountID, "1234567")
+	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: "/webhooks/zendesk"}, Header: http.Header{}}
+	r.Header.Set("Content-Type", "application/json")
+	zendesk.TriggerScheme().SignRequest(r, body, secret, at)
+	r.Header.Set(zendesk.HeaderWebhookID, "01HFAKEWEBHOOK000000000000")
+	r.Header.Set(zendesk.HeaderAccountID, "1234567")
 	if invocationID != "" {
-		h.Set(zendesk.HeaderInvocationID, invocationID)
+		r.Header.Set(zendesk.HeaderInvocationID, invocationID)
 	}
-	return h
+	return r.Header
 }
 
 // NewTriggerRequest returns a signed trigger webhook POST, like
