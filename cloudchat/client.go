@@ -13,33 +13,12 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // Vendor is the driver's name in Conversation.Vendor, errors and logs.
 const Vendor = "cloudchat"
-
-// Limit names passed to the budget in transport.Call.Limits. A budget
-// configured with a PerEndpoint limit of that name paces the calls; see
-// DefaultLimits.
-const (
-	// LimitMessages is drawn on by every message create; Chatwoot refuses
-	// more than 200 messages a minute in one conversation.
-	LimitMessages = "messages-per-conversation"
-	// LimitContactSearch is drawn on by GET /contacts/search (100/min per
-	// account).
-	LimitContactSearch = "contact-search"
-	// LimitConversation is the budget.PerKey prefix of the per-conversation
-	// flood guard: message creates name
-	// budget.KeyedLimit(LimitConversation, "<account>/<conversation>").
-	LimitConversation = "conversation"
-)
-
-// DefaultConversationLimit is Chatwoot's flood guard
-// (CONVERSATION_MESSAGE_PER_MINUTE_LIMIT): messages a minute in one
-// conversation before it answers 422 "Too many messages".
-const DefaultConversationLimit = 200
 
 // Options tunes a Client. A nil *Options means the defaults.
 type Options struct {
@@ -49,47 +28,70 @@ type Options struct {
 	// Logger receives the transport's debug and retry lines, secrets
 	// redacted (default: silent).
 	Logger *slog.Logger
-	// ConversationLimit is how many messages a minute the driver sends into
-	// one conversation (default DefaultConversationLimit; negative turns the
-	// guard off). The guard is an in-process budget.PerKey placed before
-	// Budget: a conversation's events are handled in order by one replica
-	// at a time, so a runaway loop is stopped where it runs.
-	ConversationLimit int
-	// Budget paces requests. Chatwoot limits every client IP to 3000
-	// requests a minute, so replicas behind one address must share one
-	// budget: use a Redis budget from helpdesk/budget with DefaultLimits and
-	// RetryAfter's reading of 429s. Nil sends without pacing.
+	// Budget paces requests. By default (nil, NoBudget false) the client
+	// builds an in-process budget named BudgetKey(cfg) with DefaultLimits,
+	// read by ChatwootHeaders: a 429 pauses every call until the next
+	// minute boundary. Chatwoot limits every client IP to 3000 requests a
+	// minute, so replicas behind one address must share one budget: build
+	// it with helpdesk/budget/redisbudget from the same three pieces,
+	// redisbudget.New(ctx, rdb, cloudchat.BudgetKey(cfg),
+	// cloudchat.DefaultLimits(), budget.WithHeaders(cloudchat.ChatwootHeaders),
+	// budget.WithReplicas(n)), and pass it here.
 	Budget transport.Budget
+	// NoBudget turns the default budget off: requests are then slowed only
+	// by Chatwoot's own 429s.
+	NoBudget bool
+	// ConversationLimit is how many writes a minute the client makes into
+	// one conversation (a message, a resolve, a hand-over and each of its
+	// notice and note count one each), a quarter of them at once. Zero
+	// means DefaultConversationLimit, Chatwoot's flood guard; negative
+	// turns the guard off. The guard is in process: a conversation's
+	// events are handled in order by one replica at a time, so a runaway
+	// loop is stopped where it runs, without a request.
+	ConversationLimit int
+	// Tolerance is how far a signed webhook timestamp may be from the time
+	// the delivery was received, either way (default
+	// driver.DefaultTolerance, 5 minutes).
+	Tolerance time.Duration
 	// MaxRetries is the transport's retry count (0 = its default, -1 = none).
 	MaxRetries int
 	// MaxRetryWait caps how long a 429 may hold a call before it is
 	// returned as an error (0 = the transport's default, 60 s, which always
 	// covers Chatwoot's one-minute window).
 	MaxRetryWait time.Duration
-	// Now is the clock for webhook timestamp checks (default time.Now).
-	Now func() time.Time
-	// Tolerance is how old or how far in the future a signed webhook
-	// timestamp may be (default 5 minutes).
-	Tolerance time.Duration
 }
 
-// Client is the Cloud Chat driver. It implements helpdesk.Helpdesk and is
-// safe for concurrent use.
+// Client is the Cloud Chat driver: the portable helpdesk.Helpdesk (whose
+// SendMessage, Resolve, Reassign and ParseWebhook apply the rules every
+// driver shares, see helpdesk/driver) plus Cloud Chat's extras. It is safe
+// for concurrent use.
 type Client struct {
-	cfg     Config
-	bot     *transport.Client
-	user    *transport.Client // nil without Config.UserToken
-	now     func() time.Time
-	tol     time.Duration
-	prefix  string // /api/v1/accounts/{id}
-	account string
+	helpdesk.Helpdesk
+
+	cfg      Config
+	bot      *transport.Client
+	user     *transport.Client // nil without Config.UserToken
+	verifier *driver.Verifier  // Config.WebhookSecrets
+	unsigned *driver.Verifier  // Config.UnsignedToken; nil without it
+	prefix   string            // /api/v1/accounts/{id}
+	account  string
 
 	verMu    sync.Mutex
 	ver      version
 	verKnown bool
 }
 
-var _ helpdesk.Helpdesk = (*Client)(nil)
+// clientDriver is the driver.Driver the portable Helpdesk wraps.
+type clientDriver struct{ c *Client }
+
+var (
+	_ helpdesk.Helpdesk                     = (*Client)(nil)
+	_ driver.Driver                         = clientDriver{}
+	_ driver.ConversationChecker            = clientDriver{}
+	_ driver.TargetChecker                  = clientDriver{}
+	_ interface{ As(any) bool }             = (*Client)(nil)
+	_ interface{ ErrorAs(error, any) bool } = (*Client)(nil)
+)
 
 // New returns a Client for cfg. It makes no request: the server version is
 // read from GET /api only when a version-dependent call first needs it.
@@ -102,58 +104,52 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		o = *opts
 	}
 	if o.MaxRetryWait < 0 || o.Tolerance < 0 {
-		return nil, errors.New("cloudchat: negative option")
+		ce := &helpdesk.ConfigError{Vendor: Vendor}
+		if o.MaxRetryWait < 0 {
+			ce.Add("Options.MaxRetryWait", "must not be negative")
+		}
+		if o.Tolerance < 0 {
+			ce.Add("Options.Tolerance", "must not be negative")
+		}
+		return nil, ce
 	}
 	c := &Client{
-		cfg:     cfg,
-		now:     o.Now,
-		tol:     o.Tolerance,
-		account: strconv.FormatInt(cfg.AccountID, 10),
+		cfg:      cfg,
+		account:  strconv.FormatInt(cfg.AccountID, 10),
+		verifier: driver.NewVerifier(o.Tolerance, cfg.WebhookSecrets...),
+	}
+	if cfg.UnsignedToken != "" {
+		c.unsigned = driver.NewVerifier(o.Tolerance, cfg.UnsignedToken)
 	}
 	c.prefix = "/api/v1/accounts/" + c.account
-	if c.now == nil {
-		c.now = time.Now
-	}
-	if c.tol == 0 {
-		c.tol = helpdesk.DefaultTolerance
-	}
 	if cfg.ServerVersion != "" {
 		c.ver, _ = parseVersion(cfg.ServerVersion)
 		c.verKnown = true
 	}
-	pace := o.Budget
-	if o.ConversationLimit >= 0 {
-		n := o.ConversationLimit
-		if n == 0 {
-			n = DefaultConversationLimit
-		}
-		perConv, err := budget.NewPerKey(LimitConversation, 0, func(key string) (transport.Budget, error) {
-			return budget.NewLocal(Vendor+":"+LimitConversation+":"+key, []budget.Limit{{Count: n, Window: time.Minute, Burst: max(1, n/4)}})
-		})
-		if err != nil {
-			return nil, err
-		}
-		pace = budget.Chain{perConv, o.Budget}
+	pace, err := driver.Budget(o.Budget, o.NoBudget, BudgetKey(cfg), DefaultLimits(), ChatwootHeaders)
+	if err != nil {
+		return nil, err
 	}
 	secrets := append([]string{cfg.UnsignedToken}, cfg.WebhookSecrets...)
 	secrets = append(secrets, cfg.UserToken, cfg.APIToken)
 	mk := func(token string) (*transport.Client, error) {
 		return transport.New(transport.Options{
-			Vendor:       Vendor,
-			BaseURL:      strings.TrimRight(cfg.BaseURL, "/"),
-			Auth:         transport.Header("api_access_token", "", token),
-			HTTPClient:   o.HTTPClient,
-			Logger:       o.Logger,
-			Budget:       pace,
-			MaxRetries:   o.MaxRetries,
-			MaxRetryWait: o.MaxRetryWait,
-			Classify:     classify,
-			RetryAfter:   RetryAfter,
-			Secrets:      secrets,
-			UserAgent:    "cloudchat",
+			Vendor:           Vendor,
+			BaseURL:          strings.TrimRight(cfg.BaseURL, "/"),
+			Auth:             transport.Header("api_access_token", "", token),
+			HTTPClient:       o.HTTPClient,
+			Logger:           o.Logger,
+			Budget:           pace,
+			MaxRetries:       o.MaxRetries,
+			MaxRetryWait:     o.MaxRetryWait,
+			DecodeError:      DecodeError,
+			Classify:         classify,
+			RetryAfter:       RetryAfter,
+			RequestIDHeaders: requestIDHeaders,
+			Secrets:          secrets,
+			UserAgent:        "cloudchat",
 		})
 	}
-	var err error
 	if c.bot, err = mk(cfg.APIToken); err != nil {
 		return nil, err
 	}
@@ -162,6 +158,11 @@ func New(cfg Config, opts *Options) (*Client, error) {
 			return nil, err
 		}
 	}
+	p, err := driver.New(clientDriver{c}, &driver.Options{ConversationLimit: conversationLimit(o.ConversationLimit)})
+	if err != nil {
+		return nil, err
+	}
+	c.Helpdesk = p
 	return c, nil
 }
 
@@ -169,61 +170,89 @@ func New(cfg Config, opts *Options) (*Client, error) {
 // redacted by its String and LogValue methods).
 func (c *Client) Config() Config { return c.cfg }
 
-// Capabilities implements helpdesk.Helpdesk. Chatwoot cannot resolve in the
-// message request (two requests: message, then toggle_status), and
-// attachments need a multipart upload the driver does not do, so
-// CapResolveWithMessage and CapAttachments are not declared.
-func (c *Client) Capabilities() helpdesk.Capabilities {
-	return helpdesk.Capabilities(helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapResolve |
-		helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks)
+// As sets *i to the client when i is a **Client, so that helpdesk.As
+// reaches the Cloud Chat extras through a helpdesk.Helpdesk.
+func (c *Client) As(i any) bool {
+	if p, ok := i.(**Client); ok && p != nil {
+		*p = c
+		return true
+	}
+	return false
 }
 
-// RetryAfter reads how long a Chatwoot 429 asks to wait. Rack::Attack
-// throttles per fixed clock minute and answers "Retry later" as text/plain
-// with no Retry-After, so the wait is up to the next minute boundary,
-// measured on the server's Date header when present (the window is keyed on
-// the server's clock) and on now otherwise. A Retry-After added by a proxy
-// in front of the instance wins. It is the transport's RetryAfter hook.
-func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
-	if resp == nil {
-		return 0, false
-	}
-	if d, ok := transport.ParseRetryAfter(resp, now); ok {
-		return d, true
-	}
-	if resp.StatusCode != http.StatusTooManyRequests {
-		return 0, false
-	}
-	return untilNextMinute(resp.Header, now), true
-}
-
-// untilNextMinute returns the time from the server's clock (Date header, or
-// now) to the next whole minute: always in (0, 60 s].
-func untilNextMinute(h http.Header, now time.Time) time.Duration {
-	t := now
-	if d, err := http.ParseTime(h.Get("Date")); err == nil {
-		t = d
-	}
-	sec := t.Unix() % 60
-	if sec < 0 {
-		sec += 60
-	}
-	d := time.Duration(60-sec)*time.Second - time.Duration(t.Nanosecond())
-	if d <= 0 {
-		d = time.Minute
-	}
-	return d
-}
-
-// classify adjusts Chatwoot errors: the flood guard's 422 "Too many
-// messages" is a rate limit, not an invalid request.
-func classify(e *helpdesk.APIError) {
-	if e.StatusCode == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(e.Message), "too many messages") {
-		e.Kind = helpdesk.ErrRateLimited
-		if e.RetryAfter == 0 {
-			e.RetryAfter = time.Minute
+// ErrorAs is errors.As: the driver's errors (*TooLongError,
+// *WindowClosedError, *helpdesk.APIError) are all reachable with it.
+func (c *Client) ErrorAs(err error, i any) (ok bool) {
+	defer func() {
+		if recover() != nil { // i is not a valid errors.As target
+			ok = false
 		}
+	}()
+	return errors.As(err, i)
+}
+
+// capabilities: Chatwoot cannot resolve in the message request (two
+// requests: message, then toggle_status, which the portable Helpdesk
+// sends), and attachments need a multipart upload the driver does not do,
+// so CapResolveWithMessage and CapAttachments are not declared.
+const capabilities = helpdesk.Capabilities(helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapResolve |
+	helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks)
+
+func (clientDriver) Vendor() string                      { return Vendor }
+func (clientDriver) Capabilities() helpdesk.Capabilities { return capabilities }
+func (d clientDriver) As(i any) bool                     { return d.c.As(i) }
+func (d clientDriver) ErrorAs(err error, i any) bool     { return d.c.ErrorAs(err, i) }
+func (d clientDriver) CheckConversation(conv helpdesk.Conversation) error {
+	_, err := d.c.displayID(conv)
+	return err
+}
+
+// CheckTarget requires the numeric team or agent id Chatwoot uses.
+func (clientDriver) CheckTarget(to helpdesk.Target) error {
+	if _, err := targetID(to); err != nil {
+		return err
 	}
+	return nil
+}
+
+func targetID(to helpdesk.Target) (int64, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(to.ID), 10, 64)
+	if err != nil || n <= 0 {
+		what := "agent"
+		if to.Kind == helpdesk.TargetGroup {
+			what = "team"
+		}
+		return 0, &helpdesk.FieldError{Field: "id", Problem: "must be a numeric Cloud Chat " + what + " id", Err: helpdesk.ErrInvalidRequest}
+	}
+	return n, nil
+}
+
+// ErrTemplateRequired is matched by *WindowClosedError: the conversation's
+// reply window is closed, and only a template (SendTemplate) can reach the
+// customer.
+var ErrTemplateRequired = errors.New("cloudchat: reply window closed, a template message is required")
+
+// WindowClosedError is returned by SendMessage, without sending anything,
+// when the conversation carries can_reply=false: Chatwoot would turn a plain
+// reply into a nameless template that fails at WhatsApp ("Template not found
+// or invalid template name"). It matches ErrTemplateRequired.
+type WindowClosedError struct {
+	Channel      helpdesk.Channel
+	Conversation string
+}
+
+func (e *WindowClosedError) Error() string {
+	what := "the reply window"
+	if e.Channel == helpdesk.ChannelWhatsApp || e.Channel == helpdesk.ChannelWhatsAppTwilio {
+		what = "the WhatsApp 24-hour window"
+	}
+	return "cloudchat: conversation " + e.Conversation + ": " + what + " is closed; send an approved template with SendTemplate"
+}
+
+// Unwrap matches ErrTemplateRequired and the portable
+// helpdesk.ErrReplyWindowClosed.
+func (e *WindowClosedError) Unwrap() []error {
+	return []error{ErrTemplateRequired, helpdesk.ErrReplyWindowClosed}
 }
 
 // ErrUserTokenRequired is returned, without sending anything, by calls to
@@ -261,14 +290,15 @@ func (c *Client) convPath(conv helpdesk.Conversation, rest string) (string, erro
 	return c.prefix + "/conversations/" + id + rest, nil
 }
 
+// displayID checks a conversation reference once, without a request: the
+// vendor, the account (display ids are per account: 321 in another account
+// is a different conversation) and the numeric display id.
 func (c *Client) displayID(conv helpdesk.Conversation) (string, error) {
-	if conv.Account != "" && conv.Account != c.account {
-		// Display ids are per account: 321 in another account is a
-		// different conversation.
-		return "", &helpdesk.FieldError{Field: "conversation.account", Problem: "conversation is in account " + strconv.Quote(conv.Account) + ", this client acts on account " + c.account, Err: helpdesk.ErrInvalidRequest}
-	}
 	if conv.Vendor != "" && conv.Vendor != Vendor {
 		return "", &helpdesk.FieldError{Field: "conversation.vendor", Problem: "conversation belongs to " + strconv.Quote(conv.Vendor) + ", not cloudchat", Err: helpdesk.ErrInvalidRequest}
+	}
+	if conv.Account != "" && conv.Account != c.account {
+		return "", &helpdesk.FieldError{Field: "conversation.account", Problem: "conversation is in account " + strconv.Quote(conv.Account) + ", this client acts on account " + c.account, Err: helpdesk.ErrInvalidRequest}
 	}
 	n, err := strconv.ParseInt(conv.ID, 10, 64)
 	if err != nil || n <= 0 {
@@ -292,33 +322,26 @@ type messageResp struct {
 	ID json.Number `json:"id"`
 }
 
-// SendMessage implements helpdesk.Helpdesk with
-// POST /api/v1/accounts/{account}/conversations/{id}/messages (bot token).
+// SendMessage posts one message with
+// POST /api/v1/accounts/{account}/conversations/{id}/messages (bot token),
+// the Message's IdempotencyKey as echo_id. It is called by the portable
+// Helpdesk (Client.SendMessage), which has already refused attachments,
+// empty texts and other vendors' conversations, and which resolves after
+// the message (POST …/toggle_status) when msg.Resolve is set.
 //
 // The server does not enforce channel limits, so a text longer than the
 // conversation channel's limit (MessageLimit) is refused with a *TooLongError
 // before any request: split it on the host side with helpdesk.Reply and a
-// helpdesk/split splitter, which sends each part after the previous one
-// succeeded. When the conversation's reply window is closed (Extra
-// "can_reply" = "false", from the webhook) a public message is refused with a
-// *WindowClosedError (matching ErrTemplateRequired): send a template with
-// SendTemplate. Attachments are not supported. With msg.Resolve the
-// conversation is resolved by a second request (toggle_status) after the
-// message; if that fails the receipt is returned with a
-// *helpdesk.ResolveAfterReplyError.
-func (c *Client) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// helpdesk/split splitter (SplitLimit), which sends each part after the
+// previous one succeeded. When the conversation's reply window is closed
+// (Extra ExtraCanReply = "false", from the webhook) a public message is
+// refused with a *WindowClosedError (matching ErrTemplateRequired and
+// helpdesk.ErrReplyWindowClosed): send a template with SendTemplate.
+func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	c := d.c
 	path, err := c.convPath(conv, "/messages")
 	if err != nil {
 		return nil, err
-	}
-	if len(msg.Attachments) > 0 {
-		return nil, helpdesk.Unsupported(Vendor, "attachments by URL")
-	}
-	if strings.TrimSpace(msg.Text) == "" {
-		return nil, &helpdesk.FieldError{Field: "text", Problem: "empty message", Err: helpdesk.ErrInvalidRequest}
 	}
 	if err := checkLength(conv.Channel, msg.Text, msg.Internal); err != nil {
 		return nil, err
@@ -334,28 +357,18 @@ func (c *Client) SendMessage(ctx context.Context, conv helpdesk.Conversation, ms
 			Content: msg.Text, MessageType: "outgoing", Private: msg.Internal, ContentType: "text",
 			EchoID: msg.IdempotencyKey,
 		},
-		Limits: c.messageLimits(conv),
+		Limits: messageLimits,
 	}, &out)
 	if err != nil {
 		return nil, err
 	}
-	rcpt := &helpdesk.Receipt{MessageID: out.ID.String()}
-	if msg.Resolve {
-		if err := c.setStatus(ctx, conv, "resolved"); err != nil {
-			return rcpt, &helpdesk.ResolveAfterReplyError{Err: err}
-		}
-		rcpt.Resolved = true
-	}
-	return rcpt, nil
+	return &helpdesk.Receipt{MessageID: out.ID.String()}, nil
 }
 
-// Resolve implements helpdesk.Helpdesk with
+// Resolve resolves with
 // POST …/conversations/{id}/toggle_status {"status":"resolved"} (bot token).
-func (c *Client) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return c.setStatus(ctx, conv, "resolved")
+func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
+	return d.c.setStatus(ctx, conv, "resolved")
 }
 
 type toggleResp struct {
@@ -393,7 +406,9 @@ func (c *Client) setStatus(ctx context.Context, conv helpdesk.Conversation, stat
 // failing. It matches helpdesk.ErrNotFound.
 var ErrUnknownAssignee = fmt.Errorf("cloudchat: assignee not found in the account (the conversation is now unassigned): %w", helpdesk.ErrNotFound)
 
-// Reassign implements helpdesk.Helpdesk. The order is:
+// Reassign hands the conversation over (called by the portable Helpdesk,
+// Client.Reassign, after it validated the target and CheckTarget found a
+// numeric id). The order is:
 //
 //  1. the customer-facing Target.Notice, POST …/messages, while the bot
 //     still owns the conversation, so the customer hears it before an agent
@@ -410,18 +425,15 @@ var ErrUnknownAssignee = fmt.Errorf("cloudchat: assignee not found in the accoun
 //     member of that team. For an agent target it moves the conversation out
 //     of the bot's pending queue.
 //
-// When the reply window is closed (Extra "can_reply" = "false") the notice
-// could not reach the customer and is skipped: the hand-over matters more.
-// Every step uses the bot token. A failure stops the sequence and is
-// returned; the steps already done are not undone.
-func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
-	if err := to.Validate(); err != nil {
-		return err
-	}
-	if n, err := strconv.ParseInt(strings.TrimSpace(to.ID), 10, 64); err != nil || n <= 0 {
-		return &helpdesk.FieldError{Field: "id", Problem: "must be a numeric Cloud Chat " + map[helpdesk.TargetKind]string{helpdesk.TargetGroup: "team", helpdesk.TargetAgent: "agent"}[to.Kind] + " id", Err: helpdesk.ErrInvalidRequest}
-	}
-	if err := ctx.Err(); err != nil {
+// A notice longer than the channel allows is refused (*TooLongError) before
+// any request. When the reply window is closed (Extra ExtraCanReply =
+// "false") the notice could not reach the customer and is skipped: the
+// hand-over matters more. Every step uses the bot token. A failure stops the
+// sequence and is returned; the steps already done are not undone.
+func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
+	c := d.c
+	id, err := targetID(to)
+	if err != nil {
 		return err
 	}
 	path, err := c.convPath(conv, "/messages")
@@ -435,7 +447,7 @@ func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to he
 	}
 	if to.Notice != "" && conv.Get(ExtraCanReply) != "false" {
 		if _, err := c.bot.Do(ctx, &transport.Request{
-			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: c.messageLimits(conv),
+			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: messageLimits,
 			Body: messageBody{Content: to.Notice, MessageType: "outgoing", ContentType: "text"},
 		}, nil); err != nil {
 			return err
@@ -443,13 +455,12 @@ func (c *Client) Reassign(ctx context.Context, conv helpdesk.Conversation, to he
 	}
 	if to.Note != "" {
 		if _, err := c.bot.Do(ctx, &transport.Request{
-			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: c.messageLimits(conv),
+			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: messageLimits,
 			Body: messageBody{Content: to.Note, MessageType: "outgoing", Private: true, ContentType: "text"},
 		}, nil); err != nil {
 			return err
 		}
 	}
-	id, _ := strconv.ParseInt(strings.TrimSpace(to.ID), 10, 64)
 	body := map[string]int64{"team_id": id}
 	if to.Kind == helpdesk.TargetAgent {
 		body = map[string]int64{"assignee_id": id}
@@ -551,8 +562,5 @@ func (c *Client) knownVersion() (version, bool) {
 	return c.ver, c.verKnown
 }
 
-// messageLimits are the limits a message create in conv draws on: the
-// endpoint limit and the conversation's flood guard.
-func (c *Client) messageLimits(conv helpdesk.Conversation) []string {
-	return []string{LimitMessages, budget.KeyedLimit(LimitConversation, c.account+"/"+conv.ID)}
-}
+// messageLimits are the budget limits a message create draws on.
+var messageLimits = []string{LimitMessages}

@@ -13,11 +13,14 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/cloudchat"
 	"github.com/agentdesk/agentdesk/cloudchat/cloudchattest"
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 func convOf(id int64, ch helpdesk.Channel, extra map[string]string) helpdesk.Conversation {
@@ -85,6 +88,7 @@ func TestFloodGuardIsRateLimit(t *testing.T) {
 	e := newEnv(t, func(_ *cloudchat.Config, co *cloudchat.Options, so *cloudchattest.Options) {
 		so.Now = func() time.Time { return now }
 		co.ConversationLimit = -1 // let the server's own guard answer
+		co.NoBudget = true        // and send the 201 messages at once
 	})
 	conv := e.newConversation(t)
 	for i := 0; i < 200; i++ {
@@ -373,9 +377,18 @@ func TestTeamsAgentsAvailability(t *testing.T) {
 func TestConfig(t *testing.T) {
 	err := cloudchat.Config{BaseURL: "ftp://x", UnsignedToken: "short", WebhookSecrets: []string{""}, TokenKind: "robot"}.Validate()
 	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
+	require.ErrorIs(t, err, cloudchat.ErrInvalidConfig)
+	require.ErrorIs(t, err, helpdesk.ErrInvalidConfig)
+	var ce *helpdesk.ConfigError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, cloudchat.Vendor, ce.Vendor)
 	for _, field := range []string{"BaseURL", "AccountID", "APIToken", "BotID", "TokenKind", "WebhookSecrets[0]", "UnsignedToken"} {
-		require.Contains(t, err.Error(), `"`+field+`"`)
+		require.NotNil(t, ce.Field(field), field)
+		require.Contains(t, err.Error(), field+": ")
 	}
+	var fe *helpdesk.FieldError
+	require.ErrorAs(t, err, &fe, "each problem is a *helpdesk.FieldError")
+	require.NoError(t, cloudchat.Config{BaseURL: "https://chat.example.test", AccountID: 1, APIToken: "t", BotID: 7, WebhookSecrets: []string{"s"}}.Validate())
 
 	env := map[string]string{
 		"CLOUDCHAT_BASE_URL": "https://chat.example.test", "CLOUDCHAT_ACCOUNT_ID": "3", "CLOUDCHAT_API_TOKEN": "bot-secret-token",
@@ -401,6 +414,9 @@ func TestConfig(t *testing.T) {
 	env["CLOUDCHAT_ACCOUNT_ID"] = "three"
 	delete(env, "CLOUDCHAT_API_TOKEN")
 	_, err = cloudchat.ConfigFromEnv(func(k string) string { return env[k] })
+	require.ErrorIs(t, err, cloudchat.ErrInvalidConfig)
+	require.ErrorAs(t, err, &ce)
+	require.NotNil(t, ce.Field("CLOUDCHAT_ACCOUNT_ID"), "unparsable variables are named")
 	require.ErrorContains(t, err, "CLOUDCHAT_ACCOUNT_ID")
 	require.ErrorContains(t, err, "APIToken")
 	require.NotContains(t, err.Error(), "user-secret-token")
@@ -420,13 +436,78 @@ func TestErrorsRedactToken(t *testing.T) {
 
 func TestLocalBudget(t *testing.T) {
 	e := newEnv(t, nil)
-	b, err := cloudchat.NewLocalBudget(e.client.Config())
-	require.NoError(t, err)
 	cfg := e.client.Config()
+	b, err := budget.NewLocal(cloudchat.BudgetKey(cfg), cloudchat.DefaultLimits(), budget.WithHeaders(cloudchat.ChatwootHeaders))
+	require.NoError(t, err)
 	c, err := cloudchat.New(cfg, &cloudchat.Options{Budget: b})
 	require.NoError(t, err)
 	require.NoError(t, c.Resolve(context.Background(), e.newConversation(t)))
 	require.Equal(t, "cloudchat:"+strings.TrimPrefix(e.srv.URL, "http://"), cloudchat.BudgetKey(cfg))
+	for _, o := range []*cloudchat.Options{nil, {NoBudget: true}} {
+		c, err := cloudchat.New(cfg, o)
+		require.NoError(t, err)
+		require.NoError(t, c.Resolve(context.Background(), e.newConversation(t)))
+	}
+}
+
+// The default budget reads Chatwoot's header-less 429 as a pause until the
+// next minute boundary, on the server's clock when it sends Date.
+func TestChatwootHeaders(t *testing.T) {
+	now := time.Date(2026, 3, 1, 12, 0, 20, 0, time.UTC)
+	cases := []struct {
+		name   string
+		status int
+		h      http.Header
+		want   budget.Feedback
+	}{
+		{"429 next minute", 429, http.Header{"Content-Type": {"text/plain"}}, budget.Feedback{RetryAfter: 40 * time.Second}},
+		{"429 on the server's clock", 429, http.Header{"Date": {now.Add(30 * time.Second).Format(http.TimeFormat)}}, budget.Feedback{RetryAfter: 10 * time.Second}},
+		{"a proxy's Retry-After wins", 429, http.Header{"Retry-After": {"4"}}, budget.Feedback{RetryAfter: 4 * time.Second}},
+		{"503 with Retry-After", 503, http.Header{"Retry-After": {"2"}}, budget.Feedback{RetryAfter: 2 * time.Second}},
+		{"ok", 200, http.Header{}, budget.Feedback{}},
+		{"503 without a hint", 503, http.Header{}, budget.Feedback{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Empty(t, cmp.Diff(tc.want, cloudchat.ChatwootHeaders(tc.status, tc.h, now), cmpopts.EquateEmpty()))
+		})
+	}
+}
+
+// Chatwoot's error shapes: {"error"}, {"message"} (RecordInvalid),
+// {"errors":[…]}, plain text.
+func TestDecodeError(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"error":"Access to this endpoint is not authorized for bots"}`:    "Access to this endpoint is not authorized for bots",
+		`{"message":"Email has already been taken","attributes":["email"]}`: "Email has already been taken",
+		`{"errors":["You need to sign in or sign up before continuing."]}`:  "You need to sign in or sign up before continuing.",
+		"Retry later\n": "Retry later",
+		"<html><body>Service Unavailable</body></html>\nmore": "<html><body>Service Unavailable</body></html>",
+		`{"error":{"nested":true},"message":"fallback"}`:      "fallback",
+		`{"errors":[{"code":1}]}`:                             "",
+		"":                                                    "",
+	} {
+		require.Equal(t, transport.ErrorInfo{Message: want}, cloudchat.DecodeError(422, []byte(body)), body)
+	}
+}
+
+func TestAsReachesTheClient(t *testing.T) {
+	e := newEnv(t, nil)
+	var h helpdesk.Helpdesk = e.client
+	var cc *cloudchat.Client
+	require.True(t, helpdesk.As(h, &cc))
+	require.Same(t, e.client, cc)
+	var zc *struct{ x int }
+	require.False(t, helpdesk.As(h, &zc))
+
+	_, err := e.client.SendMessage(context.Background(), convOf(1, helpdesk.ChannelWhatsApp, nil), helpdesk.Message{Text: strings.Repeat("a", 5000)})
+	var tl *cloudchat.TooLongError
+	require.True(t, helpdesk.ErrorAs(h, err, &tl))
+	var oe *helpdesk.OpError
+	require.ErrorAs(t, err, &oe, "errors are wrapped once at the portable boundary")
+	require.Equal(t, helpdesk.OpSendMessage, oe.Op)
+	require.Equal(t, cloudchat.Vendor, oe.Vendor)
+	require.False(t, e.client.ErrorAs(err, 42), "an invalid target is refused, not a panic")
 }
 
 func TestStartConversation(t *testing.T) {

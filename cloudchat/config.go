@@ -1,7 +1,6 @@
 package cloudchat
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -102,10 +101,10 @@ const (
 // (several secrets separated by commas), plus the optional
 // CLOUDCHAT_TOKEN_KIND ("agent_bot" or "user"), CLOUDCHAT_N2_AGENT_ID,
 // CLOUDCHAT_CONTACT_INBOX_ID and CLOUDCHAT_SERVER_VERSION. It returns the
-// config and every problem found (unparsable numbers and Validate's
-// findings) joined in one error.
+// config and every problem found (unparsable numbers, named by variable,
+// and Validate's findings) in one *helpdesk.ConfigError.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	var errs []error
+	ce := &helpdesk.ConfigError{Vendor: Vendor}
 	num := func(name string) int64 {
 		v := strings.TrimSpace(getenv(name))
 		if v == "" {
@@ -113,7 +112,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
-			errs = append(errs, &helpdesk.FieldError{Field: name, Problem: "not an integer", Err: errInvalidConfig})
+			ce.Add(name, "not an integer")
 		}
 		return n
 	}
@@ -134,22 +133,26 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			c.WebhookSecrets = append(c.WebhookSecrets, s)
 		}
 	}
-	if err := c.Validate(); err != nil {
-		errs = append(errs, err)
-	}
-	return c, errors.Join(errs...)
+	c.check(ce)
+	return c, ce.Err()
 }
 
-var errInvalidConfig = fmt.Errorf("cloudchat: invalid config: %w", helpdesk.ErrInvalidRequest)
+// ErrInvalidConfig is matched (errors.Is) by every error Validate, New and
+// ConfigFromEnv return for a configuration problem: a
+// *helpdesk.ConfigError.
+var ErrInvalidConfig = helpdesk.ErrInvalidConfig
 
-// Validate reports every problem in c at once, as *helpdesk.FieldError
-// values joined with errors.Join (each matches helpdesk.ErrInvalidRequest).
-// Secrets are never quoted.
+// Validate reports every problem in c at once, as a *helpdesk.ConfigError
+// (matching ErrInvalidConfig and helpdesk.ErrInvalidRequest) whose
+// problems name the Config fields. Secrets are never quoted.
 func (c Config) Validate() error {
-	var errs []error
-	bad := func(field, problem string) {
-		errs = append(errs, &helpdesk.FieldError{Field: field, Problem: problem, Err: errInvalidConfig})
-	}
+	ce := &helpdesk.ConfigError{Vendor: Vendor}
+	c.check(ce)
+	return ce.Err()
+}
+
+func (c Config) check(ce *helpdesk.ConfigError) {
+	bad := func(field, problem string) { ce.Add(field, "%s", problem) }
 	if c.BaseURL == "" {
 		bad("BaseURL", "required (the Cloud Chat address, e.g. https://chat.example.com)")
 	} else if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -204,7 +207,6 @@ func (c Config) Validate() error {
 			bad("DefaultCountryCode", "must be a calling code such as 55")
 		}
 	}
-	return errors.Join(errs...)
 }
 
 // N2Target returns the hand-over target configured by N2TeamID (preferred)

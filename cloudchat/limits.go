@@ -1,48 +1,208 @@
 package cloudchat
 
 import (
-	"errors"
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
-	"unicode/utf8"
+	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/split"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
-// Conversation.Extra keys set by ParseWebhook. Hosts keep the Conversation
-// as it came and pass it back; the driver reads ExtraCanReply to refuse
-// plain replies outside the messaging window without spending a request.
+// Limit names passed to the budget in transport.Call.Limits. A budget
+// configured with a PerEndpoint limit of that name paces the calls; see
+// DefaultLimits.
 const (
-	// ExtraCanReply is "true" or "false": Chatwoot's conversation.can_reply,
-	// false when the channel's reply window (WhatsApp 24 h) has closed.
-	ExtraCanReply = "can_reply"
-	// ExtraStatus is the Chatwoot status when the event was built:
-	// "pending" (the bot's), "open", "resolved" or "snoozed".
-	ExtraStatus = "status"
-	// ExtraInboxID is the inbox id.
-	ExtraInboxID = "inbox_id"
-	// ExtraVendorChannel is Chatwoot's channel class, e.g.
-	// "Channel::Whatsapp".
-	ExtraVendorChannel = "vendor_channel"
-	// ExtraContactID is the contact's id.
-	ExtraContactID = "contact_id"
-	// ExtraAssigneeType is "User", "AgentBot" or "" (unassigned).
-	ExtraAssigneeType = "assignee_type"
-	// ExtraAssigneeID is the assignee's id ("" when unassigned).
-	ExtraAssigneeID = "assignee_id"
-	// ExtraTeamID is the team's id ("" when none).
-	ExtraTeamID = "team_id"
+	// LimitMessages is drawn on by every message create (SendMessage,
+	// Reassign's notice and note, SendTemplate).
+	LimitMessages = "messages-per-conversation"
+	// LimitContactSearch is drawn on by GET /contacts/search (100/min per
+	// account).
+	LimitContactSearch = "contact-search"
 )
 
-// Unit is how a channel counts message length.
-type Unit string
+// DefaultConversationLimit is Chatwoot's flood guard
+// (CONVERSATION_MESSAGE_PER_MINUTE_LIMIT): messages a minute in one
+// conversation before it answers 422 "Too many messages".
+const DefaultConversationLimit = 200
 
+// conversationLimit is the per-conversation guard for Options.ConversationLimit
+// n: n writes a minute, a quarter of them at once.
+func conversationLimit(n int) budget.Limit {
+	if n < 0 {
+		return budget.Limit{}
+	}
+	if n == 0 {
+		n = DefaultConversationLimit
+	}
+	return budget.Limit{Count: n, Window: time.Minute, Burst: max(1, n/4)}
+}
+
+// DefaultLimits are Chatwoot's default Rack::Attack throttles the driver's
+// requests draw on: 3000 requests a minute per client IP (every account and
+// replica calling from one address shares it) and 100 contact searches a
+// minute per account (LimitContactSearch). The 200-messages-a-minute flood
+// guard is per conversation: Options.ConversationLimit paces it in process,
+// and a 422 "Too many messages" still comes back as
+// helpdesk.ErrRateLimited. Operators can change all three, so pass your
+// instance's values if they differ.
+func DefaultLimits() []budget.Limit {
+	return []budget.Limit{
+		{Count: 3000, Window: time.Minute},
+		{Name: LimitContactSearch, PerEndpoint: true, Count: 100, Window: time.Minute},
+	}
+}
+
+// BudgetKey labels the budget of an instance: Chatwoot counts requests per
+// client IP, not per account, so the key is the instance's host and every
+// account the service reaches on it shares one budget.
+func BudgetKey(cfg Config) string {
+	u, err := url.Parse(cfg.BaseURL)
+	if err != nil || u.Host == "" {
+		return "cloudchat:" + cfg.BaseURL
+	}
+	return "cloudchat:" + u.Host
+}
+
+// ChatwootHeaders is the budget's reading of Chatwoot responses (pass it
+// with budget.WithHeaders to a budget you build yourself). Chatwoot sends
+// no rate-limit headers and answers 429 without Retry-After from a fixed
+// one-minute window, so a 429 pauses the budget for RetryAfter's wait:
+// until the next minute boundary.
+func ChatwootHeaders(status int, h http.Header, now time.Time) budget.Feedback {
+	d, ok := RetryAfter(&http.Response{StatusCode: status, Header: h}, now)
+	if !ok {
+		return budget.Feedback{}
+	}
+	return budget.Feedback{RetryAfter: d}
+}
+
+// RetryAfter reads how long a Chatwoot 429 asks to wait. A Retry-After (or
+// RateLimit-Reset) added by a proxy in front of the instance wins, read by
+// transport.ParseRetryAfter. Otherwise, since Rack::Attack throttles per
+// fixed clock minute and answers "Retry later" as text/plain with no
+// Retry-After, the wait is up to the next minute boundary, measured on the
+// server's Date header when present (the window is keyed on the server's
+// clock) and on now otherwise. It is the transport's RetryAfter hook and
+// ChatwootHeaders' rule, so one 429 gives one wait.
+func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	if d, ok := transport.ParseRetryAfter(resp, now); ok {
+		return d, true
+	}
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return 0, false
+	}
+	return untilNextMinute(resp.Header, now), true
+}
+
+// untilNextMinute returns the time from the server's clock (Date header, or
+// now) to the next whole minute: always in (0, 60 s].
+func untilNextMinute(h http.Header, now time.Time) time.Duration {
+	t := now
+	if d, err := http.ParseTime(h.Get("Date")); err == nil {
+		t = d
+	}
+	sec := t.Unix() % 60
+	if sec < 0 {
+		sec += 60
+	}
+	d := time.Duration(60-sec)*time.Second - time.Duration(t.Nanosecond())
+	if d <= 0 {
+		d = time.Minute
+	}
+	return d
+}
+
+// requestIDHeaders is where Chatwoot (Rails) puts its request id.
+var requestIDHeaders = []string{"X-Request-Id"}
+
+// DecodeError reads a Chatwoot error body (the transport's DecodeError
+// hook): {"error":"…"} for most failures, {"message":"…","attributes":[…]}
+// for validation errors (RecordInvalid), {"errors":["…"]} from the sign-in
+// layer, or plain text (Rack::Attack's "Retry later", a proxy's HTML page),
+// of which the first line is kept.
+func DecodeError(_ int, body []byte) transport.ErrorInfo {
+	var info transport.ErrorInfo
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return info
+	}
+	var m struct {
+		Error   json.RawMessage `json:"error"`
+		Message json.RawMessage `json:"message"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	if trimmed[0] != '{' || json.Unmarshal(trimmed, &m) != nil {
+		line, _, _ := strings.Cut(string(trimmed), "\n")
+		if len(line) > 200 {
+			line = line[:200]
+		}
+		info.Message = strings.TrimSpace(line)
+		return info
+	}
+	info.Message = firstNonEmpty(jsonText(m.Error), jsonText(m.Message))
+	if info.Message == "" && len(m.Errors) > 0 && m.Errors[0] == '[' {
+		var list []json.RawMessage
+		if json.Unmarshal(m.Errors, &list) == nil && len(list) > 0 {
+			info.Message = jsonText(list[0])
+		}
+	}
+	return info
+}
+
+// jsonText returns a JSON string's text; other values give "".
+func jsonText(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '"' {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
+}
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// classify adjusts Chatwoot errors (the transport's Classify hook): the
+// flood guard's 422 "Too many messages" is a rate limit, not an invalid
+// request.
+func classify(e *helpdesk.APIError) {
+	if e.StatusCode == http.StatusUnprocessableEntity && strings.Contains(strings.ToLower(e.Message), "too many messages") {
+		e.Kind = helpdesk.ErrRateLimited
+		if e.RetryAfter == 0 {
+			e.RetryAfter = time.Minute
+		}
+	}
+}
+
+// Unit is how a channel counts message length (a helpdesk/split measure).
+type Unit = split.Measure
+
+// Units the channel limits use.
 const (
 	// Runes counts Unicode code points.
-	Runes Unit = "runes"
+	Runes = split.Runes
 	// Bytes counts UTF-8 bytes (Instagram: "1000 bytes or less").
-	Bytes Unit = "bytes"
+	Bytes = split.Bytes
+	// UTF16 counts UTF-16 code units (Telegram; emoji count two).
+	UTF16 = split.UTF16
 )
 
 // Backend cap on message content (Chatwoot Message validation); it also
@@ -50,27 +210,28 @@ const (
 const maxContent = 150000
 
 // MessageLimit returns the longest text a public message on ch may carry and
-// how it is counted. The values are the per-channel caps of the Chatwoot
-// dashboard (the server itself only caps content at 150,000 characters and
-// does not split): WhatsApp 4096, Twilio WhatsApp 1600, SMS 320, Messenger
-// 2000, Instagram 1000 bytes, Telegram 4096, LINE 2000, e-mail 25,000, web
-// chat / API / others 10,000.
+// how it is counted: the channel's row for Chatwoot in helpdesk/split's
+// table (split.PresetFor(Vendor, ch)). Chatwoot's server only caps content
+// at 150,000 characters and does not split; the driver enforces its
+// dashboard's per-channel caps: WhatsApp 4096, Twilio WhatsApp 1600, SMS
+// 320, Messenger 2000, Instagram 1000 bytes, Telegram 4096 UTF-16 units,
+// LINE 2000, e-mail 25,000, web chat / API / others 10,000.
 func MessageLimit(ch helpdesk.Channel) (int, Unit) {
-	switch ch {
-	case helpdesk.ChannelWhatsApp, helpdesk.ChannelTelegram:
-		return 4096, Runes
-	case helpdesk.ChannelWhatsAppTwilio:
-		return 1600, Runes
-	case helpdesk.ChannelSMS:
-		return 320, Runes
-	case helpdesk.ChannelMessenger, helpdesk.ChannelLINE:
-		return 2000, Runes
-	case helpdesk.ChannelInstagram:
-		return 1000, Bytes
-	case helpdesk.ChannelEmail:
-		return 25000, Runes
+	l := SplitLimit(ch)
+	return l.Max, l.Measure
+}
+
+// SplitLimit returns MessageLimit(ch) as a helpdesk/split limit, so that
+// every part split.New(SplitLimit(ch)) produces passes SendMessage's check:
+//
+//	s, _ := split.New(cloudchat.SplitLimit(conv.Channel))
+//	helpdesk.Reply(ctx, client, conv, answer, helpdesk.ReplyOptions{Splitter: s})
+func SplitLimit(ch helpdesk.Channel) split.Limit {
+	l, ok := split.PresetFor(Vendor, string(ch))
+	if !ok { // the table has a row for every Chatwoot channel
+		l = split.Limit{Max: maxContent, Measure: split.Runes}
 	}
-	return 10000, Runes
+	return l
 }
 
 // TooLongError is returned by SendMessage, before any request, for a text
@@ -94,96 +255,21 @@ func (e *TooLongError) Error() string {
 func (e *TooLongError) Unwrap() error { return helpdesk.ErrInvalidRequest }
 
 func checkLength(ch helpdesk.Channel, text string, internal bool) error {
-	limit, unit := MessageLimit(ch)
+	l := SplitLimit(ch)
 	if internal {
-		limit, unit = maxContent, Runes
+		l = split.Limit{Max: maxContent, Measure: split.Runes}
 	}
-	n := len(text)
-	if unit == Runes {
-		if n <= limit { // bytes >= runes: short texts need no count
+	if l.Unlimited() {
+		return nil
+	}
+	switch l.Measure {
+	case split.Runes, split.UTF16, split.Graphemes:
+		if len(text) <= l.Max { // never more of these than UTF-8 bytes
 			return nil
 		}
-		n = utf8.RuneCountInString(text)
 	}
-	if n > limit {
-		return &TooLongError{Channel: ch, Limit: limit, Unit: unit, Length: n}
+	if n := l.Len(text); n > l.Max {
+		return &TooLongError{Channel: ch, Limit: l.Max, Unit: l.Measure, Length: n}
 	}
 	return nil
-}
-
-// ErrTemplateRequired is matched by *WindowClosedError: the conversation's
-// reply window is closed, and only a template (SendTemplate) can reach the
-// customer.
-var ErrTemplateRequired = errors.New("cloudchat: reply window closed, a template message is required")
-
-// WindowClosedError is returned by SendMessage, without sending anything,
-// when the conversation carries can_reply=false: Chatwoot would turn a plain
-// reply into a nameless template that fails at WhatsApp ("Template not found
-// or invalid template name"). It matches ErrTemplateRequired.
-type WindowClosedError struct {
-	Channel      helpdesk.Channel
-	Conversation string
-}
-
-func (e *WindowClosedError) Error() string {
-	what := "the reply window"
-	if e.Channel == helpdesk.ChannelWhatsApp || e.Channel == helpdesk.ChannelWhatsAppTwilio {
-		what = "the WhatsApp 24-hour window"
-	}
-	return "cloudchat: conversation " + e.Conversation + ": " + what + " is closed; send an approved template with SendTemplate"
-}
-
-// Unwrap matches ErrTemplateRequired and the portable
-// helpdesk.ErrReplyWindowClosed.
-func (e *WindowClosedError) Unwrap() []error {
-	return []error{ErrTemplateRequired, helpdesk.ErrReplyWindowClosed}
-}
-
-// channelOf maps Chatwoot's channel class (and, for Twilio, the contact's
-// source id, "whatsapp:+…" for WhatsApp) to a helpdesk.Channel.
-func channelOf(vendor, sourceID string) helpdesk.Channel {
-	switch vendor {
-	case "":
-		return helpdesk.ChannelUnknown
-	case "Channel::Whatsapp":
-		return helpdesk.ChannelWhatsApp
-	case "Channel::TwilioSms":
-		if strings.HasPrefix(sourceID, "whatsapp:") {
-			return helpdesk.ChannelWhatsAppTwilio
-		}
-		return helpdesk.ChannelSMS
-	case "Channel::Sms":
-		return helpdesk.ChannelSMS
-	case "Channel::Instagram":
-		return helpdesk.ChannelInstagram
-	case "Channel::FacebookPage":
-		return helpdesk.ChannelMessenger
-	case "Channel::Telegram":
-		return helpdesk.ChannelTelegram
-	case "Channel::Line":
-		return helpdesk.ChannelLINE
-	case "Channel::Email":
-		return helpdesk.ChannelEmail
-	case "Channel::WebWidget":
-		return helpdesk.ChannelWebChat
-	case "Channel::Api":
-		return helpdesk.ChannelAPI
-	case "Channel::Voice":
-		return helpdesk.ChannelVoice
-	}
-	return helpdesk.ChannelOther
-}
-
-// SplitLimit returns MessageLimit(ch) as a helpdesk/split limit, so that
-// every part split.New(SplitLimit(ch)) produces passes SendMessage's check:
-//
-//	s, _ := split.New(cloudchat.SplitLimit(conv.Channel))
-//	helpdesk.Reply(ctx, client, conv, answer, helpdesk.ReplyOptions{Splitter: s})
-func SplitLimit(ch helpdesk.Channel) split.Limit {
-	n, unit := MessageLimit(ch)
-	m := split.Runes
-	if unit == Bytes {
-		m = split.Bytes
-	}
-	return split.Limit{Max: n, Measure: m}
 }

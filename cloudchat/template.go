@@ -148,7 +148,7 @@ func (c *Client) SendTemplate(ctx context.Context, conv helpdesk.Conversation, t
 	}
 	var out messageResp
 	if _, err := c.bot.Do(ctx, &transport.Request{
-		Method: http.MethodPost, Path: path, Limits: c.messageLimits(conv),
+		Method: http.MethodPost, Path: path, Limits: messageLimits,
 		Body: messageBody{Content: content, MessageType: "outgoing", ContentType: "text", Template: t.params(conv.Channel)},
 	}, &out); err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 )
 
 // Webhook headers (Chatwoot lib/webhooks/trigger.rb).
@@ -25,22 +26,101 @@ const (
 // Config.UnsignedToken for servers that do not sign deliveries.
 const UnsignedTokenParam = "token"
 
+// signaturePrefix starts every X-Chatwoot-Signature value.
+const signaturePrefix = "sha256="
+
 // signedSince is the first version where every delivery path (account
 // webhooks, API inboxes and agent bots) is signed; a server known to be at
 // least this version never has unsigned deliveries accepted.
 var signedSince = version{4, 13, 0}
 
-// ParseWebhook implements helpdesk.Helpdesk for account webhooks and agent-bot
-// deliveries (same shapes).
+// Conversation.Extra keys set by ParseWebhook (and StartConversation).
+// Hosts keep the Conversation as it came and pass it back; the driver reads
+// ExtraCanReply to refuse plain replies outside the messaging window
+// without spending a request.
+const (
+	// ExtraCanReply is "true" or "false": Chatwoot's conversation.can_reply,
+	// false when the channel's reply window (WhatsApp 24 h) has closed.
+	ExtraCanReply = "cloudchat.can_reply"
+	// ExtraStatus is the Chatwoot status when the event was built:
+	// "pending" (the bot's), "open", "resolved" or "snoozed".
+	ExtraStatus = "cloudchat.status"
+	// ExtraInboxID is the inbox id.
+	ExtraInboxID = "cloudchat.inbox_id"
+	// ExtraVendorChannel is Chatwoot's channel class, e.g.
+	// "Channel::Whatsapp".
+	ExtraVendorChannel = "cloudchat.vendor_channel"
+	// ExtraContactID is the contact's id.
+	ExtraContactID = "cloudchat.contact_id"
+	// ExtraAssigneeType is "User", "AgentBot" or "" (unassigned).
+	ExtraAssigneeType = "cloudchat.assignee_type"
+	// ExtraAssigneeID is the assignee's id ("" when unassigned).
+	ExtraAssigneeID = "cloudchat.assignee_id"
+	// ExtraTeamID is the team's id ("" when none).
+	ExtraTeamID = "cloudchat.team_id"
+)
+
+// Scheme returns how Chatwoot (4.12+) signs deliveries:
+// X-Chatwoot-Signature is "sha256=" + hex HMAC-SHA256 of
+// "<X-Chatwoot-Timestamp>.<raw body>", the timestamp in unix seconds. Test
+// signers (cloudchattest.Signer) sign with its SignRequest.
+func Scheme() *driver.Scheme {
+	return &driver.Scheme{
+		Header:          HeaderSignature,
+		Prefix:          signaturePrefix,
+		Hash:            sha256.New,
+		Encoding:        driver.Hex,
+		TimestampHeader: HeaderTimestamp,
+		TimeFormat:      driver.UnixSeconds,
+		Message: func(req *helpdesk.WebhookRequest, ts string) [][]byte {
+			return [][]byte{[]byte(ts), {'.'}, req.Body}
+		},
+	}
+}
+
+var scheme = Scheme()
+
+// VerifyWebhook authenticates a delivery on its raw body (the portable
+// Helpdesk calls it before ParseWebhook). In order: the signature and
+// timestamp headers must be present (helpdesk.ErrSignatureMissing), the
+// signature must carry the "sha256=" prefix and match one of
+// Config.WebhookSecrets (ErrSignatureMismatch), and only then is the signed
+// time compared with the request's ReceivedAt, within Options.Tolerance
+// either way (ErrSignatureStale, ErrSignatureFuture).
 //
-// Verification happens on the raw body before decoding:
-// X-Chatwoot-Signature must be "sha256=" + hex HMAC-SHA256 of
-// "<X-Chatwoot-Timestamp>.<raw body>" under one of Config.WebhookSecrets, and
-// the timestamp within Options.Tolerance (5 minutes) of the clock. A delivery
-// without a signature is accepted only when Config.UnsignedToken is set, the
-// URL's ?token= matches it (constant-time), and the server is not known to
-// sign every delivery (4.13+); otherwise it is refused with
-// helpdesk.ErrInvalidSignature.
+// A delivery without a signature is accepted only when Config.UnsignedToken
+// is set, the server is not known to sign every delivery (4.13+), and the
+// URL's ?token= matches the token (constant-time); otherwise it is refused
+// with an error matching helpdesk.ErrInvalidSignature.
+func (d clientDriver) VerifyWebhook(req *helpdesk.WebhookRequest) error {
+	c := d.c
+	sig := strings.TrimSpace(req.Header.Get(HeaderSignature))
+	if sig == "" && c.unsigned != nil {
+		return c.verifyUnsigned(req)
+	}
+	if sig != "" && c.verifier.HasSecrets() && strings.TrimSpace(req.Header.Get(HeaderTimestamp)) != "" &&
+		!(len(sig) >= len(signaturePrefix) && strings.EqualFold(sig[:len(signaturePrefix)], signaturePrefix)) {
+		// Chatwoot always writes the prefix; a bare digest is not its.
+		return driver.InvalidSignature(helpdesk.ErrSignatureMismatch, "%s does not start with %s", HeaderSignature, signaturePrefix)
+	}
+	_, err := c.verifier.Verify(req, scheme)
+	return err
+}
+
+func (c *Client) verifyUnsigned(req *helpdesk.WebhookRequest) error {
+	if v, ok := c.knownVersion(); ok && !v.less(signedSince) {
+		return driver.InvalidSignature(helpdesk.ErrSignatureMissing, "unsigned delivery from a server (%s) that signs every delivery", v)
+	}
+	var got string
+	if req.URL != nil {
+		got = req.URL.Query().Get(UnsignedTokenParam)
+	}
+	return c.unsigned.VerifyToken(got, "?"+UnsignedTokenParam+"= URL token of an unsigned delivery")
+}
+
+// ParseWebhook decodes a verified delivery (account webhooks and agent-bot
+// deliveries have the same shapes); the portable Helpdesk
+// (Client.ParseWebhook) calls VerifyWebhook first.
 //
 // Event.DeliveryID is "message_created:<message id>" for new messages (a
 // message is created once, and Chatwoot may deliver it twice under two
@@ -52,58 +132,17 @@ var signedSince = version{4, 13, 0}
 // Event.Raw is the body with every "pubsub_token" value (the contact's
 // widget websocket token) replaced by [REDACTED], so it may be logged.
 // Event.Extra holds *MessageUpdate for message_updated, *ConversationUpdate
-// for conversation_updated, and *VendorEvent for every other event.
-func (c *Client) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
-	if req == nil {
-		return nil, helpdesk.InvalidPayload("nil request")
-	}
-	if err := c.verify(req); err != nil {
-		return nil, err
-	}
+// for conversation_updated, and *VendorEvent for every other event. An
+// event without a time of its own carries the receive time.
+func (d clientDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
 	if err := req.RequireJSON(); err != nil {
 		return nil, err
 	}
-	return c.parse(req.Body, req.Header.Get(HeaderDelivery))
-}
-
-func (c *Client) verify(req *helpdesk.WebhookRequest) error {
-	sig := req.Header.Get(HeaderSignature)
-	if sig == "" {
-		return c.verifyUnsigned(req)
+	at := req.ReceivedAt
+	if at.IsZero() {
+		at = time.Now()
 	}
-	hexSig, ok := strings.CutPrefix(strings.TrimSpace(sig), "sha256=")
-	if !ok {
-		return helpdesk.InvalidSignature("%s does not start with sha256=", HeaderSignature)
-	}
-	tsRaw := strings.TrimSpace(req.Header.Get(HeaderTimestamp))
-	if tsRaw == "" {
-		return helpdesk.InvalidSignature("missing %s", HeaderTimestamp)
-	}
-	ts, err := strconv.ParseInt(tsRaw, 10, 64)
-	if err != nil {
-		return helpdesk.InvalidSignature("%s is not a unix time", HeaderTimestamp)
-	}
-	if err := helpdesk.CheckTimestamp(time.Unix(ts, 0), c.now(), c.tol); err != nil {
-		return err
-	}
-	return helpdesk.VerifyHMAC(sha256.New, helpdesk.Hex, c.cfg.WebhookSecrets, hexSig, []byte(tsRaw), []byte{'.'}, req.Body)
-}
-
-func (c *Client) verifyUnsigned(req *helpdesk.WebhookRequest) error {
-	if c.cfg.UnsignedToken == "" {
-		return helpdesk.InvalidSignature("unsigned delivery (no %s) and unsigned deliveries are not enabled", HeaderSignature)
-	}
-	if v, ok := c.knownVersion(); ok && !v.less(signedSince) {
-		return helpdesk.InvalidSignature("unsigned delivery from a server (%s) that signs every delivery", v)
-	}
-	var got string
-	if req.URL != nil {
-		got = req.URL.Query().Get(UnsignedTokenParam)
-	}
-	if !helpdesk.EqualSecret(got, []string{c.cfg.UnsignedToken}) {
-		return helpdesk.InvalidSignature("unsigned delivery without the configured URL token")
-	}
-	return nil
+	return d.c.parse(req.Body, req.Header.Get(HeaderDelivery), at.UTC())
 }
 
 // Vendor-side payload types. Chatwoot mixes value types, so the flex types
@@ -322,17 +361,17 @@ type VendorEvent struct {
 	Private bool
 }
 
-func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
+func (c *Client) parse(body []byte, delivery string, received time.Time) ([]helpdesk.Event, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, helpdesk.InvalidPayload("body is not a JSON object")
+		return nil, driver.InvalidPayload("body is not a JSON object")
 	}
 	var p payload
 	if err := json.Unmarshal(trimmed, &p); err != nil {
-		return nil, helpdesk.InvalidPayload("body is not a Chatwoot webhook payload")
+		return nil, driver.InvalidPayload("body is not a Chatwoot webhook payload")
 	}
 	if p.Event == "" {
-		return nil, helpdesk.InvalidPayload("no event name")
+		return nil, driver.InvalidPayload("no event name")
 	}
 	raw := json.RawMessage(redactPubsub(body))
 	base := helpdesk.Event{VendorType: p.Event, Raw: raw}
@@ -344,15 +383,15 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 	switch p.Event {
 	case "message_created", "message_updated":
 		if p.ID == "" {
-			return nil, helpdesk.InvalidPayload("%s without a message id", p.Event)
+			return nil, driver.InvalidPayload("%s without a message id", p.Event)
 		}
 		if p.Conversation == nil || p.Conversation.ID == "" {
-			return nil, helpdesk.InvalidPayload("%s without a conversation", p.Event)
+			return nil, driver.InvalidPayload("%s without a conversation", p.Event)
 		}
 		base.Conversation = c.conversation(account, p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
 		base.OccurredAt = firstTime(p.CreatedAt, p.UpdatedAt)
 		if base.OccurredAt.IsZero() {
-			base.OccurredAt = c.now().UTC()
+			base.OccurredAt = received
 		}
 		base.Status = statusOf(p.Conversation.Status)
 		base.Message = c.message(&p)
@@ -388,12 +427,12 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 	case "conversation_created", "conversation_updated", "conversation_status_changed",
 		"conversation_opened", "conversation_resolved":
 		if p.ID == "" {
-			return nil, helpdesk.InvalidPayload("%s without a conversation id", p.Event)
+			return nil, driver.InvalidPayload("%s without a conversation id", p.Event)
 		}
 		base.Conversation = c.conversation(account, p.ID, &p.conversation, p.Inbox)
 		base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
 		if base.OccurredAt.IsZero() {
-			base.OccurredAt = c.now().UTC()
+			base.OccurredAt = received
 		}
 		st := statusOf(p.Status)
 		id := delivery
@@ -483,7 +522,7 @@ func (c *Client) parse(body []byte, delivery string) ([]helpdesk.Event, error) {
 	}
 	base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
 	if base.OccurredAt.IsZero() {
-		base.OccurredAt = c.now().UTC()
+		base.OccurredAt = received
 	}
 	id := delivery
 	if id == "" {
@@ -624,6 +663,41 @@ func (c *Client) assignment(m *convMeta) *helpdesk.Assignment {
 		}
 	}
 	return a
+}
+
+// channelOf maps Chatwoot's channel class (and, for Twilio, the contact's
+// source id, "whatsapp:+…" for WhatsApp) to a helpdesk.Channel.
+func channelOf(vendor, sourceID string) helpdesk.Channel {
+	switch vendor {
+	case "":
+		return helpdesk.ChannelUnknown
+	case "Channel::Whatsapp":
+		return helpdesk.ChannelWhatsApp
+	case "Channel::TwilioSms":
+		if strings.HasPrefix(sourceID, "whatsapp:") {
+			return helpdesk.ChannelWhatsAppTwilio
+		}
+		return helpdesk.ChannelSMS
+	case "Channel::Sms":
+		return helpdesk.ChannelSMS
+	case "Channel::Instagram":
+		return helpdesk.ChannelInstagram
+	case "Channel::FacebookPage":
+		return helpdesk.ChannelMessenger
+	case "Channel::Telegram":
+		return helpdesk.ChannelTelegram
+	case "Channel::Line":
+		return helpdesk.ChannelLINE
+	case "Channel::Email":
+		return helpdesk.ChannelEmail
+	case "Channel::WebWidget":
+		return helpdesk.ChannelWebChat
+	case "Channel::Api":
+		return helpdesk.ChannelAPI
+	case "Channel::Voice":
+		return helpdesk.ChannelVoice
+	}
+	return helpdesk.ChannelOther
 }
 
 // normStatus maps Chatwoot's statuses (open, pending, resolved, snoozed).

@@ -2,7 +2,9 @@ package cloudchat_test
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -33,22 +35,25 @@ func parserClient(t testing.TB, mut func(*cloudchat.Config)) *cloudchat.Client {
 	if mut != nil {
 		mut(&cfg)
 	}
-	c, err := cloudchat.New(cfg, &cloudchat.Options{Now: func() time.Time { return fixedNow }})
+	c, err := cloudchat.New(cfg, nil)
 	require.NoError(t, err)
 	return c
 }
 
+// signed returns a delivery of body signed with secret at ts and received
+// at fixedNow.
 func signed(body []byte, secret string, ts time.Time, delivery string) *helpdesk.WebhookRequest {
 	tsRaw := strconv.FormatInt(ts.Unix(), 10)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set(cloudchat.HeaderTimestamp, tsRaw)
-	h.Set(cloudchat.HeaderSignature, "sha256="+helpdesk.SignHMAC(sha256.New, helpdesk.Hex, secret, []byte(tsRaw), []byte("."), body))
+	u, _ := url.Parse("https://bot.example.test/webhooks/cloudchat")
+	req := &helpdesk.WebhookRequest{Method: "POST", URL: u, Header: h, Body: body, ReceivedAt: fixedNow}
+	h.Set(cloudchat.HeaderSignature, cloudchat.Scheme().Sign(secret, req, tsRaw))
 	if delivery != "" {
 		h.Set(cloudchat.HeaderDelivery, delivery)
 	}
-	u, _ := url.Parse("https://bot.example.test/webhooks/cloudchat")
-	return &helpdesk.WebhookRequest{Method: "POST", URL: u, Header: h, Body: body, ReceivedAt: ts}
+	return req
 }
 
 func fixture(t testing.TB, name string) []byte {
@@ -71,8 +76,8 @@ func TestParseFixtures(t *testing.T) {
 		{"message_created_incoming.json", []helpdesk.Event{{
 			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9812",
 			OccurredAt: time.Date(2026, 7, 14, 9, 12, 31, 482e6, time.UTC),
-			Conversation: wa(map[string]string{"can_reply": "true", "status": "pending", "inbox_id": "4",
-				"vendor_channel": "Channel::Whatsapp", "contact_id": "77"}),
+			Conversation: wa(map[string]string{"cloudchat.can_reply": "true", "cloudchat.status": "pending", "cloudchat.inbox_id": "4",
+				"cloudchat.vendor_channel": "Channel::Whatsapp", "cloudchat.contact_id": "77"}),
 			Message: &helpdesk.InboundMessage{ID: "9812", Text: "Hi, where is my order?", Public: true,
 				Author: helpdesk.Author{Role: helpdesk.RoleCustomer, ID: "77", Name: "Maria", Phone: "+5511987654321"}},
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusPending, VendorTo: "pending"},
@@ -80,8 +85,8 @@ func TestParseFixtures(t *testing.T) {
 		{"message_created_bot_echo.json", []helpdesk.Event{{
 			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9813",
 			OccurredAt: time.Date(2026, 7, 14, 9, 12, 33, 100e6, time.UTC),
-			Conversation: wa(map[string]string{"can_reply": "true", "status": "pending", "inbox_id": "4",
-				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "assignee_id": "7", "assignee_type": "AgentBot"}),
+			Conversation: wa(map[string]string{"cloudchat.can_reply": "true", "cloudchat.status": "pending", "cloudchat.inbox_id": "4",
+				"cloudchat.vendor_channel": "Channel::Whatsapp", "cloudchat.contact_id": "77", "cloudchat.assignee_id": "7", "cloudchat.assignee_type": "AgentBot"}),
 			Message: &helpdesk.InboundMessage{ID: "9813", Text: "Your order has shipped.", Public: true,
 				Author: helpdesk.Author{Role: helpdesk.RoleBot, ID: "7", Name: "Acme Bot", Self: true}},
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusPending, VendorTo: "pending"},
@@ -89,8 +94,8 @@ func TestParseFixtures(t *testing.T) {
 		{"message_created_private_note.json", []helpdesk.Event{{
 			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9820",
 			OccurredAt: time.Date(2026, 7, 14, 9, 20, 0, 0, time.UTC),
-			Conversation: wa(map[string]string{"can_reply": "true", "status": "open", "inbox_id": "4",
-				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "assignee_id": "12", "assignee_type": "User", "team_id": "3"}),
+			Conversation: wa(map[string]string{"cloudchat.can_reply": "true", "cloudchat.status": "open", "cloudchat.inbox_id": "4",
+				"cloudchat.vendor_channel": "Channel::Whatsapp", "cloudchat.contact_id": "77", "cloudchat.assignee_id": "12", "cloudchat.assignee_type": "User", "cloudchat.team_id": "3"}),
 			Message: &helpdesk.InboundMessage{ID: "9820", Text: "Customer verified by phone.", Public: false,
 				Author: helpdesk.Author{Role: helpdesk.RoleAgent, ID: "12", Name: "Ana", Email: "ana@acme.test"}},
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusOpen, VendorTo: "open"},
@@ -98,8 +103,8 @@ func TestParseFixtures(t *testing.T) {
 		{"message_created_template.json", []helpdesk.Event{{
 			Type: helpdesk.EventMessageCreated, VendorType: "message_created", DeliveryID: "message_created:9821",
 			OccurredAt: time.Date(2026, 7, 14, 9, 30, 0, 0, time.UTC),
-			Conversation: wa(map[string]string{"can_reply": "false", "status": "resolved", "inbox_id": "4",
-				"vendor_channel": "Channel::Whatsapp"}),
+			Conversation: wa(map[string]string{"cloudchat.can_reply": "false", "cloudchat.status": "resolved", "cloudchat.inbox_id": "4",
+				"cloudchat.vendor_channel": "Channel::Whatsapp"}),
 			Message: &helpdesk.InboundMessage{ID: "9821", Text: "Please rate the conversation", Public: true,
 				Author: helpdesk.Author{Role: helpdesk.RoleSystem}},
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusResolved, VendorTo: "resolved"},
@@ -107,8 +112,8 @@ func TestParseFixtures(t *testing.T) {
 		{"conversation_status_changed.json", []helpdesk.Event{{
 			Type: helpdesk.EventStatusChanged, VendorType: "conversation_status_changed", DeliveryID: "d1",
 			OccurredAt: time.Unix(1784020900, 0).UTC(),
-			Conversation: wa(map[string]string{"can_reply": "true", "status": "open", "inbox_id": "4",
-				"vendor_channel": "Channel::Whatsapp", "contact_id": "77", "team_id": "3"}),
+			Conversation: wa(map[string]string{"cloudchat.can_reply": "true", "cloudchat.status": "open", "cloudchat.inbox_id": "4",
+				"cloudchat.vendor_channel": "Channel::Whatsapp", "cloudchat.contact_id": "77", "cloudchat.team_id": "3"}),
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusOpen, VendorTo: "open"},
 		}}},
 	}
@@ -232,7 +237,7 @@ func TestVerify(t *testing.T) {
 	noTS := signed(body, testSecret, fixedNow, "")
 	noTS.Header.Del(cloudchat.HeaderTimestamp)
 	bodyOnly := signed(body, testSecret, fixedNow, "")
-	bodyOnly.Header.Set(cloudchat.HeaderSignature, "sha256="+helpdesk.SignHMAC(sha256.New, helpdesk.Hex, testSecret, body))
+	bodyOnly.Header.Set(cloudchat.HeaderSignature, "sha256="+hmacHex(testSecret, body))
 	unsigned := signed(body, testSecret, fixedNow, "")
 	unsigned.Header.Del(cloudchat.HeaderSignature)
 	unsigned.Header.Del(cloudchat.HeaderTimestamp)
@@ -455,4 +460,12 @@ func BenchmarkParseVsUnmarshal(b *testing.B) {
 	}
 	b.ReportMetric(float64(tp)/float64(ts), "x-struct")
 	b.ReportMetric(float64(tp)/float64(tm), "x-map")
+}
+
+func hmacHex(secret string, parts ...[]byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	for _, p := range parts {
+		m.Write(p)
+	}
+	return hex.EncodeToString(m.Sum(nil))
 }

@@ -1,7 +1,9 @@
 package cloudchattest_test
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"strconv"
@@ -11,8 +13,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentdesk/agentdesk/cloudchat"
 	"github.com/agentdesk/agentdesk/cloudchat/cloudchattest"
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 )
 
 func do(t *testing.T, s *cloudchattest.Server, method, path, token, body string) (int, string, http.Header) {
@@ -69,9 +73,17 @@ func TestSignerVerifies(t *testing.T) {
 	body := cloudchattest.MessagePayload(cloudchattest.MessageEvent{ID: 1, Content: "hi", Conversation: cloudchattest.ConversationRef{ID: 5}})
 	r := sg.Request(body, "")
 	require.Equal(t, sg.Request(body, "").Header.Get("X-Chatwoot-Delivery"), r.Header.Get("X-Chatwoot-Delivery"), "same payload, same delivery id")
-	sig := strings.TrimPrefix(r.Header.Get("X-Chatwoot-Signature"), "sha256=")
+	require.True(t, strings.HasPrefix(r.Header.Get("X-Chatwoot-Signature"), "sha256="))
 	require.Equal(t, "1784020351", r.Header.Get("X-Chatwoot-Timestamp"))
-	require.NoError(t, helpdesk.VerifyHMAC(sha256.New, helpdesk.Hex, []string{"s3cret"}, sig, []byte("1784020351"), []byte("."), body))
+	mac := hmac.New(sha256.New, []byte("s3cret"))
+	mac.Write([]byte("1784020351." + string(body)))
+	require.Equal(t, "sha256="+hex.EncodeToString(mac.Sum(nil)), r.Header.Get("X-Chatwoot-Signature"), "Chatwoot signs <timestamp>.<body>")
+	req, err := helpdesk.ReadWebhookRequest(nil, r, 0)
+	require.NoError(t, err)
+	req.ReceivedAt = time.Unix(1784020351, 0)
+	at, err := driver.NewVerifier(0, "other", "s3cret").Verify(req, cloudchat.Scheme())
+	require.NoError(t, err)
+	require.Equal(t, time.Unix(1784020351, 0), at)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -7,10 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
+	"net/url"
 	"time"
 
-	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/cloudchat"
 	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
 )
 
@@ -36,13 +36,13 @@ func (s *Signer) now() time.Time {
 
 // Headers returns the signed headers for body. delivery "" derives a
 // stable id from the body, so the same payload built twice is one delivery.
+// The signature is cloudchat.Scheme's.
 func (s *Signer) Headers(body []byte, delivery string) http.Header {
-	ts := strconv.FormatInt(s.now().Unix(), 10)
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	h.Set("X-Chatwoot-Timestamp", ts)
-	h.Set("X-Chatwoot-Signature", "sha256="+helpdesk.SignHMAC(sha256.New, helpdesk.Hex, s.Secret, []byte(ts), []byte("."), body))
-	h.Set("X-Chatwoot-Delivery", deliveryID(body, delivery))
+	r := &http.Request{Method: http.MethodPost, URL: &url.URL{Path: s.path()}, Header: h}
+	cloudchat.Scheme().SignRequest(r, body, s.Secret, s.now())
+	h.Set(cloudchat.HeaderDelivery, deliveryID(body, delivery))
 	return h
 }
 
