@@ -12,7 +12,7 @@
 // sending).
 //
 //	SendMessage     POST /conversations/{id}/messages                  bot
-//	                (+ POST /conversations/{id}/toggle_status when Resolve)
+//	                (+ Resolve's request when Message.Resolve is set)
 //	Resolve         POST /conversations/{id}/toggle_status resolved     bot
 //	Reassign        POST /conversations/{id}/messages (notice, note)    bot
 //	                POST /conversations/{id}/assignments team_id|assignee_id
@@ -31,15 +31,28 @@
 // {id} is the conversation's per-account display id, which is what webhooks
 // call conversation.id and what Conversation.ID holds.
 //
+// New returns a *Client: its SendMessage, Resolve, Reassign and
+// ParseWebhook are the portable helpdesk.Helpdesk of helpdesk/driver,
+// which checks the input, refuses what Chatwoot cannot do
+// (helpdesk.ErrUnsupported for attachments), sends the resolve after the
+// message (Chatwoot cannot resolve in the message request; a failed
+// resolve is a *helpdesk.ResolveAfterReplyError with the receipt), paces
+// each conversation (Options.ConversationLimit) and wraps errors in a
+// *helpdesk.OpError; the Cloud Chat extras are methods of *Client, which
+// helpdesk.As reaches through a helpdesk.Helpdesk.
+//
 // # Webhooks
 //
 // Point an account webhook (Settings → Integrations → Webhooks) or the agent
 // bot's outgoing URL at a helpdesk.WebhookHandler built on the Client, in
 // queued mode: Chatwoot waits 5 seconds, then hands a pending conversation
-// to humans when a bot delivery fails. Deliveries are verified
-// (X-Chatwoot-Signature, 5-minute timestamp tolerance, several secrets) and
-// deduplicated on X-Chatwoot-Delivery. Servers older than 4.12 do not sign:
-// see Config.UnsignedToken.
+// to humans when a bot delivery fails. Deliveries are verified on the raw
+// body with driver.Verifier and Scheme: X-Chatwoot-Signature against
+// several secrets (Config.WebhookSecrets, for rotation) first, then
+// X-Chatwoot-Timestamp against the time the delivery was received, within
+// Options.Tolerance (5 minutes). New messages are deduplicated on their
+// message id, other events on X-Chatwoot-Delivery. Servers older than 4.12
+// do not sign: see Config.UnsignedToken.
 //
 // The bot receives its own replies, private notes, template/activity lines
 // and every message after it handed over. Events mark them (Author.Self and
@@ -68,9 +81,17 @@
 //
 // Chatwoot does not split messages per channel; SendMessage refuses a text
 // beyond MessageLimit(channel) with a *TooLongError, and helpdesk.Reply with a
-// helpdesk/split splitter sends long answers in parts. Chatwoot throttles
-// 3000 requests a minute per client IP (429 text/plain, no Retry-After:
-// RetryAfter waits for the next minute boundary) and 200 messages a minute
-// per conversation (422 "Too many messages", reported as
-// helpdesk.ErrRateLimited).
+// helpdesk/split splitter (SplitLimit) sends long answers in parts. The
+// per-channel numbers are Chatwoot's rows of helpdesk/split's table
+// (split.PresetFor).
+//
+// Chatwoot throttles 3000 requests a minute per client IP (429 text/plain,
+// no Retry-After: RetryAfter waits for the next minute boundary) and 200
+// messages a minute per conversation (422 "Too many messages", reported as
+// helpdesk.ErrRateLimited). By default every Client paces itself with an
+// in-process budget (DefaultLimits, keyed by BudgetKey, read by
+// ChatwootHeaders) and a per-conversation guard (Options.ConversationLimit);
+// replicas that call from one address share a Redis budget built with
+// helpdesk/budget/redisbudget from the same pieces (see Options.Budget).
+// Options.NoBudget turns the default budget off.
 package cloudchat
