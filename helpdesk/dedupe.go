@@ -18,38 +18,142 @@ type DedupeStore interface {
 	Release(ctx context.Context, key string) error
 }
 
-// MemoryDedupe is an in-process DedupeStore. Expired keys are swept as new
-// ones arrive, so memory stays proportional to the keys live within the TTL.
+// DefaultMemoryDedupeKeys is how many keys a MemoryDedupe holds at most
+// by default: about 100 MB at the typical key size, and a day of a busy
+// bot's deliveries.
+const DefaultMemoryDedupeKeys = 1 << 20
+
+// MemoryDedupe is an in-process DedupeStore, bounded by age and by size.
+// Keys are kept in the order they were claimed; every Claim drops a few
+// expired keys from the oldest end, so memory follows the keys live within
+// the TTL without a pause proportional to the store's size. When the store
+// is full the oldest key is dropped even if it has not expired: a
+// redelivery of that event would then be processed again, which is why the
+// bound is generous (WithMaxKeys).
 type MemoryDedupe struct {
-	mu        sync.Mutex
-	keys      map[string]time.Time
-	now       func() time.Time
-	lastSweep time.Time
+	mu   sync.Mutex
+	keys map[string]time.Time
+	// order holds claims oldest first, from head on; entries whose key
+	// was released or claimed again are skipped when reached.
+	order []claimed
+	head  int
+	max   int
+	now   func() time.Time
+}
+
+type claimed struct {
+	key string
+	exp time.Time
+}
+
+// MemoryDedupeOption configures NewMemoryDedupe.
+type MemoryDedupeOption func(*MemoryDedupe)
+
+// WithMaxKeys bounds how many keys the store holds (default
+// DefaultMemoryDedupeKeys; values below 1 keep the default).
+func WithMaxKeys(n int) MemoryDedupeOption {
+	return func(m *MemoryDedupe) {
+		if n > 0 {
+			m.max = n
+		}
+	}
+}
+
+// WithDedupeClock sets the store's clock (tests).
+func WithDedupeClock(now func() time.Time) MemoryDedupeOption {
+	return func(m *MemoryDedupe) {
+		if now != nil {
+			m.now = now
+		}
+	}
 }
 
 // NewMemoryDedupe returns an empty in-memory store.
-func NewMemoryDedupe() *MemoryDedupe {
-	return &MemoryDedupe{keys: make(map[string]time.Time), now: time.Now}
+func NewMemoryDedupe(opts ...MemoryDedupeOption) *MemoryDedupe {
+	m := &MemoryDedupe{keys: make(map[string]time.Time), now: time.Now, max: DefaultMemoryDedupeKeys}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
 }
+
+// sweepPerClaim is how many entries one Claim may drop from the oldest end
+// at most: more than one, so the store shrinks faster than it grows.
+const sweepPerClaim = 4
 
 // Claim implements DedupeStore.
 func (m *MemoryDedupe) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	now := m.now()
-	if now.Sub(m.lastSweep) > time.Minute || len(m.keys) > 1<<16 && now.Sub(m.lastSweep) > time.Second {
-		for k, exp := range m.keys {
-			if !now.Before(exp) {
-				delete(m.keys, k)
-			}
-		}
-		m.lastSweep = now
-	}
+	m.sweep(now, sweepPerClaim)
 	if exp, ok := m.keys[key]; ok && now.Before(exp) {
 		return false, nil
 	}
-	m.keys[key] = now.Add(ttl)
+	for len(m.keys) >= m.max && m.head < len(m.order) {
+		m.dropOldest()
+	}
+	exp := now.Add(ttl)
+	m.keys[key] = exp
+	m.order = append(m.order, claimed{key: key, exp: exp})
+	if len(m.order)-m.head > 2*len(m.keys)+1024 {
+		m.compact()
+	}
 	return true, nil
+}
+
+// compact drops the entries of released or re-claimed keys. It runs when
+// they outnumber the live keys, so its cost is amortised over at least as
+// many claims as it copies.
+func (m *MemoryDedupe) compact() {
+	live := m.order[:0]
+	for _, c := range m.order[m.head:] {
+		if exp, ok := m.keys[c.key]; ok && exp.Equal(c.exp) {
+			live = append(live, c)
+		}
+	}
+	clear(m.order[len(live):])
+	m.order = live
+	m.head = 0
+}
+
+// sweep drops up to n expired or stale entries from the oldest end.
+func (m *MemoryDedupe) sweep(now time.Time, n int) {
+	for ; n > 0 && m.head < len(m.order); n-- {
+		c := m.order[m.head]
+		if exp, ok := m.keys[c.key]; ok && exp.Equal(c.exp) {
+			if now.Before(exp) {
+				return
+			}
+			delete(m.keys, c.key)
+		}
+		m.pop()
+	}
+}
+
+// dropOldest removes the oldest live key (and the stale entries before it).
+func (m *MemoryDedupe) dropOldest() {
+	for m.head < len(m.order) {
+		c := m.order[m.head]
+		m.pop()
+		if exp, ok := m.keys[c.key]; ok && exp.Equal(c.exp) {
+			delete(m.keys, c.key)
+			return
+		}
+	}
+}
+
+func (m *MemoryDedupe) pop() {
+	m.order[m.head] = claimed{}
+	m.head++
+	// Reclaim the slice's front once it is mostly consumed; the copy is
+	// proportional to what is live and happens once per that many pops.
+	if m.head > 1024 && m.head*2 > len(m.order) {
+		n := copy(m.order, m.order[m.head:])
+		clear(m.order[n:])
+		m.order = m.order[:n]
+		m.head = 0
+	}
 }
 
 // Release implements DedupeStore.

@@ -52,6 +52,12 @@ type WebhookOptions struct {
 	// Logger receives one line per rejected delivery and handling failure
 	// (default: silent).
 	Logger *slog.Logger
+	// OnAbandoned, in queued mode, receives each queued event that was
+	// never handed to the event function because Shutdown's deadline
+	// passed first, so the host can persist it (the vendor will not
+	// redeliver an acknowledged delivery). Its dedupe claim is released
+	// before the call. Shutdown's *ShutdownError counts them too.
+	OnAbandoned func(Event)
 }
 
 // WebhookHandler is an http.Handler for vendor webhooks: it caps the body,
@@ -77,6 +83,16 @@ type WebhookHandler struct {
 	baseCtx  context.Context
 	cancel   context.CancelFunc
 	inflight sync.WaitGroup
+	// abandon is set when Shutdown's deadline passed: queued events are
+	// no longer handed to the event function.
+	abandon   bool
+	abandoned int
+	// committed counts queued events a worker took while abandon was
+	// false and has not yet handed over; Shutdown waits for it to drop to
+	// zero, so no hand-over decided before it returns happens after.
+	committed int
+	running   int
+	handedOff *sync.Cond
 }
 
 type convQueue struct {
@@ -125,6 +141,7 @@ func NewWebhookHandler(p WebhookParser, fn EventFunc, opts *WebhookOptions) (*We
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	h.locks.m = make(map[string]*keyLock)
+	h.handedOff = sync.NewCond(&h.mu)
 	if o.QueueSize > 0 {
 		h.queues = make(map[string]*convQueue)
 		h.ready = make(chan string, o.QueueSize)
@@ -163,10 +180,14 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, &WebhookError{Kind: ErrInvalidPayload, Reason: "method " + r.Method + " not allowed", Status: http.StatusMethodNotAllowed})
 		return
 	}
-	if h.isClosed() {
+	// Register before anything else, under the same lock Shutdown takes
+	// to close, so that no request it did not wait for reaches the event
+	// function after it returned.
+	if !h.enter() {
 		writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "shutting down"})
 		return
 	}
+	defer h.inflight.Done()
 	req, err := ReadWebhookRequest(w, r, h.opts.MaxBodyBytes)
 	if err != nil {
 		h.reject(w, r, err)
@@ -201,8 +222,6 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeReply(w, http.StatusAccepted, webhookReply{Status: "queued", Events: len(fresh), Duplicates: dups})
 		return
 	}
-	h.inflight.Add(1)
-	defer h.inflight.Done()
 	for i, ev := range fresh {
 		if err := h.handleOrdered(r.Context(), ev); err != nil {
 			// Forget this and the following events so the vendor's
@@ -276,10 +295,15 @@ func (h *WebhookHandler) call(ctx context.Context, ev Event) (err error) {
 	return h.fn(ctx, ev)
 }
 
-func (h *WebhookHandler) isClosed() bool {
+// enter registers a request as in flight unless the handler is closed.
+func (h *WebhookHandler) enter() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.closed
+	if h.closed {
+		return false
+	}
+	h.inflight.Add(1)
+	return true
 }
 
 // ErrQueueFull is returned (and answered with 503) when the queued-mode
@@ -325,18 +349,41 @@ func (h *WebhookHandler) worker() {
 			qe := q.events[0]
 			q.events[0] = queuedEvent{}
 			q.events = q.events[1:]
+			if h.abandon {
+				h.queued--
+				h.abandoned++
+				h.mu.Unlock()
+				h.release([]string{qe.key})
+				if h.opts.OnAbandoned != nil {
+					h.opts.OnAbandoned(qe.ev)
+				}
+				continue
+			}
+			h.committed++
 			h.mu.Unlock()
 
 			ctx, cancel := context.WithTimeout(h.baseCtx, h.opts.HandleTimeout)
-			if err := h.call(ctx, qe.ev); err != nil {
+			err := h.callQueued(ctx, qe.ev)
+			if err != nil {
 				h.log.Error("queued webhook event failed", "type", string(qe.ev.Type), "conversation", k, "error", err.Error())
 			}
 			cancel()
 			h.mu.Lock()
 			h.queued--
+			h.running--
 			h.mu.Unlock()
 		}
 	}
+}
+
+// callQueued hands a committed queued event to the event function.
+func (h *WebhookHandler) callQueued(ctx context.Context, ev Event) error {
+	h.mu.Lock()
+	h.committed--
+	h.running++
+	h.handedOff.Broadcast()
+	h.mu.Unlock()
+	return h.call(ctx, ev)
 }
 
 // Pending returns the number of queued events not yet handled.
@@ -346,10 +393,29 @@ func (h *WebhookHandler) Pending() int {
 	return h.queued
 }
 
+// ShutdownError is returned by Shutdown when its context ended before
+// every event was handled. Abandoned counts the queued events never handed
+// to the event function (each was passed to WebhookOptions.OnAbandoned);
+// events already being handled go on with a cancelled context.
+type ShutdownError struct {
+	Abandoned int
+	Err       error
+}
+
+func (e *ShutdownError) Error() string {
+	return fmt.Sprintf("helpdesk: webhook handler shut down with %d queued events not handled: %v", e.Abandoned, e.Err)
+}
+
+// Unwrap returns the context's error.
+func (e *ShutdownError) Unwrap() error { return e.Err }
+
 // Shutdown stops accepting deliveries (they get 503, so vendors redeliver
 // elsewhere or later), waits for queued and in-flight events to be handled,
-// and returns. If ctx ends first, queued handling is cancelled and ctx's
-// error returned.
+// and returns nil. If ctx ends first, the contexts of events being handled
+// are cancelled, queued events not yet started are never handed to the
+// event function (see WebhookOptions.OnAbandoned), and a *ShutdownError
+// matching ctx's error is returned. Once Shutdown has returned, the event
+// function is not called again.
 func (h *WebhookHandler) Shutdown(ctx context.Context) error {
 	h.mu.Lock()
 	already := h.closed
@@ -371,11 +437,28 @@ func (h *WebhookHandler) Shutdown(ctx context.Context) error {
 		}
 		return nil
 	case <-ctx.Done():
-		if h.cancel != nil {
-			h.cancel()
-		}
-		return ctx.Err()
 	}
+	h.mu.Lock()
+	h.abandon = true
+	for h.committed > 0 {
+		h.handedOff.Wait()
+	}
+	h.mu.Unlock()
+	if h.cancel != nil {
+		h.cancel()
+	}
+	if h.queues != nil {
+		// Idle workers drain what is left into OnAbandoned; wait for that
+		// briefly so the count is complete when nothing is stuck.
+		select {
+		case <-done:
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	h.mu.Lock()
+	n := h.abandoned + h.queued - h.running
+	h.mu.Unlock()
+	return &ShutdownError{Abandoned: n, Err: ctx.Err()}
 }
 
 // keyedLocks serialises work per key without holding a lock per key forever.
