@@ -120,6 +120,12 @@ type Env struct {
 	// Requests returns how many API requests the fake has answered.
 	Requests func() int
 
+	// AttachmentURL is the URL of a file the suite attaches to a message.
+	// Optional: by default the suite serves a small text file on a
+	// loopback httptest server (drivers that download attachments to
+	// upload them fetch it there).
+	AttachmentURL string
+
 	// Group and Agent are ids of a human group/team and a human agent
 	// that exist at the fake, for Reassign.
 	Group string
