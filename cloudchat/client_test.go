@@ -64,6 +64,7 @@ func TestSendMessageLimits(t *testing.T) {
 	require.NoError(t, err)
 	c, _ := e.srv.Conversation(id)
 	require.Equal(t, "k-1", c.Messages[len(c.Messages)-1].EchoID)
+	require.Equal(t, []string{"k-1"}, e.srv.EchoIDs(), "the idempotency key travels as echo_id")
 }
 
 func TestSendMessageResolve(t *testing.T) {

@@ -133,6 +133,7 @@ type Server struct {
 	nextID   int64
 	flood    map[int64][]time.Time
 	rr       int
+	echoIDs  []string
 }
 
 // NewServer starts a fake Cloud Chat, closed when the test ends.
@@ -392,6 +393,15 @@ func (s *Server) Conversation(id int64) (Conversation, bool) {
 	return cp, true
 }
 
+// EchoIDs returns the echo_id of every message created with one, in the
+// order the fake received them (the driver sends Message.IdempotencyKey as
+// echo_id).
+func (s *Server) EchoIDs() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.echoIDs)
+}
+
 // Contact returns a copy of a contact.
 func (s *Server) Contact(id int64) (Contact, bool) {
 	s.mu.Lock()
@@ -488,6 +498,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request, body []by
 		m.SenderType = "User"
 	}
 	c.Messages = append(c.Messages, m)
+	if m.EchoID != "" {
+		s.echoIDs = append(s.echoIDs, m.EchoID)
+	}
 	writeJSON(w, 200, map[string]any{
 		"id": m.ID, "content": m.Content, "account_id": s.opts.AccountID, "inbox_id": c.InboxID,
 		"conversation_id": c.ID, "message_type": m.MessageType, "created_at": now.Unix(), "private": m.Private,
