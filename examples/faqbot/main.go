@@ -123,12 +123,41 @@ func vendorMux(hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, 
 	return mux, h, nil
 }
 
+// Server timeouts. Vendors give up on a webhook after a few seconds
+// (Intercom 5 s, Chatwoot's agent bots 5 s, Zendesk 12 s) and then
+// redeliver, so a client slower than that is not a vendor: it only holds a
+// goroutine and a socket. The read timeout bounds the whole request,
+// headers and body; the write timeout covers queued mode's immediate
+// answer; idle keep-alive connections are dropped after a minute.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 15 * time.Second
+	idleTimeout       = 60 * time.Second
+	// shutdownTimeout bounds the drain after SIGTERM, below the 30 s
+	// most orchestrators wait before killing the process.
+	shutdownTimeout = 10 * time.Second
+)
+
+// newServer returns the bot's HTTP server with the timeouts above.
+func newServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
 func serve(addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
 	mux, h, err := vendorMux(hd, paths, policy, maxChars, logger)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := newServer(addr, mux)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)
@@ -139,9 +168,17 @@ func serve(addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	return drain(srv, h, shutdownTimeout)
+}
+
+// drain stops accepting connections and waits at most d for requests and
+// queued events; connections still open then are closed.
+func drain(srv *http.Server, h *helpdesk.WebhookHandler, d time.Duration) error {
+	shutdown, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
-	_ = srv.Shutdown(shutdown)
+	if err := srv.Shutdown(shutdown); err != nil {
+		_ = srv.Close()
+	}
 	return h.Shutdown(shutdown)
 }
 
