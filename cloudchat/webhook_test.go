@@ -469,3 +469,55 @@ func hmacHex(secret string, parts ...[]byte) string {
 	}
 	return hex.EncodeToString(m.Sum(nil))
 }
+
+// One order and one clock: the signature is checked first, then the signed
+// time against the request's ReceivedAt (not the wall clock), within
+// Options.Tolerance; each refusal has its own error, all matching
+// helpdesk.ErrInvalidSignature.
+func TestVerifyOrderAndClock(t *testing.T) {
+	body := fixture(t, "message_created_incoming.json")
+	c := parserClient(t, nil)
+	ctx := context.Background()
+	noTS := signed(body, testSecret, fixedNow, "")
+	noTS.Header.Del(cloudchat.HeaderTimestamp)
+	noSig := signed(body, testSecret, fixedNow, "")
+	noSig.Header.Del(cloudchat.HeaderSignature)
+	cases := []struct {
+		name string
+		req  *helpdesk.WebhookRequest
+		want error
+	}{
+		{"no signature", noSig, helpdesk.ErrSignatureMissing},
+		{"no timestamp", noTS, helpdesk.ErrSignatureMissing},
+		{"forged", signed(body, "attacker", fixedNow, ""), helpdesk.ErrSignatureMismatch},
+		{"forged and stale: the signature is checked first", signed(body, "attacker", fixedNow.Add(-time.Hour), ""), helpdesk.ErrSignatureMismatch},
+		{"stale", signed(body, testSecret, fixedNow.Add(-6*time.Minute), ""), helpdesk.ErrSignatureStale},
+		{"future", signed(body, testSecret, fixedNow.Add(6*time.Minute), ""), helpdesk.ErrSignatureFuture},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := c.ParseWebhook(ctx, tc.req)
+			require.ErrorIs(t, err, tc.want)
+			require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
+			require.Equal(t, http.StatusUnauthorized, helpdesk.WebhookStatus(err))
+		})
+	}
+
+	// The receive time is the clock: a delivery signed long ago and
+	// received then is fine, whatever the wall clock says.
+	old := signed(body, testSecret, fixedNow, "")
+	require.True(t, time.Since(old.ReceivedAt) > time.Hour || time.Until(old.ReceivedAt) > time.Hour, "the fixture clock is far from now")
+	_, err := c.ParseWebhook(ctx, old)
+	require.NoError(t, err)
+
+	// Options.Tolerance widens the window.
+	wide, err := cloudchat.New(c.Config(), &cloudchat.Options{Tolerance: 10 * time.Minute})
+	require.NoError(t, err)
+	_, err = wide.ParseWebhook(ctx, signed(body, testSecret, fixedNow.Add(-6*time.Minute), ""))
+	require.NoError(t, err)
+	_, err = wide.ParseWebhook(ctx, signed(body, testSecret, fixedNow.Add(-11*time.Minute), ""))
+	require.ErrorIs(t, err, helpdesk.ErrSignatureStale)
+
+	_, err = cloudchat.New(c.Config(), &cloudchat.Options{Tolerance: -time.Second})
+	require.ErrorIs(t, err, cloudchat.ErrInvalidConfig)
+}
