@@ -1,8 +1,18 @@
 // Package openapi checks the requests drivers send against the vendors'
 // published OpenAPI specs, so a wrong body fails a test before it fails a
-// customer. The specs are not part of this module: they are read from the
-// shared/specs folder beside the checkout (or AGENTDESK_SPECS_DIR), and
-// tests that need one skip when it is absent.
+// customer. It is part of the conformance kit (helpdesk/drivertest) and
+// can be imported by drivers written in other modules.
+//
+// The specs are not part of this module. Load reads one from the specs
+// folder (AGENTDESK_SPECS_DIR, or shared/specs beside the checkout) and
+// skips the test when it is absent; LoadFile reads one from a path the
+// caller chooses (a spec kept in the driver's own testdata) and fails the
+// test when it is absent. Plug a Spec into a fake vendor server so that
+// every request the driver sends is checked: wrap the server's handler with
+// Middleware, or call Validate from the fake's own request checks.
+//
+//	spec := openapi.LoadFile(t, "testdata/acme-openapi.yaml")
+//	handler = spec.Middleware(t, handler)
 package openapi
 
 import (
@@ -78,6 +88,22 @@ func Load(t testing.TB, rel string, prefix ...string) *Spec {
 	if _, err := os.Stat(path); err != nil {
 		t.Skipf("openapi: %s not found; skipping its contract checks", path)
 	}
+	p := ""
+	if len(prefix) > 0 {
+		p = prefix[0]
+	}
+	s, err := loadFile(path, p)
+	if err != nil {
+		t.Fatalf("openapi: %v", err)
+	}
+	return s
+}
+
+// LoadFile returns the spec at path (JSON or YAML, OpenAPI 3 or Swagger
+// 2), failing the test when it cannot be read. prefix, if given, is
+// stripped from request paths before matching.
+func LoadFile(t testing.TB, path string, prefix ...string) *Spec {
+	t.Helper()
 	p := ""
 	if len(prefix) > 0 {
 		p = prefix[0]
