@@ -215,9 +215,9 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.BotTeamID != "" && c.N2TeamID != "" {
-		b, _ := ParseTeamID(c.BotTeamID)
-		n, _ := ParseTeamID(c.N2TeamID)
-		if b == n {
+		b, okB := ParseTeamID(c.BotTeamID)
+		n, okN := ParseTeamID(c.N2TeamID)
+		if okB && okN && b == n {
 			ce.Add("N2TeamID", "is the bot's own team; hand-overs would come back to the bot")
 		}
 	}

@@ -141,8 +141,9 @@ type Conversation struct {
 }
 
 // GetConversation reads a conversation with its parts as plain text
-// (GET /conversations/{id}?display_as=plaintext; bodies are still run
-// through HTMLToText, for versions that ignore the parameter).
+// (GET /conversations/{id}?display_as=plaintext: Intercom converts the
+// bodies, links as "label (url)"; the text is returned as Intercom gives
+// it, so what the customer typed that looks like markup stays as typed).
 func (c *Client) GetConversation(ctx context.Context, conv helpdesk.Conversation) (*Conversation, error) {
 	if !isDigits(conv.ID) {
 		return nil, &helpdesk.FieldError{Field: "conversation.id", Problem: "an Intercom conversation id is a number"}
@@ -175,9 +176,9 @@ func (c *Client) GetConversation(ctx context.Context, conv helpdesk.Conversation
 }
 
 func (c *Client) readPart(ctx context.Context, p *part) Part {
-	m, err := c.message(ctx, TopicUserReplied, p)
+	m, err := c.message(ctx, TopicUserReplied, p, true)
 	if err != nil {
-		m = &helpdesk.InboundMessage{Text: HTMLToText(p.Body), Author: helpdesk.Author{ID: string(p.Author.ID), Name: p.Author.Name, Role: helpdesk.RoleAgent}}
+		m = &helpdesk.InboundMessage{Text: strings.TrimSpace(p.Body), Author: helpdesk.Author{ID: string(p.Author.ID), Name: p.Author.Name, Role: helpdesk.RoleAgent}}
 	}
 	if p.PartType == "note" {
 		m.Public = false

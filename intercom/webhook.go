@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -109,8 +110,10 @@ func (v *id) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		*v = id(s)
-	default:
+	case b[0] == '-' || b[0] >= '0' && b[0] <= '9':
 		*v = id(b) // a number, kept as written
+	default:
+		return &json.UnmarshalTypeError{Value: "non-scalar", Type: reflect.TypeFor[string]()}
 	}
 	return nil
 }
@@ -195,7 +198,7 @@ const (
 	TopicOperatorReplied   = "conversation.operator.replied"
 	TopicPing              = "ping"
 	notificationEventType  = "notification_event"
-	conversationTopicStart = "conversation."
+	conversationTopicStart = "conversation" // conversation.* and conversation_part.*
 )
 
 // parseTopic maps a topic notification. Message topics give one
@@ -276,7 +279,7 @@ func (c *Client) parseTopic(ctx context.Context, req *helpdesk.WebhookRequest) (
 		if p == nil {
 			return nil, driver.InvalidPayload("%s has no conversation part (data.item.conversation_parts.conversation_parts is empty)", n.Topic)
 		}
-		m, err := c.message(ctx, n.Topic, p)
+		m, err := c.message(ctx, n.Topic, p, false)
 		if err != nil {
 			return nil, err
 		}
@@ -341,7 +344,7 @@ func deliveryID(app, conv string, p *part, notif string, body []byte) string {
 // contact are the customer; admin is a teammate (the bot itself when its
 // id is the bot's admin id); bot (Fin, Operator, workflows) is RoleBot.
 // Notes are not public.
-func (c *Client) message(ctx context.Context, topic string, p *part) (*helpdesk.InboundMessage, error) {
+func (c *Client) message(ctx context.Context, topic string, p *part, plain bool) (*helpdesk.InboundMessage, error) {
 	m := &helpdesk.InboundMessage{ID: string(p.ID), Public: topic != TopicAdminNoted && p.PartType != "note"}
 	m.Author = helpdesk.Author{ID: string(p.Author.ID), Name: p.Author.Name, Email: p.Author.Email}
 	switch p.Author.Type {
@@ -375,9 +378,14 @@ func (c *Client) message(ctx context.Context, topic string, p *part) (*helpdesk.
 	if topic == TopicOperatorReplied && m.Author.Role == helpdesk.RoleAgent {
 		m.Author.Role = helpdesk.RoleBot
 	}
-	m.Text = HTMLToText(p.Body)
-	if strings.IndexByte(p.Body, '<') >= 0 {
-		m.HTML = p.Body
+	switch {
+	case plain:
+		m.Text = strings.TrimSpace(p.Body)
+	default:
+		m.Text = HTMLToText(p.Body)
+		if strings.IndexByte(p.Body, '<') >= 0 {
+			m.HTML = p.Body
+		}
 	}
 	for _, a := range p.Attachments {
 		m.Attachments = append(m.Attachments, helpdesk.Attachment{URL: a.URL, Name: a.Name, ContentType: a.ContentType, Size: a.Filesize})
@@ -413,14 +421,14 @@ func channelOf(t string) helpdesk.Channel {
 
 // jsonProblem describes a decode error without quoting the body.
 func jsonProblem(err error) string {
+	if bytes.Contains([]byte(err.Error()), []byte("unexpected end")) {
+		return "truncated"
+	}
 	switch e := err.(type) {
 	case *json.SyntaxError:
 		return "syntax error at byte " + strconv.FormatInt(e.Offset, 10)
 	case *json.UnmarshalTypeError:
 		return "field " + e.Field + " must be " + e.Type.String() + ", got " + e.Value
-	}
-	if bytes.Contains([]byte(err.Error()), []byte("unexpected end")) {
-		return "truncated"
 	}
 	return "unreadable"
 }
