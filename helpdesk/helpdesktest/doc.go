@@ -1,15 +1,15 @@
 // Package helpdesktest helps test code built on agentdesk.
 //
-// Fake is an in-memory helpdesk.Helpdesk for the unit tests of a bot: it
-// records every call, lets a test inject customer messages as signed
-// webhook deliveries, fails calls on demand the way vendors fail, and is
-// safe for concurrent use.
+// Fake is an in-memory helpdesk.Helpdesk for the unit tests of a bot. It
+// is a driver.Driver wrapped by driver.New, like every real driver, so it
+// applies the same portable rules (capability gating, input checks, the
+// resolve-after-message fallback, errors wrapped in *helpdesk.OpError). It
+// records every call, lets a test inject customer messages and other
+// events as signed webhook deliveries (stale, future and other-secret ones
+// too, with DeliveryWith), fails calls on demand the way vendors fail,
+// closes conversations and reply windows, and is safe for concurrent use.
+// It passes the conformance kit, helpdesk/drivertest.
 //
-// RunConformance is the suite every driver passes against its fake vendor
-// server (each driver's <vendor>test package, built on VendorServer):
-// message parts in order, final message with resolve, resolve, reassign to
-// a group and to an agent with and without notice, ErrUnsupported for
-// capabilities a vendor lacks, webhook verification and parsing, the bot's
-// own echo, vendor errors mapped to the sentinels, and context
-// cancellation.
+// The package imports no test-only module, so a program may use the Fake
+// outside tests (examples/faqbot runs on it).
 package helpdesktest

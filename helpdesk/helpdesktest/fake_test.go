@@ -2,7 +2,6 @@ package helpdesktest_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -13,79 +12,6 @@ import (
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
 )
-
-func fakeHarness(opts ...helpdesktest.FakeOption) helpdesktest.HarnessFunc {
-	return func(t *testing.T) *helpdesktest.Env {
-		f := helpdesktest.NewFake(opts...)
-		forged := helpdesktest.NewFake(helpdesktest.WithWebhookSecret("not-the-secret"))
-		return &helpdesktest.Env{
-			Helpdesk: f,
-			Group:    "n2-group",
-			Agent:    "agent-7",
-			NewConversation: func(t *testing.T) helpdesk.Conversation {
-				c := f.Open("", helpdesk.ChannelWhatsApp)
-				f.CustomerWrites(c, "hello")
-				return c
-			},
-			State: func(t *testing.T, conv helpdesk.Conversation) helpdesktest.State {
-				c, ok := f.Conversation(conv.ID)
-				require.True(t, ok)
-				st := helpdesktest.State{Status: c.Status, GroupID: c.GroupID, AgentID: c.AgentID}
-				if st.AgentID == helpdesktest.FakeBotID {
-					st.AgentID = ""
-				}
-				for _, m := range c.Messages {
-					if m.Author != helpdesk.RoleBot {
-						continue
-					}
-					if m.Public {
-						st.Public = append(st.Public, m.Text)
-					} else {
-						st.Notes = append(st.Notes, m.Text)
-					}
-				}
-				return st
-			},
-			CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-				return f.Delivery(helpdesk.Event{
-					Type: helpdesk.EventMessageCreated, DeliveryID: "d-" + conv.ID + "-" + text, OccurredAt: time.Unix(1767225600, 0),
-					Conversation: conv,
-					Message:      &helpdesk.InboundMessage{ID: "c1", Author: helpdesk.Author{Role: helpdesk.RoleCustomer, ID: "cust"}, Text: text, Public: true},
-				})
-			},
-			BotEcho: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-				return f.Delivery(f.BotEcho(conv, text))
-			},
-			Forged: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-				return forged.Delivery(forged.CustomerWrites(conv, text))
-			},
-			Unsigned: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-				r := f.Delivery(f.CustomerWrites(conv, text))
-				r.Header.Del(helpdesktest.FakeSignatureHeader)
-				return r
-			},
-			Malformed: func(t *testing.T) *http.Request { return f.SignedRequest([]byte(`{"events":[{"type":`)) },
-			FailNext: func(status int) {
-				for _, op := range []helpdesktest.Op{helpdesktest.OpSendMessage, helpdesktest.OpResolve, helpdesktest.OpReassign} {
-					f.FailNextWithStatus(op, status)
-				}
-			},
-			Stall:    f.Stall,
-			Requests: f.Requests,
-		}
-	}
-}
-
-func TestFakeConformance(t *testing.T) {
-	helpdesktest.RunConformance(t, fakeHarness())
-}
-
-func TestFakeConformanceLimitedCapabilities(t *testing.T) {
-	// A helpdesk that can only send messages and resolve separately (like
-	// an SMS channel) must still pass: everything else says ErrUnsupported.
-	helpdesktest.RunConformance(t, fakeHarness(helpdesktest.WithCapabilities(
-		helpdesk.Capabilities(helpdesk.CapSendMessage|helpdesk.CapResolve|helpdesk.CapWebhooks))))
-}
 
 func TestFakeInjectsOtherEvents(t *testing.T) {
 	f := helpdesktest.NewFake()
@@ -130,4 +56,99 @@ func TestFakeClosedConversation(t *testing.T) {
 	f.Close("1")
 	_, err := f.SendMessage(context.Background(), conv, helpdesk.Message{Text: "x"})
 	require.ErrorIs(t, err, helpdesk.ErrConversationClosed)
+}
+
+func TestFakeAppliesThePortableRules(t *testing.T) {
+	ctx := context.Background()
+	f := helpdesktest.NewFake(helpdesktest.WithCapabilities(helpdesk.Capabilities(helpdesk.CapSendMessage | helpdesk.CapResolve)))
+	conv := f.Open("1", helpdesk.ChannelSMS)
+
+	// Without CapResolveWithMessage the core sends, then resolves.
+	rcpt, err := f.SendMessage(ctx, conv, helpdesk.Message{Text: "Done, closing.", Resolve: true})
+	require.NoError(t, err)
+	require.True(t, rcpt.Resolved)
+	require.Equal(t, 2, f.Requests(), "message and resolve are two requests")
+	st, _ := f.Conversation("1")
+	require.Equal(t, helpdesk.StatusResolved, st.Status)
+
+	// An undeclared capability never reaches the vendor side.
+	f.Reset()
+	_, err = f.SendMessage(ctx, conv, helpdesk.Message{Text: "note", Internal: true})
+	require.ErrorIs(t, err, helpdesk.ErrUnsupported)
+	var oe *helpdesk.OpError
+	require.ErrorAs(t, err, &oe)
+	require.Equal(t, helpdesk.OpSendMessage, oe.Op)
+	_, err = f.SendMessage(ctx, conv, helpdesk.Message{Text: " "})
+	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
+	require.Zero(t, f.Requests())
+	calls := f.Calls()
+	require.Len(t, calls, 2, "refused calls are recorded too")
+	require.ErrorIs(t, calls[0].Err, helpdesk.ErrUnsupported)
+
+	var got *helpdesktest.Fake
+	require.True(t, helpdesk.As(f, &got))
+	require.Same(t, f, got)
+}
+
+func TestFakeWebhookSignatures(t *testing.T) {
+	f := helpdesktest.NewFake(helpdesktest.WithWebhookSecrets("new-secret", "old-secret"))
+	conv := f.Open("7", helpdesk.ChannelWebChat)
+	now := time.Now()
+	tests := []struct {
+		name string
+		s    helpdesktest.Signing
+		want error
+	}{
+		{"current secret", helpdesktest.Signing{}, nil},
+		{"rotated-out secret", helpdesktest.Signing{Secret: "old-secret"}, nil},
+		{"other secret", helpdesktest.Signing{Secret: "guess"}, helpdesk.ErrSignatureMismatch},
+		{"stale", helpdesktest.Signing{At: now.Add(-time.Hour)}, helpdesk.ErrSignatureStale},
+		{"future", helpdesktest.Signing{At: now.Add(time.Hour)}, helpdesk.ErrSignatureFuture},
+		{"within tolerance", helpdesktest.Signing{At: now.Add(-time.Minute)}, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := f.DeliveryWith(tc.s, f.CustomerWrites(conv, "hi"))
+			events, err := helpdesktest.Deliver(context.Background(), f, r)
+			if tc.want == nil {
+				require.NoError(t, err)
+				require.Len(t, events, 1)
+				return
+			}
+			require.ErrorIs(t, err, tc.want)
+			require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
+			require.NotContains(t, err.Error(), "new-secret")
+			require.NotContains(t, err.Error(), "old-secret")
+		})
+	}
+}
+
+func TestFakeReplyWindowAndIdempotency(t *testing.T) {
+	ctx := context.Background()
+	f := helpdesktest.NewFake()
+	conv := f.Open("3", helpdesk.ChannelWhatsApp)
+
+	closed := f.CloseReplyWindow(conv)
+	_, err := f.SendMessage(ctx, closed, helpdesk.Message{Text: "still there?"})
+	require.ErrorIs(t, err, helpdesk.ErrReplyWindowClosed)
+	require.Zero(t, f.Requests(), "a closed window is known without a request")
+	_, err = f.SendMessage(ctx, closed, helpdesk.Message{Text: "customer went quiet", Internal: true})
+	require.NoError(t, err, "internal notes need no reply window")
+
+	open := f.Open("4", helpdesk.ChannelEmail)
+	att := []helpdesk.Attachment{{URL: "http://127.0.0.1/invoice.pdf"}}
+	r1, err := f.SendMessage(ctx, open, helpdesk.Message{Text: "invoice", Attachments: att, IdempotencyKey: "k1"})
+	require.NoError(t, err)
+	r2, err := f.SendMessage(ctx, open, helpdesk.Message{Text: "invoice", Attachments: att, IdempotencyKey: "k1"})
+	require.NoError(t, err)
+	require.Equal(t, r1, r2, "a repeated key returns the first receipt")
+	_, err = f.SendMessage(ctx, open, helpdesk.Message{Text: "anything else?"})
+	require.NoError(t, err)
+	keys := f.IdempotencyKeys()
+	require.Len(t, keys, 4)
+	require.Equal(t, []string{"k1", "k1"}, keys[1:3])
+	require.NotEmpty(t, keys[3], "a key is derived when none is given")
+	st, _ := f.Conversation("4")
+	require.Len(t, st.Messages, 2, "the repeated key posted once")
+	require.Equal(t, []string{"http://127.0.0.1/invoice.pdf"}, st.Messages[0].Attachments)
 }
