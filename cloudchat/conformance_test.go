@@ -13,7 +13,7 @@ import (
 	"github.com/agentdesk/agentdesk/cloudchat"
 	"github.com/agentdesk/agentdesk/cloudchat/cloudchattest"
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 )
 
 const testSecret = "webhook-secret-0123456789ab"
@@ -80,15 +80,30 @@ func (e *env) customerPayload(conv helpdesk.Conversation, text string) []byte {
 	})
 }
 
-func (e *env) harness(t *testing.T) *helpdesktest.Env {
-	return &helpdesktest.Env{
+// rotatedSecret is the webhook secret being rotated out, configured beside
+// testSecret in the conformance Env.
+const rotatedSecret = "webhook-secret-rotated-out-42"
+
+func (e *env) harness(t *testing.T) *drivertest.Env {
+	cfg := e.client.Config()
+	sign := func(body []byte, d drivertest.Delivery) *http.Request {
+		s := &cloudchattest.Signer{Secret: d.Secret}
+		if s.Secret == "" {
+			s.Secret = cfg.WebhookSecrets[0]
+		}
+		if !d.At.IsZero() {
+			s.Now = func() time.Time { return d.At }
+		}
+		return s.Request(body, "")
+	}
+	return &drivertest.Env{
 		Helpdesk:        e.client,
 		NewConversation: e.newConversation,
-		State: func(t *testing.T, conv helpdesk.Conversation) helpdesktest.State {
+		State: func(t *testing.T, conv helpdesk.Conversation) drivertest.State {
 			id, _ := strconv.ParseInt(conv.ID, 10, 64)
 			c, ok := e.srv.Conversation(id)
 			require.True(t, ok)
-			st := helpdesktest.State{Status: map[string]helpdesk.Status{"open": helpdesk.StatusOpen, "pending": helpdesk.StatusPending,
+			st := drivertest.State{Status: map[string]helpdesk.Status{"open": helpdesk.StatusOpen, "pending": helpdesk.StatusPending,
 				"resolved": helpdesk.StatusResolved, "snoozed": helpdesk.StatusSnoozed}[c.Status]}
 			if c.TeamID != 0 {
 				st.GroupID = strconv.FormatInt(c.TeamID, 10)
@@ -108,8 +123,8 @@ func (e *env) harness(t *testing.T) *helpdesktest.Env {
 			}
 			return st
 		},
-		CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return e.signer.Request(e.customerPayload(conv, text), "")
+		CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string, d drivertest.Delivery) *http.Request {
+			return sign(e.customerPayload(conv, text), d)
 		},
 		BotEcho: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
 			id, _ := strconv.ParseInt(conv.ID, 10, 64)
@@ -119,26 +134,40 @@ func (e *env) harness(t *testing.T) *helpdesktest.Env {
 				Conversation: cloudchattest.ConversationRef{ID: id},
 			}), "")
 		},
-		Forged: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			s := &cloudchattest.Signer{Secret: "not-the-secret"}
-			return s.Request(e.customerPayload(conv, text), "")
-		},
 		Unsigned: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
 			return e.signer.Unsigned(e.customerPayload(conv, text), "d-1")
 		},
 		Malformed: func(t *testing.T) *http.Request {
 			return e.signer.Request([]byte(`{"event": "message_created", "id": `), "")
 		},
-		FailNext: e.srv.FailNext,
-		Stall:    e.srv.Stall,
-		Requests: e.srv.Requests,
-		Group:    strconv.FormatInt(e.team, 10),
-		Agent:    strconv.FormatInt(e.agent, 10),
+		Secrets:        append([]string{cfg.APIToken, cfg.UserToken}, cfg.WebhookSecrets...),
+		WebhookSecrets: cfg.WebhookSecrets,
+		SignsTime:      true,
+		// Chatwoot accepts a message into a resolved conversation (and
+		// reopens it), so there is no closed-conversation refusal.
+		CloseConversation: nil,
+		ReplyWindowClosed: func(t *testing.T) helpdesk.Conversation {
+			id := e.srv.AddConversation(cloudchattest.Conversation{
+				Status: "pending", AssigneeID: cloudchattest.DefaultBotID, AssigneeType: "AgentBot", CanReply: false,
+				Channel: "Channel::Whatsapp",
+			})
+			return helpdesk.Conversation{Vendor: cloudchat.Vendor, Account: "1", ID: strconv.FormatInt(id, 10), Channel: helpdesk.ChannelWhatsApp,
+				Extra: map[string]string{cloudchat.ExtraStatus: "pending", cloudchat.ExtraCanReply: "false"}}
+		},
+		IdempotencyKeys: e.srv.EchoIDs,
+		FailNext:        e.srv.FailNext,
+		RetryAfter:      false, // Chatwoot's 429 says nothing; the driver computes the wait
+		Stall:           e.srv.Stall,
+		Requests:        e.srv.Requests,
+		Group:           strconv.FormatInt(e.team, 10),
+		Agent:           strconv.FormatInt(e.agent, 10),
 	}
 }
 
 func TestConformance(t *testing.T) {
-	helpdesktest.RunConformance(t, helpdesktest.HarnessFunc(func(t *testing.T) *helpdesktest.Env {
-		return newEnv(t, nil).harness(t)
+	drivertest.RunConformance(t, drivertest.HarnessFunc(func(t *testing.T) *drivertest.Env {
+		return newEnv(t, func(c *cloudchat.Config, _ *cloudchat.Options, _ *cloudchattest.Options) {
+			c.WebhookSecrets = []string{testSecret, rotatedSecret}
+		}).harness(t)
 	}))
 }
