@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/zendesk"
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
 )
@@ -28,13 +28,35 @@ func stableID(parts ...string) (string, int64) {
 	return hex.EncodeToString(sum[:13]), int64(binary.BigEndian.Uint64(sum[:8]) >> 12)
 }
 
+// The secret being rotated out, configured beside the fake's current one.
+const (
+	previousWebhookSecret  = "zd-previous-webhook-signing-secret"
+	previousSunshineSecret = "sunshine-previous-webhook-secret"
+)
+
+func orNow(at time.Time) time.Time {
+	if at.IsZero() {
+		return time.Now()
+	}
+	return at
+}
+
+func orSecret(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 // ticketEnv wires the driver in e-mail mode to a fresh fake.
-func ticketEnv(t *testing.T) *helpdesktest.Env {
+func ticketEnv(t *testing.T) *drivertest.Env {
 	srv := zendesktest.New(t, zendesktest.Options{})
-	client, err := zendesk.New(srv.Config(), &zendesk.Options{MaxRetryWait: 2 * time.Second})
+	cfg := srv.Config()
+	cfg.WebhookSecrets = []string{srv.Options().WebhookSecret, previousWebhookSecret}
+	client, err := zendesk.New(cfg, &zendesk.Options{MaxRetryWait: 2 * time.Second})
 	require.NoError(t, err)
 	o := srv.Options()
-	trigger := func(conv helpdesk.Conversation, text, secret string, bot bool) *http.Request {
+	trigger := func(conv helpdesk.Conversation, text string, d drivertest.Delivery, bot bool) *http.Request {
 		tid, ok := zendesk.TicketID(conv)
 		require.True(t, ok)
 		inv, cid := stableID(conv.ID, text)
@@ -42,25 +64,22 @@ func ticketEnv(t *testing.T) *helpdesktest.Env {
 		if bot {
 			p = srv.BotComment(tid, cid, text)
 		}
-		return zendesktest.NewTriggerRequest(secret, zendesktest.TriggerBody(p), time.Now(), inv)
+		return zendesktest.NewTriggerRequest(orSecret(d.Secret, o.WebhookSecret), zendesktest.TriggerBody(p), orNow(d.At), inv)
 	}
-	return &helpdesktest.Env{
+	return &drivertest.Env{
 		Helpdesk: client,
 		NewConversation: func(t *testing.T) helpdesk.Conversation {
 			return zendesk.TicketConversation(o.Subdomain, srv.CreateTicket("Order missing", "Where is my order?"))
 		},
-		State: func(t *testing.T, conv helpdesk.Conversation) helpdesktest.State { return srv.State(conv) },
-		CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return trigger(conv, text, o.WebhookSecret, false)
+		State: func(t *testing.T, conv helpdesk.Conversation) drivertest.State { return srv.State(conv) },
+		CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string, d drivertest.Delivery) *http.Request {
+			return trigger(conv, text, d, false)
 		},
 		BotEcho: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return trigger(conv, text, o.WebhookSecret, true)
-		},
-		Forged: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return trigger(conv, text, "not-the-secret", false)
+			return trigger(conv, text, drivertest.Delivery{}, true)
 		},
 		Unsigned: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			r := trigger(conv, text, o.WebhookSecret, false)
+			r := trigger(conv, text, drivertest.Delivery{}, false)
 			r.Header.Del(zendesk.HeaderSignature)
 			r.Header.Del(zendesk.HeaderSignatureTimestamp)
 			return r
@@ -68,7 +87,18 @@ func ticketEnv(t *testing.T) *helpdesktest.Env {
 		Malformed: func(t *testing.T) *http.Request {
 			return zendesktest.NewTriggerRequest(o.WebhookSecret, []byte(`{"ticketId": "12", "text": `), time.Now(), "inv-malformed")
 		},
-		FailNext: srv.Support.FailNext,
+		Secrets:        []string{o.WebhookSecret, previousWebhookSecret, o.APIToken, o.SunshineSecret, o.SunshineWebhookSecret},
+		WebhookSecrets: []string{o.WebhookSecret, previousWebhookSecret},
+		SignsTime:      true,
+		CloseConversation: func(t *testing.T, conv helpdesk.Conversation) helpdesk.Conversation {
+			tid, ok := zendesk.TicketID(conv)
+			require.True(t, ok)
+			srv.SetStatus(tid, "closed") // later updates get Zendesk's 422
+			return conv
+		},
+		IdempotencyKeys: srv.IdempotencyKeys,
+		FailNext:        srv.Support.FailNext,
+		RetryAfter:      true,
 		Stall: func(d time.Duration) {
 			srv.Support.Stall(d)
 			srv.Sunshine.Stall(d)
@@ -81,47 +111,60 @@ func ticketEnv(t *testing.T) *helpdesktest.Env {
 
 // chatEnv wires the driver in chat mode: conversations are Sunshine
 // conversations with their messaging ticket.
-func chatEnv(t *testing.T) *helpdesktest.Env {
+func chatEnv(t *testing.T) *drivertest.Env {
 	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: sunshineContract(t)})
-	client, err := zendesk.New(srv.ChatConfig(), &zendesk.Options{MaxRetryWait: 2 * time.Second})
+	cfg := srv.ChatConfig()
+	cfg.SunshineWebhookSecrets = []string{srv.Options().SunshineWebhookSecret, previousSunshineSecret}
+	client, err := zendesk.New(cfg, &zendesk.Options{MaxRetryWait: 2 * time.Second})
 	require.NoError(t, err)
 	o := srv.Options()
-	delivery := func(conv helpdesk.Conversation, text, secret string, bot bool) *http.Request {
+	delivery := func(conv helpdesk.Conversation, text string, d drivertest.Delivery, bot bool) *http.Request {
 		ev, _ := stableID("event", conv.ID, text)
 		msg, _ := stableID("message", conv.ID, text)
 		m := zendesktest.SunshineMessage{EventID: ev, ConversationID: zendesk.SunshineConversationID(conv), MessageID: msg,
-			AuthorType: "user", UserID: "u-customer", DisplayName: "Maria Silva", Text: text, SourceType: "web"}
+			AuthorType: "user", UserID: "u-customer", DisplayName: "Maria Silva", Text: text, SourceType: "web", CreatedAt: d.At}
 		if bot {
 			m.AuthorType, m.UserID, m.DisplayName, m.SourceType = "business", "", zendesktest.DefaultBotName, "api:conversations"
 			m.Metadata = map[string]any{"agentdesk_bot": "9001"}
 		}
-		return zendesktest.NewSunshineRequest(secret, zendesktest.SunshineDelivery(o.SunshineAppID, m))
+		return zendesktest.NewSunshineRequest(orSecret(d.Secret, o.SunshineWebhookSecret), zendesktest.SunshineDelivery(o.SunshineAppID, m))
 	}
-	return &helpdesktest.Env{
+	return &drivertest.Env{
 		Helpdesk: client,
 		NewConversation: func(t *testing.T) helpdesk.Conversation {
 			convID, tid := srv.CreateConversation("Oi, preciso de ajuda")
 			return zendesk.WithTicket(zendesk.SunshineConversation(o.Subdomain, o.SunshineAppID, convID), tid)
 		},
-		State: func(t *testing.T, conv helpdesk.Conversation) helpdesktest.State { return srv.State(conv) },
-		CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return delivery(conv, text, o.SunshineWebhookSecret, false)
+		State: func(t *testing.T, conv helpdesk.Conversation) drivertest.State { return srv.State(conv) },
+		CustomerMessage: func(t *testing.T, conv helpdesk.Conversation, text string, d drivertest.Delivery) *http.Request {
+			return delivery(conv, text, d, false)
 		},
 		BotEcho: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return delivery(conv, text, o.SunshineWebhookSecret, true)
-		},
-		Forged: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			return delivery(conv, text, "wrong-shared-secret", false)
+			return delivery(conv, text, drivertest.Delivery{}, true)
 		},
 		Unsigned: func(t *testing.T, conv helpdesk.Conversation, text string) *http.Request {
-			r := delivery(conv, text, o.SunshineWebhookSecret, false)
+			r := delivery(conv, text, drivertest.Delivery{}, false)
 			r.Header.Del(zendesk.HeaderSunshineAPIKey)
 			return r
 		},
 		Malformed: func(t *testing.T) *http.Request {
 			return zendesktest.NewSunshineRequest(o.SunshineWebhookSecret, []byte(`{"app":{"id":"x"},"events":[{"id":`))
 		},
-		FailNext: srv.Sunshine.FailNext,
+		Secrets:        []string{o.SunshineWebhookSecret, previousSunshineSecret, o.SunshineSecret, o.APIToken, o.WebhookSecret},
+		WebhookSecrets: []string{o.SunshineWebhookSecret, previousSunshineSecret},
+		// Sunshine sends a shared secret in X-API-Key and signs no time:
+		// dedupe on the events' ids is the replay guard.
+		SignsTime: false,
+		// A conversation at Sunshine's 30,000-message cap refuses more
+		// with 423 Locked (a closed ticket does not stop chat messages).
+		CloseConversation: func(t *testing.T, conv helpdesk.Conversation) helpdesk.Conversation {
+			srv.Fill(zendesk.SunshineConversationID(conv))
+			return conv
+		},
+		// Sunshine's message endpoint takes no idempotency key.
+		IdempotencyKeys: nil,
+		FailNext:        srv.Sunshine.FailNext,
+		RetryAfter:      false, // Sunshine publishes no rate-limit headers
 		Stall: func(d time.Duration) {
 			srv.Support.Stall(d)
 			srv.Sunshine.Stall(d)
@@ -133,9 +176,9 @@ func chatEnv(t *testing.T) *helpdesktest.Env {
 }
 
 func TestConformanceTickets(t *testing.T) {
-	helpdesktest.RunConformance(t, helpdesktest.HarnessFunc(ticketEnv))
+	drivertest.RunConformance(t, drivertest.HarnessFunc(ticketEnv))
 }
 
 func TestConformanceSunshineChat(t *testing.T) {
-	helpdesktest.RunConformance(t, helpdesktest.HarnessFunc(chatEnv))
+	drivertest.RunConformance(t, drivertest.HarnessFunc(chatEnv))
 }

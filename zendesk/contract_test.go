@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/internal/contract"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/openapi"
 	"github.com/agentdesk/agentdesk/zendesk"
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
 )
@@ -18,7 +18,7 @@ import (
 // makes through a fake that validates it against the published Sunshine
 // Conversations OpenAPI spec (skipped when the specs folder is absent).
 func TestSunshineRequestsMatchSpec(t *testing.T) {
-	spec := contract.Load(t, "sunshine/openapi.yaml")
+	spec := openapi.Load(t, "sunshine/openapi.yaml")
 	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: func(r *http.Request, body []byte) error { return spec.Validate(r, body) }})
 	cfg := srv.ChatConfig()
 	cfg.BotAvatarURL = "https://cdn.example/bot.png"

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/internal/contract"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/openapi"
 )
 
 // sunshineContract returns a validator for zendesktest.Options.ValidateSunshine
@@ -14,12 +14,12 @@ import (
 // nil when the specs folder is absent (the test then runs without the
 // contract check instead of being skipped).
 func sunshineContract(t testing.TB) func(r *http.Request, body []byte) error {
-	dir := contract.Dir()
+	dir := openapi.Dir()
 	if dir == "" {
 		return nil
 	}
 	if _, err := os.Stat(filepath.Join(dir, "sunshine", "openapi.yaml")); err != nil {
 		return nil
 	}
-	return contract.Load(t, "sunshine/openapi.yaml").Validate
+	return openapi.Load(t, "sunshine/openapi.yaml").Validate
 }

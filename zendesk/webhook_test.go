@@ -14,13 +14,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/zendesk"
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
 )
 
 func helpdesktestDeliver(c *zendesk.Client, r *http.Request) ([]helpdesk.Event, error) {
-	return helpdesktest.Deliver(context.Background(), c, r)
+	return drivertest.Deliver(context.Background(), c, r)
 }
 
 const (

@@ -9,7 +9,8 @@
 // validates request bodies (unknown or mistyped ticket fields, an assignee
 // outside the group → RecordInvalid), honours Idempotency-Key on ticket
 // updates, and can rate-limit with Zendesk's headers, fail or stall through
-// helpdesktest.VendorServer.
+// drivertest.VendorServer. IdempotencyKeys lists the Idempotency-Key
+// headers it received, in order.
 package zendesktest
 
 import (
@@ -27,7 +28,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/zendesk"
 )
 
@@ -88,8 +89,8 @@ type Options struct {
 // Sunshine Conversations API (two hosts, as with api.smooch.io; the
 // driver reaches both through Config.BaseURL and Config.SunshineBaseURL).
 type Server struct {
-	Support  *helpdesktest.VendorServer
-	Sunshine *helpdesktest.VendorServer
+	Support  *drivertest.VendorServer
+	Sunshine *drivertest.VendorServer
 
 	t    testing.TB
 	opts Options
@@ -102,6 +103,7 @@ type Server struct {
 	agents          map[int64]bool
 	convs           map[string]*Conversation
 	idem            map[string]idemRecord
+	idemKeys        []string
 	requiredOnSolve []RequiredField
 	issuedTokens    map[string]bool
 	rateLimit       int
@@ -150,6 +152,9 @@ type Conversation struct {
 	// PassControls holds the metadata of each passControl call.
 	PassControls []map[string]any
 	Releases     int
+	// Full is set by Fill: the conversation holds Sunshine's maximum of
+	// 30,000 messages and refuses more with 423 Locked.
+	Full bool
 }
 
 // Message is a Sunshine message.
@@ -216,11 +221,11 @@ func New(t testing.TB, opts Options) *Server {
 		},
 		agents: map[int64]bool{opts.BotUserID: true, opts.AgentID: true},
 	}
-	s.Support = helpdesktest.NewVendorServer(t, helpdesktest.VendorServerOptions{
+	s.Support = drivertest.NewVendorServer(t, drivertest.VendorServerOptions{
 		Authorize: s.authorizeSupport, WriteError: s.writeSupportError, Now: opts.Now,
 	})
-	s.Sunshine = helpdesktest.NewVendorServer(t, helpdesktest.VendorServerOptions{
-		Authorize:  helpdesktest.BasicAuth(opts.SunshineKeyID, opts.SunshineSecret),
+	s.Sunshine = drivertest.NewVendorServer(t, drivertest.VendorServerOptions{
+		Authorize:  drivertest.BasicAuth(opts.SunshineKeyID, opts.SunshineSecret),
 		WriteError: writeSunshineError, Now: opts.Now,
 	})
 	// {id} also matches "123.json": the suffix is optional at Zendesk.
@@ -368,6 +373,26 @@ func (s *Server) CreateConversation(text string) (convID string, ticketID int64)
 	return convID, ticketID
 }
 
+// Fill marks a Sunshine conversation as holding Sunshine's maximum of
+// 30,000 messages: further messages are refused with 423 Locked.
+func (s *Server) Fill(convID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.convs[convID]; c != nil {
+		c.Full = true
+	} else {
+		s.t.Errorf("zendesktest: no conversation %s", convID)
+	}
+}
+
+// IdempotencyKeys returns the Idempotency-Key headers of the ticket
+// updates the fake received, in order (replays included).
+func (s *Server) IdempotencyKeys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.idemKeys...)
+}
+
 // Ticket returns a copy of a ticket's state.
 func (s *Server) Ticket(id int64) (Ticket, bool) {
 	s.mu.Lock()
@@ -396,12 +421,12 @@ func (s *Server) Conversation(id string) (Conversation, bool) {
 }
 
 // State returns what the fake holds for conv, normalised for
-// helpdesktest.RunConformance: public texts are the bot's ticket comments
+// drivertest.RunConformance: public texts are the bot's ticket comments
 // and business messages in order, notes the private comments.
-func (s *Server) State(conv helpdesk.Conversation) helpdesktest.State {
+func (s *Server) State(conv helpdesk.Conversation) drivertest.State {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var st helpdesktest.State
+	var st drivertest.State
 	type item struct {
 		seq  int64
 		text string
@@ -658,6 +683,7 @@ func (s *Server) putTicket(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if key != "" {
+		s.idemKeys = append(s.idemKeys, key)
 		if rec, ok := s.idem[key]; ok {
 			if rec.hash != hash {
 				writeJSON(w, http.StatusBadRequest, map[string]string{"error": "IdempotentRequestError", "description": "Idempotency-Key reused with different parameters"})
@@ -984,7 +1010,7 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	if len(c.Messages) >= 30000 {
+	if c.Full || len(c.Messages) >= 30000 {
 		s.mu.Unlock()
 		writeSunshineError(w, http.StatusLocked, 0)
 		return

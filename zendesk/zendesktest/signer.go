@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/zendesk"
 )
 
@@ -38,7 +38,7 @@ func TriggerHeaders(secret string, body []byte, at time.Time, invocationID strin
 // NewTriggerRequest returns a signed trigger webhook POST, like
 // stripe-go's GenerateTestSignedPayload, ready for an http.Handler.
 func NewTriggerRequest(secret string, body []byte, at time.Time, invocationID string) *http.Request {
-	return helpdesktest.SignedRequest(context.Background(), "/webhooks/zendesk", body, TriggerHeaders(secret, body, at, invocationID))
+	return drivertest.SignedRequest(context.Background(), "/webhooks/zendesk", body, TriggerHeaders(secret, body, at, invocationID))
 }
 
 // NewTriggerWebhookRequest is NewTriggerRequest as a helpdesk.WebhookRequest
@@ -55,7 +55,7 @@ func NewSunshineRequest(secret string, body []byte) *http.Request {
 	if secret != "" {
 		h.Set(zendesk.HeaderSunshineAPIKey, secret)
 	}
-	return helpdesktest.SignedRequest(context.Background(), "/webhooks/sunshine", body, h)
+	return drivertest.SignedRequest(context.Background(), "/webhooks/sunshine", body, h)
 }
 
 // TriggerBody encodes p as a trigger would render RecommendedTriggerBody.
