@@ -238,7 +238,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (h *WebhookHandler) parse(ctx context.Context, req *WebhookRequest) (events []Event, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			events, err = nil, InvalidPayload("parser failed on this payload: %v", p)
+			events, err = nil, invalidPayload("parser failed on this payload: %v", p)
 		}
 	}()
 	return h.parser.ParseWebhook(ctx, req)

@@ -2,6 +2,7 @@ package helpdesk
 
 import (
 	"context"
+	"errors"
 	"strconv"
 )
 
@@ -21,9 +22,9 @@ func (f SplitterFunc) Split(text string) ([]string, error) { return f(text) }
 type ReplyOptions struct {
 	// Splitter cuts the text into parts; nil sends it whole.
 	Splitter Splitter
-	// Resolve resolves the conversation with the last part (in the same
-	// request when the helpdesk has CapResolveWithMessage, otherwise with a
-	// Resolve call after it).
+	// Resolve resolves the conversation with the last part: in the same
+	// request when the helpdesk has CapResolveWithMessage, otherwise by a
+	// Resolve right after it (the Helpdesk does that itself).
 	Resolve bool
 	// Attachments go with the last part.
 	Attachments []Attachment
@@ -34,7 +35,9 @@ type ReplyOptions struct {
 // Reply sends text to the conversation as one or more messages, in order,
 // each part waiting for the previous one to succeed. It stops at the first
 // failure and returns a *PartialSendError saying how many parts were
-// delivered. On success it returns one receipt per part.
+// delivered. When every part was delivered but the resolve that follows
+// the last one failed, it returns every receipt and a
+// *ResolveAfterReplyError. On success it returns one receipt per part.
 func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opts ReplyOptions) ([]*Receipt, error) {
 	parts := []string{text}
 	if opts.Splitter != nil {
@@ -50,31 +53,28 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 		}
 		return nil, hd.Resolve(ctx, conv)
 	}
-	oneShot := hd.Capabilities().Has(CapResolveWithMessage)
 	receipts := make([]*Receipt, 0, len(parts))
 	for i, p := range parts {
 		if err := ctx.Err(); err != nil {
 			return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
 		}
 		msg := Message{Text: p}
-		last := i == len(parts)-1
-		if last {
+		if i == len(parts)-1 {
 			msg.Attachments = opts.Attachments
-			msg.Resolve = opts.Resolve && oneShot
+			msg.Resolve = opts.Resolve
 		}
 		if opts.IdempotencyKey != "" {
 			msg.IdempotencyKey = opts.IdempotencyKey + "/" + strconv.Itoa(i+1)
 		}
 		r, err := hd.SendMessage(ctx, conv, msg)
 		if err != nil {
+			var ra *ResolveAfterReplyError
+			if errors.As(err, &ra) && r != nil {
+				return append(receipts, r), err
+			}
 			return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
 		}
 		receipts = append(receipts, r)
-	}
-	if opts.Resolve && !oneShot {
-		if err := hd.Resolve(ctx, conv); err != nil {
-			return receipts, &ResolveAfterReplyError{Err: err}
-		}
 	}
 	return receipts, nil
 }
@@ -89,15 +89,3 @@ func (e *ResolveAfterReplyError) Error() string {
 
 // Unwrap returns the Resolve error.
 func (e *ResolveAfterReplyError) Unwrap() error { return e.Err }
-
-// unsupportedError wraps ErrUnsupported with the vendor and operation.
-type unsupportedError struct{ vendor, op string }
-
-func (e *unsupportedError) Error() string {
-	return e.vendor + ": " + e.op + " is not supported by this helpdesk"
-}
-func (e *unsupportedError) Unwrap() error { return ErrUnsupported }
-
-// Unsupported returns an error matching ErrUnsupported naming the vendor and
-// the operation it cannot perform.
-func Unsupported(vendor, op string) error { return &unsupportedError{vendor: vendor, op: op} }

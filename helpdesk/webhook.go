@@ -52,13 +52,8 @@ func (e *WebhookError) Error() string {
 // Unwrap returns the sentinel.
 func (e *WebhookError) Unwrap() error { return e.Kind }
 
-// InvalidSignature returns a *WebhookError matching ErrInvalidSignature.
-func InvalidSignature(format string, args ...any) error {
-	return &WebhookError{Kind: ErrInvalidSignature, Reason: fmt.Sprintf(format, args...), Status: http.StatusUnauthorized}
-}
-
-// InvalidPayload returns a *WebhookError matching ErrInvalidPayload.
-func InvalidPayload(format string, args ...any) error {
+// invalidPayload returns a *WebhookError matching ErrInvalidPayload.
+func invalidPayload(format string, args ...any) error {
 	return &WebhookError{Kind: ErrInvalidPayload, Reason: fmt.Sprintf(format, args...), Status: http.StatusBadRequest}
 }
 
@@ -91,7 +86,7 @@ func ReadWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) 
 		return nil, &WebhookError{Kind: ErrInvalidPayload, Reason: fmt.Sprintf("body exceeds %d bytes", maxBytes), Status: http.StatusRequestEntityTooLarge}
 	}
 	if len(data) == 0 {
-		return nil, InvalidPayload("empty body")
+		return nil, invalidPayload("empty body")
 	}
 	u := *r.URL
 	if u.Host == "" {
