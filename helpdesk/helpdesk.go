@@ -7,16 +7,29 @@ import (
 
 // Helpdesk is one vendor's helpdesk seen from the bot: a place where the
 // bot, as one more agent, answers conversations, resolves them and hands them
-// to humans. Drivers (zendesk, intercom, hubspot, cloudchat, klaviyo)
-// implement it; helpdesktest.Fake implements it in memory.
+// to humans. Each driver's New (zendesk, intercom, cloudchat, ...) returns
+// one, and helpdesktest.Fake implements it in memory.
+//
+// Every driver's Helpdesk is the same portable implementation around the
+// vendor driver (helpdesk/driver), so the rules below hold for all of them
+// alike: a done context fails before any request; blank text, a blank or
+// foreign conversation and an invalid Target are refused with a
+// *FieldError (ErrInvalidRequest) before any request; anything outside
+// Capabilities fails with ErrUnsupported before any request; errors are
+// *OpError values naming the operation and conversation, around an
+// *APIError (status and request id kept) or a sentinel. Use As to reach the
+// vendor's client for its extras, and ErrorAs for vendor error types.
 //
 // Every method takes the Conversation that a webhook event carried, so a
-// driver can act without extra lookups. Methods a vendor cannot perform
-// return an error matching ErrUnsupported; Capabilities tells in advance.
+// driver can act without extra lookups.
 type Helpdesk interface {
 	// SendMessage posts one message to the customer (or an internal note
 	// when msg.Internal is set). When msg.Resolve is set the conversation is
-	// resolved with it, in one request where the vendor allows.
+	// resolved with it: in the same request when Capabilities has
+	// CapResolveWithMessage, otherwise by a resolve right after the
+	// message; if that resolve fails, the message's Receipt comes back
+	// with a *ResolveAfterReplyError. Receipt.Resolved tells whether the
+	// conversation was resolved.
 	SendMessage(ctx context.Context, conv Conversation, msg Message) (*Receipt, error)
 	// Resolve marks the conversation solved/resolved/closed as the vendor
 	// names it.
@@ -26,9 +39,11 @@ type Helpdesk interface {
 	// note (Target.Note).
 	Reassign(ctx context.Context, conv Conversation, to Target) error
 	// ParseWebhook verifies a webhook delivery and turns it into events.
-	// Forged or stale deliveries give an error matching ErrInvalidSignature,
-	// unreadable ones ErrInvalidPayload. A delivery may hold several events
-	// or none the driver maps (an empty slice, nil error).
+	// Forged or stale deliveries give an error matching ErrInvalidSignature
+	// (more precisely ErrSignatureMissing, ErrSignatureMismatch,
+	// ErrSignatureStale or ErrSignatureFuture), unreadable ones
+	// ErrInvalidPayload. A delivery may hold several events or none the
+	// driver maps (an empty slice, nil error).
 	ParseWebhook(ctx context.Context, req *WebhookRequest) ([]Event, error)
 	// Capabilities says what this helpdesk can do.
 	Capabilities() Capabilities
