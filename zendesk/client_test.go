@@ -341,7 +341,7 @@ func TestSunshineReassignPassesControlWithHistory(t *testing.T) {
 	// The bot saw the conversation's first message through its webhook.
 	body := zendesktest.SunshineDelivery(o.SunshineAppID, zendesktest.SunshineMessage{EventID: "ev1", ConversationID: convID,
 		MessageID: "first-msg", AuthorType: "user", UserID: "u1", Text: "oi", SourceType: "whatsapp"})
-	events, err := helpdesktestDeliver(c, zendesktest.NewSunshineRequest(o.SunshineWebhookSecret, body))
+	events, err := deliver(c, zendesktest.NewSunshineRequest(o.SunshineWebhookSecret, body))
 	require.NoError(t, err)
 	conv := zendesk.WithTicket(events[0].Conversation, tid)
 	require.Equal(t, zendesk.KindBoth, zendesk.KindOf(conv))

@@ -100,3 +100,20 @@ func ExampleRecommendedTriggerBody() {
 	fmt.Println(strings.Contains(zendesk.RecommendedTriggerBody, `"id": "{{ticket.latest_comment.author.id}}"`))
 	// Output: true
 }
+
+// Reaching the Zendesk extras through the portable interface a bot holds.
+func ExampleClient_As() {
+	client, err := zendesk.New(zendesk.Config{
+		Subdomain: "acme", Email: "bot@acme.example", APIToken: "api-token",
+		BotUserID: 9001, N2GroupID: 200, WebhookSecrets: []string{"whsec"},
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	var h helpdesk.Helpdesk = client
+	var zc *zendesk.Client
+	if helpdesk.As(h, &zc) {
+		fmt.Println(zc.Config().Subdomain) // zc.GetTicket, zc.ListGroups, ...
+	}
+	// Output: acme
+}

@@ -19,7 +19,7 @@ import (
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
 )
 
-func helpdesktestDeliver(c *zendesk.Client, r *http.Request) ([]helpdesk.Event, error) {
+func deliver(c *zendesk.Client, r *http.Request) ([]helpdesk.Event, error) {
 	return drivertest.Deliver(context.Background(), c, r)
 }
 
@@ -113,7 +113,7 @@ func TestParseTriggerRecognisesPostedCommentsWithSeedBody(t *testing.T) {
 	// The seed body has no author: the echo looks like the requester's.
 	p := srv.CustomerComment(id, 0, "Here is your tracking link.")
 	p.CommentID, p.Author = rc.MessageID, zendesk.TriggerUser{}
-	events, err := helpdesktestDeliver(c, zendesktest.NewTriggerRequest(srv.Options().WebhookSecret, zendesktest.TriggerBody(p), time.Now(), "inv"))
+	events, err := deliver(c, zendesktest.NewTriggerRequest(srv.Options().WebhookSecret, zendesktest.TriggerBody(p), time.Now(), "inv"))
 	require.NoError(t, err)
 	require.True(t, events[0].FromSelf())
 	require.False(t, events[0].IsCustomerMessage())
@@ -212,7 +212,7 @@ func TestTriggerBadPayloads(t *testing.T) {
 	require.Equal(t, http.StatusUnsupportedMediaType, helpdesk.WebhookStatus(err))
 	_, err = c.ParseWebhook(context.Background(), zendesktest.NewTriggerWebhookRequest(testSecret, nil, t0, ""))
 	require.ErrorIs(t, err, helpdesk.ErrInvalidPayload)
-	_, err = helpdesktestDeliver(c, zendesktest.NewTriggerRequest(testSecret, nil, time.Now(), ""))
+	_, err = deliver(c, zendesktest.NewTriggerRequest(testSecret, nil, time.Now(), ""))
 	require.ErrorIs(t, err, helpdesk.ErrInvalidPayload)
 
 	// A body with no comment is an EventOther carrying the payload.
