@@ -2,19 +2,27 @@ package cloudchat_test
 
 import (
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/internal/contract"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/openapi"
 )
+
+const chatwootSpec = "chatwoot/swagger.json"
 
 // specValidator returns a check of every request the driver sends against
 // the Chatwoot OpenAPI spec, or nil when the spec is not beside the
 // checkout (the rest of the tests still run).
 func specValidator(t *testing.T) func(*http.Request, []byte) error {
-	if contract.Dir() == "" {
+	dir := openapi.Dir()
+	if dir == "" {
 		return nil
 	}
-	return contract.Load(t, "chatwoot/swagger.json").Validate
+	if _, err := os.Stat(filepath.Join(dir, chatwootSpec)); err != nil {
+		return nil
+	}
+	return openapi.Load(t, chatwootSpec).Validate
 }
 
 func TestSpecValidatorIsActive(t *testing.T) {

@@ -9,7 +9,7 @@
 // messages, applies the 200-messages-a-minute flood guard and the
 // 3000-requests-a-minute throttle (429 text/plain "Retry later", no
 // Retry-After), and can validate request bodies against the Chatwoot spec.
-// It is built on helpdesktest.VendorServer, whose FailNext, Stall,
+// It is built on drivertest.VendorServer, whose FailNext, Stall,
 // RateLimit and Requests it exposes.
 package cloudchattest
 
@@ -25,7 +25,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 )
 
 // Defaults used by NewServer for zero Options fields.
@@ -121,7 +121,7 @@ type Contact struct {
 
 // Server is a fake Cloud Chat.
 type Server struct {
-	*helpdesktest.VendorServer
+	*drivertest.VendorServer
 	t    testing.TB
 	opts Options
 
@@ -166,7 +166,7 @@ func NewServer(t testing.TB, opts *Options) *Server {
 	}
 	s := &Server{t: t, opts: o, convs: map[int64]*Conversation{}, teams: map[int64]*Team{},
 		agents: map[int64]*Agent{}, contacts: map[int64]*Contact{}, nextID: 100, flood: map[int64][]time.Time{}}
-	s.VendorServer = helpdesktest.NewVendorServer(t, helpdesktest.VendorServerOptions{
+	s.VendorServer = drivertest.NewVendorServer(t, drivertest.VendorServerOptions{
 		Authorize:  s.authorize,
 		WriteError: writeError,
 		Now:        o.Now,

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/cloudchat"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 )
 
 // Signer builds webhook deliveries the way Chatwoot sends them (4.12+):
@@ -57,7 +57,7 @@ func deliveryID(body []byte, delivery string) string {
 
 // Request returns a signed webhook POST carrying body.
 func (s *Signer) Request(body []byte, delivery string) *http.Request {
-	return helpdesktest.SignedRequest(context.Background(), s.path(), body, s.Headers(body, delivery))
+	return drivertest.SignedRequest(context.Background(), s.path(), body, s.Headers(body, delivery))
 }
 
 // Unsigned returns the POST without signature headers (what servers older
@@ -67,7 +67,7 @@ func (s *Signer) Unsigned(body []byte, delivery string) *http.Request {
 	if delivery != "" {
 		h.Set("X-Chatwoot-Delivery", delivery)
 	}
-	return helpdesktest.SignedRequest(context.Background(), s.path(), body, h)
+	return drivertest.SignedRequest(context.Background(), s.path(), body, h)
 }
 
 func (s *Signer) path() string {
