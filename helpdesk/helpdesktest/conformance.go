@@ -18,6 +18,11 @@ import (
 // RunConformance runs the behaviour every Helpdesk driver must show, against
 // the fake vendor the harness sets up. Capabilities the driver does not
 // declare are checked to fail with helpdesk.ErrUnsupported, never skipped.
+//
+// Deprecated: use drivertest.RunConformance, which checks far more (stale
+// and rotated deliveries, queued redelivery, receipts against the vendor's
+// state, attachments, idempotency keys, closed conversations, secrets in
+// errors). This copy will be removed.
 func RunConformance(t *testing.T, h Harness) {
 	t.Helper()
 	tests := []struct {

@@ -10,6 +10,6 @@
 // closes conversations and reply windows, and is safe for concurrent use.
 // It passes the conformance kit, helpdesk/drivertest.
 //
-// The package imports no test-only module, so a program may use the Fake
-// outside tests (examples/faqbot runs on it).
+// RunConformance, Env and VendorServer here are deprecated copies of the
+// conformance kit, helpdesk/drivertest, kept until no driver uses them.
 package helpdesktest

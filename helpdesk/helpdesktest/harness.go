@@ -10,6 +10,8 @@ import (
 )
 
 // Harness connects RunConformance to one driver and its fake vendor server.
+//
+// Deprecated: use drivertest.Harness.
 // Each call to Setup returns a fresh, isolated Env; the suite runs its
 // subtests in parallel, each with its own Env.
 type Harness interface {
@@ -39,6 +41,8 @@ type State struct {
 }
 
 // Env is one driver wired to a fresh fake vendor.
+//
+// Deprecated: use drivertest.Env.
 type Env struct {
 	// Helpdesk is the driver under test, configured against the fake.
 	Helpdesk helpdesk.Helpdesk

@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// Deprecated: use drivertest.VendorServer, the same type in the
+// conformance kit.
+//
 // VendorServer is the shared base of the fake vendor servers in each
 // driver's <vendor>test package: an httptest server that answers only the
 // routes registered on it (any other request fails the test with its method

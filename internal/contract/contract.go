@@ -3,6 +3,9 @@
 // customer. The specs are not part of this module: they are read from the
 // shared/specs folder beside the checkout (or AGENTDESK_SPECS_DIR), and
 // tests that need one skip when it is absent.
+//
+// Deprecated: use helpdesk/drivertest/openapi, the same checker, importable
+// by drivers outside this module. This copy will be removed.
 package contract
 
 import (

@@ -10,6 +10,9 @@
 // Servers started here belong to one test. Tests that share an external
 // server (AGENTDESK_TEST_REDIS_ADDR) must keep their keys apart: use
 // KeyPrefix, which is unique per test.
+//
+// Deprecated: use helpdesk/drivertest/redistest, the same helper,
+// importable by drivers outside this module. This copy will be removed.
 package redistest
 
 import (
