@@ -2,6 +2,7 @@ package drivertest_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -50,6 +51,17 @@ func (d noReplayWindow) VerifyWebhook(req *helpdesk.WebhookRequest) error {
 	return d.Driver.VerifyWebhook(&r)
 }
 
+// leaksSecret names the webhook secret in its verification errors, the
+// kind of "expected signature under ..." message that ends up in logs.
+type leaksSecret struct{ driver.Driver }
+
+func (d leaksSecret) VerifyWebhook(req *helpdesk.WebhookRequest) error {
+	if err := d.Driver.VerifyWebhook(req); err != nil {
+		return fmt.Errorf("%w (expected a signature under %s)", err, fakeSecret)
+	}
+	return nil
+}
+
 // keepsRefusedClaims is a dedupe store whose Release does nothing: a
 // queued handler that refuses a delivery with 503 keeps its claim, so the
 // vendor's redelivery is dropped as a duplicate and the customer's
@@ -87,6 +99,12 @@ var mutants = map[string]struct {
 			return noReplayWindow{d}
 		})),
 		mustFail: []string{"Webhook/Stale", "Webhook/Future"},
+	},
+	"SecretInErrors": {
+		harness: fakeHarness(nil, helpdesktest.WithDriver(func(d driver.Driver) driver.Driver {
+			return leaksSecret{d}
+		})),
+		mustFail: []string{"Webhook/OtherSecret", "Webhook/Unsigned"},
 	},
 }
 
