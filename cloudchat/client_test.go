@@ -373,6 +373,12 @@ func TestTeamsAgentsAvailability(t *testing.T) {
 	require.False(t, ok)
 	_, err = e.client.Available(ctx, helpdesk.Target{Kind: helpdesk.TargetAgent, ID: "4242"})
 	require.ErrorIs(t, err, helpdesk.ErrNotFound)
+	before := e.srv.Requests()
+	_, err = e.client.Available(ctx, helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "n2"})
+	var fe *helpdesk.FieldError
+	require.ErrorAs(t, err, &fe)
+	require.Equal(t, "id", fe.Field)
+	require.Equal(t, before, e.srv.Requests(), "a malformed id is refused without a request")
 }
 
 func TestConfig(t *testing.T) {

@@ -372,9 +372,9 @@ func (c *Client) Available(ctx context.Context, t helpdesk.Target) (bool, error)
 	if err := t.Validate(); err != nil {
 		return false, err
 	}
-	id, err := strconv.ParseInt(strings.TrimSpace(t.ID), 10, 64)
-	if err != nil || id <= 0 {
-		return false, &helpdesk.FieldError{Field: "id", Problem: "must be a numeric id", Err: helpdesk.ErrInvalidRequest}
+	id, err := targetID(t)
+	if err != nil {
+		return false, err
 	}
 	var agents []Agent
 	if t.Kind == helpdesk.TargetGroup {
