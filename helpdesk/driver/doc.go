@@ -38,8 +38,8 @@
 // vendor's error body), Classify (vendor-specific sentinels), RetryAfter
 // (only when the vendor's 429s are not read by transport.ParseRetryAfter)
 // and RequestIDHeaders. helpdesk/budget holds the rate mechanics; the
-// driver holds its vendor's limits and header reader, and uses
-// DefaultBudget so that every driver paces the same way by default.
+// driver holds its vendor's limits and header reader, and uses Budget so
+// that every driver paces the same way by default.
 // helpdesk/split holds the channel limits (split.Preset); drivers refer to
 // it rather than keep their own table. Verifier checks webhook signatures
 // for every scheme the vendors use.
@@ -57,13 +57,46 @@
 //	conformance_test.go drivertest.RunConformance against the fake
 //	example_test.go     what a user copies
 //
+// # The shape of a driver package
+//
+// The same names in every driver, so that a reader who knows one knows all:
+//
+//   - type Client struct{ helpdesk.Helpdesk; ... }: the embedded Helpdesk
+//     is the *Portable that New returns around an unexported
+//     clientDriver{c *Client} implementing Driver (assert it with
+//     var _ Driver = clientDriver{}). Client.As sets a **Client to itself;
+//     Client.ErrorAs reaches vendor error types (ErrorAs when there are
+//     none). Vendor extras are methods on *Client.
+//   - New(cfg Config, opts *Options) (*Client, error), nil opts meaning
+//     defaults. Config.Validate collects every problem in a
+//     *helpdesk.ConfigError (ce.Add(field, ...); return ce.Err()), and the
+//     package exports var ErrInvalidConfig = helpdesk.ErrInvalidConfig.
+//   - Options has HTTPClient, Logger, MaxRetries, MaxRetryWait (passed to
+//     transport.Options); Budget and NoBudget (passed to Budget with the
+//     vendor's limits and header reader); Tolerance (passed to
+//     NewVerifier; zero means DefaultTolerance, negative is refused); and
+//     ConversationLimit int (0: the vendor's per-conversation limit,
+//     negative: off), turned into Options.ConversationLimit with the
+//     vendor's window. That budget.Limit paces like any other: its default
+//     Burst is small (budget.DefaultBurst) and a fifth of it is kept for
+//     critical writes, so set Burst when a reply in parts or a handover
+//     with its notice should not wait.
+//   - The webhook Scheme is exported, so that the <vendor>test signer
+//     signs with Scheme.SignRequest what the driver verifies.
+//   - Conversation.Extra keys are "<vendor>.<key>", exported as ExtraXxx
+//     constants; Config and Client keep secrets out of %v, %+v,
+//     %#v, JSON and slog (String, GoString, MarshalJSON, LogValue).
+//
 // # Proving a driver
 //
 // helpdesk/drivertest is the conformance kit: RunConformance runs the
 // shared behaviour against a Harness (the driver wired to its fake vendor
 // server), VendorServer is the base for fake servers, OpenAPI checks every
 // request against the vendor's published spec, and Redis starts a
-// loopback redis-server for tests of shared state. examples/minidriver is
-// a complete driver for an imaginary helpdesk, written from this page, that
+// loopback redis-server for tests of shared state. The Env's delivery
+// builders must give the same body (and so the same delivery ids) when
+// called again with the same arguments: that is a redelivery, which the
+// suite expects the webhook handler to drop. examples/minidriver is a
+// complete driver for an imaginary helpdesk, written from this page, that
 // passes the kit.
 package driver
