@@ -2,6 +2,7 @@ package cloudchat_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -91,4 +92,33 @@ func ExampleNormalizePhone() {
 	// +5511960832431 <nil>
 	// +5511987654321 <nil>
 	// +14155550100 <nil>
+}
+
+// A host that holds only a helpdesk.Helpdesk reaches the Cloud Chat extras
+// (templates, labels, contacts, teams) with helpdesk.As, and the driver's
+// own errors with errors.As.
+func ExampleClient_As() {
+	var h helpdesk.Helpdesk
+	client, err := cloudchat.New(cloudchat.Config{
+		BaseURL: "https://chat.example.com", AccountID: 1, APIToken: "bot-token",
+		BotID: 7, WebhookSecrets: []string{"whsec"}, ServerVersion: "4.15.1",
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	h = client
+
+	var cc *cloudchat.Client
+	fmt.Println(helpdesk.As(h, &cc), cc.Config().AccountID)
+
+	// Refused before any request: 5000 characters do not fit a WhatsApp message.
+	conv := helpdesk.Conversation{Vendor: cloudchat.Vendor, Account: "1", ID: "321", Channel: helpdesk.ChannelWhatsApp}
+	_, err = h.SendMessage(context.Background(), conv, helpdesk.Message{Text: strings.Repeat("a", 5000)})
+	var tl *cloudchat.TooLongError
+	if errors.As(err, &tl) {
+		fmt.Println(tl.Limit, tl.Unit, cloudchat.SplitLimit(conv.Channel))
+	}
+	// Output:
+	// true 1
+	// 4096 runes 4096 runes
 }
