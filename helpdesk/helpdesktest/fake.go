@@ -1,6 +1,7 @@
 package helpdesktest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"sync"
 	"time"
@@ -486,7 +488,8 @@ func (f *Fake) SignedRequestWith(body []byte, s Signing) *http.Request {
 	if s.Secret == "" && len(f.secrets) > 0 {
 		s.Secret = f.secrets[0]
 	}
-	r := SignedRequest(context.Background(), "/webhooks/fake", body, http.Header{})
+	r := httptest.NewRequest(http.MethodPost, "http://localhost/webhooks/fake", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
 	FakeScheme.SignRequest(r, body, s.Secret, s.At)
 	return r
 }
