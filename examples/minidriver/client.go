@@ -243,7 +243,9 @@ func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) e
 // Reassign assigns the ticket to a team (which clears the agent) or an
 // agent, with to.Note as the assignment's internal note, in one request:
 // POST /v1/tickets/{id}/assign. The customer notice follows as a reply,
-// so that a retried handover never repeats it.
+// so that a failed notice never keeps the customer from a human: its error
+// is returned after the handover took place, and retrying the handover
+// assigns again without harm.
 func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
 	id, _ := strconv.ParseUint(to.ID, 10, 64) // CheckTarget passed
 	body := map[string]any{}
