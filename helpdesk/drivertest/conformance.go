@@ -28,6 +28,9 @@ const (
 	deadline     = 50 * time.Millisecond
 	asyncWait    = 5 * time.Second
 	signedOffset = 2 * time.Hour // far beyond any sane webhook tolerance
+
+	// minSecretLen is the shortest secret the harness may configure.
+	minSecretLen = 8
 )
 
 // RunConformance runs the behaviour every Helpdesk driver must show, against
@@ -226,6 +229,11 @@ func testCapabilities(t *testing.T, s *suite) {
 		require.NotNil(t, s.Unsigned, "a driver with webhooks needs Env.Unsigned")
 		require.NotNil(t, s.Malformed, "a driver with webhooks needs Env.Malformed")
 		require.GreaterOrEqual(t, len(s.WebhookSecrets), 2, "Env.WebhookSecrets must hold the current and a rotated-out secret")
+	}
+	require.NotEmpty(t, s.Secrets, "Env.Secrets must list the driver's credentials, so the suite can check that no error shows one")
+	for i, sec := range append(append([]string(nil), s.Secrets...), s.WebhookSecrets...) {
+		// A short secret would be found in any text by chance.
+		require.GreaterOrEqual(t, len(sec), minSecretLen, "secret %d is shorter than %d characters: use realistic secrets in the harness", i, minSecretLen)
 	}
 	require.NotNil(t, s.FailNext, "Env.FailNext is required")
 	require.NotNil(t, s.Stall, "Env.Stall is required")

@@ -57,8 +57,8 @@
 //   - Group, Agent: ids of a human group and agent that exist at the fake
 //     (may be empty when the driver cannot reassign to them).
 //   - Secrets: every secret the driver was configured with (API tokens,
-//     webhook secrets). No error the suite provokes, and no webhook
-//     handler answer, may contain one.
+//     webhook secrets), each at least 8 characters long. No error the
+//     suite provokes, and no webhook handler answer, may contain one.
 //
 // For drivers that declare helpdesk.CapWebhooks:
 //
