@@ -202,6 +202,9 @@ func (clientDriver) Vendor() string                      { return Vendor }
 func (clientDriver) Capabilities() helpdesk.Capabilities { return capabilities }
 func (d clientDriver) As(i any) bool                     { return d.c.As(i) }
 func (d clientDriver) ErrorAs(err error, i any) bool     { return d.c.ErrorAs(err, i) }
+
+// CheckConversation checks a conversation reference once, before any
+// request: vendor, account and numeric display id (see displayID).
 func (d clientDriver) CheckConversation(conv helpdesk.Conversation) error {
 	_, err := d.c.displayID(conv)
 	return err
