@@ -10,7 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentdesk/agentdesk/internal/redistest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 )
 
 func pickN(t *testing.T, rr *RoundRobin, team string, agents []Agent, n int) []string {

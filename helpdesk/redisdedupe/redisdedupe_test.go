@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
 	"github.com/agentdesk/agentdesk/helpdesk/redisdedupe"
-	"github.com/agentdesk/agentdesk/internal/redistest"
 )
 
 func TestClaimRelease(t *testing.T) {
