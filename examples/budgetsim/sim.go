@@ -21,6 +21,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/budget/redisbudget"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
@@ -182,7 +183,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		case cfg.RedisAddr != "":
 			c := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr})
 			defer c.Close()
-			b, err := budget.NewShared(ctx, c, account, limits, budget.WithReplicas(cfg.Replicas), budget.WithHeaders(budget.ChatwootHeaders), budget.WithLogger(logger))
+			b, err := redisbudget.New(ctx, c, account, limits, budget.WithReplicas(cfg.Replicas), budget.WithHeaders(fixedMinute), budget.WithLogger(logger))
 			if err != nil {
 				return Result{}, err
 			}
@@ -190,7 +191,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		default:
 			if local == nil {
 				var err error
-				if local, err = budget.NewLocal(account, limits, budget.WithHeaders(budget.ChatwootHeaders)); err != nil {
+				if local, err = budget.NewLocal(account, limits, budget.WithHeaders(fixedMinute)); err != nil {
 					return Result{}, err
 				}
 			}
@@ -330,3 +331,8 @@ func (n *naive) Wait(ctx context.Context, c transport.Call) error {
 }
 
 func (n *naive) Observe(transport.Call, int, http.Header) {}
+
+// fixedMinute reads the simulated vendor's answers as Chatwoot's: no
+// rate-limit headers, a fixed one-minute window, so a 429 pauses until the
+// next minute boundary.
+var fixedMinute = budget.Headers(budget.HeaderSpec{FixedWindow: time.Minute})

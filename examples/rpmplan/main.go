@@ -38,34 +38,6 @@ func main() {
 	}
 }
 
-// row is one vendor limit, converted to requests per minute.
-type row struct {
-	name  string
-	limit budget.Limit
-	note  string
-}
-
-func rows() []row {
-	zd := func(name string, rpm int) row {
-		return row{name: "Zendesk " + name, limit: budget.ZendeskLimits(rpm, budget.ZendeskTicketUpdates)[0]}
-	}
-	return []row{
-		zd("Team", budget.ZendeskTeam),
-		zd("Growth / Professional", budget.ZendeskProfessional),
-		zd("Enterprise", budget.ZendeskEnterprise),
-		zd("Enterprise Plus / High Volume", budget.ZendeskEnterprisePlus),
-		{name: "Zendesk Update Ticket", limit: budget.ZendeskLimits(0, budget.ZendeskTicketUpdates)[1], note: "if every call updates a ticket; shared with agents"},
-		{name: "Intercom (app)", limit: budget.IntercomLimits(10_000)[0], note: "enforced per 10 s"},
-		{name: "HubSpot Free/Starter", limit: budget.HubSpotLimits(budget.HubSpotStarter10s, 0)[0], note: "+ 250,000/day"},
-		{name: "HubSpot Professional/Enterprise", limit: budget.HubSpotLimits(budget.HubSpotProfessional10s, 0)[0], note: "+ 625,000–1,000,000/day"},
-		{name: "Cloud Chat (Chatwoot)", limit: budget.ChatwootLimits(budget.ChatwootDefault)[0], note: "per client IP"},
-		{name: "Klaviyo tier S", limit: budget.KlaviyoLimits(3, 60)[1], note: "and 3/s"},
-		{name: "Klaviyo tier M", limit: budget.KlaviyoLimits(10, 150)[1], note: "and 10/s"},
-		{name: "Klaviyo tier L", limit: budget.KlaviyoLimits(75, 700)[1], note: "and 75/s"},
-		{name: "Klaviyo tier XL", limit: budget.KlaviyoLimits(350, 3500)[1], note: "and 350/s"},
-	}
-}
-
 func perMinute(n float64, w time.Duration) float64 { return n * float64(time.Minute) / float64(w) }
 
 func run(out io.Writer, p budget.Plan) error {
@@ -81,7 +53,7 @@ func run(out io.Writer, p budget.Plan) error {
 		p.BusinessDays, p.BusinessHours, u.AverageRPM, max(p.PeakFactor, 1), u.PeakRPM)
 	perDay := u.RequestsPerMonth / p.BusinessDays
 	fmt.Fprintf(out, "requests per business day: %.0f (HubSpot daily caps: %.1f%% of 250,000, %.1f%% of 625,000)\n\n",
-		perDay, 100*perDay/budget.HubSpotStarterDaily, 100*perDay/budget.HubSpotProDaily)
+		perDay, 100*perDay/hubspotStarterDaily, 100*perDay/hubspotProDaily)
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "limit\tvendor RPM\tbudget RPM\tpeak share\tnote")

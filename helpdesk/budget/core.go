@@ -17,7 +17,8 @@ type decision struct {
 	paused bool          // the wait is a vendor pause (or its probe)
 }
 
-// backend is the storage behind a budget: in-process buckets or Redis.
+// backend is the storage behind a budget: in-process buckets or a shared
+// Store (with its local fallback).
 type backend interface {
 	// try admits one call drawing on the limits idx now, or says how long
 	// to wait before trying again.

@@ -12,9 +12,9 @@
 // Count requests per Window. Account-wide limits apply to every call;
 // endpoint limits (PerEndpoint, e.g. Zendesk's "tickets-update") apply to
 // calls that list their name in transport.Call.Limits. A call waits until
-// every limit it draws on has room. ZendeskLimits, IntercomLimits,
-// HubSpotLimits, KlaviyoLimits and ChatwootLimits return each vendor's
-// limits.
+// every limit it draws on has room. The package knows no vendor: each
+// driver keeps its vendor's limits and header reader in its limits.go, and
+// helpdesk/driver.Budget builds every driver's default budget the same way.
 //
 // Each limit is a token bucket of Burst tokens refilled at
 // (Count−Burst)/Window. Because a bucket admits at most Burst + rate·Window
@@ -29,12 +29,14 @@
 // exact for one process; WithReplicas(n) makes it take 1/n of every limit,
 // a safe static split.
 //
-// NewShared keeps them in Redis so that every replica of a service draws
-// on one budget. Each decision is one Lua script (GCRA) that reads Redis's
-// clock, so replicas' clocks need not agree. When Redis does not answer
-// within the Redis timeout (500 ms by default) the budget switches to a
-// local budget of 1/n of each limit (WithReplicas), logs that once, and
-// switches back when Redis answers again.
+// A Shared budget keeps them in a Store outside the process so that every
+// replica of a service draws on one budget: helpdesk/budget/redisbudget's
+// New keeps them in Redis, one Lua script (GCRA) on Redis's clock per
+// decision. This package does not import a Redis client; only programs
+// that use redisbudget link one. When the store does not answer within the
+// store timeout (WithStoreTimeout, 500 ms by default) the budget switches
+// to a local budget of 1/n of each limit (WithReplicas), logs that once,
+// and switches back when the store answers again.
 //
 // # Priorities
 //
@@ -46,9 +48,11 @@
 //
 // # Vendor feedback
 //
-// Observe reads the response with the vendor's HeaderReader (WithHeaders:
-// ZendeskHeaders, IntercomHeaders, HubSpotHeaders, KlaviyoHeaders,
-// ChatwootHeaders, SunshineHeaders). A 429 pauses every caller of the
+// Observe reads the response with the vendor's HeaderReader (WithHeaders),
+// which a driver builds with Headers from its vendor's header names and
+// reset format, or takes from RetryAfterHeaders (the default) and
+// IETFHeaders. Retry-After is read by transport.RetryAfterValue, the one
+// parser the transport uses too, so a 429 gets one wait. A 429 pauses every caller of the
 // budget, on every replica for a shared budget, until Retry-After, the
 // vendor's reset, or the next fixed-window boundary; then a single probe
 // call goes, and the others follow once it succeeds. Remaining-quota

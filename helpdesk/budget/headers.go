@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // Feedback is what a response's headers say about the vendor's limits.
@@ -39,34 +41,8 @@ type Quota struct {
 // logic lives in the budget.
 type HeaderReader func(status int, h http.Header, now time.Time) Feedback
 
-// ParseRetryAfter parses a Retry-After value: delay-seconds or an
-// HTTP-date (RFC 9110). It reports false for an empty or invalid value.
-func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0, false
-	}
-	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if n < 0 {
-			return 0, false
-		}
-		if n > int64(24*time.Hour/time.Second) {
-			n = int64(24 * time.Hour / time.Second)
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		d := t.Sub(now)
-		if d < 0 {
-			d = 0
-		}
-		return d, true
-	}
-	return 0, false
-}
-
 func retryAfter(h http.Header, now time.Time) time.Duration {
-	d, _ := ParseRetryAfter(h.Get("Retry-After"), now)
+	d, _ := transport.RetryAfterValue(h.Get("Retry-After"), now)
 	return d
 }
 
@@ -93,7 +69,7 @@ func secondsHeader(h http.Header, name string) time.Duration {
 	if n < 0 {
 		return 0
 	}
-	return time.Duration(n) * time.Second
+	return capDuration(n, time.Second)
 }
 
 func quotaIfAny(q Quota) []Quota {
@@ -108,90 +84,6 @@ func RetryAfterHeaders(status int, h http.Header, now time.Time) Feedback {
 	return Feedback{RetryAfter: retryAfter(h, now)}
 }
 
-// SunshineHeaders reads Sunshine Conversations responses: no rate-limit
-// headers are published, so only a Retry-After if one is sent.
-func SunshineHeaders(status int, h http.Header, now time.Time) Feedback {
-	return RetryAfterHeaders(status, h, now)
-}
-
-// ZendeskHeaders reads Zendesk Support: Retry-After (seconds);
-// X-Rate-Limit / X-Rate-Limit-Remaining and ratelimit-limit /
-// ratelimit-remaining / ratelimit-reset (seconds) for the account limit; and
-// endpoint headers such as
-// "Zendesk-RateLimit-tickets-update: total=100; remaining=99; resets=42",
-// reported as Quota{Limit: "tickets-update"}.
-func ZendeskHeaders(status int, h http.Header, now time.Time) Feedback {
-	fb := Feedback{RetryAfter: retryAfter(h, now)}
-	acct := Quota{Total: intHeader(h, "Ratelimit-Limit"), Remaining: intHeader(h, "Ratelimit-Remaining"), Reset: secondsHeader(h, "Ratelimit-Reset")}
-	if acct.Remaining < 0 {
-		acct.Total, acct.Remaining = intHeader(h, "X-Rate-Limit"), intHeader(h, "X-Rate-Limit-Remaining")
-	}
-	fb.Quotas = quotaIfAny(acct)
-	const prefix = "zendesk-ratelimit-"
-	for k, vs := range h {
-		lk := strings.ToLower(k)
-		if !strings.HasPrefix(lk, prefix) || len(vs) == 0 {
-			continue
-		}
-		q := Quota{Limit: lk[len(prefix):], Total: -1, Remaining: -1}
-		for _, part := range strings.Split(vs[0], ";") {
-			name, val, ok := strings.Cut(strings.TrimSpace(part), "=")
-			if !ok {
-				continue
-			}
-			n, err := strconv.Atoi(strings.TrimSpace(val))
-			if err != nil || n < 0 {
-				continue
-			}
-			switch strings.ToLower(name) {
-			case "total":
-				q.Total = n
-			case "remaining":
-				q.Remaining = n
-			case "resets":
-				q.Reset = time.Duration(n) * time.Second
-			}
-		}
-		fb.Quotas = append(fb.Quotas, quotaIfAny(q)...)
-	}
-	return fb
-}
-
-// IntercomHeaders reads Intercom: X-RateLimit-Limit and
-// X-RateLimit-Remaining per 10-second window, X-RateLimit-Reset as a Unix
-// timestamp. Intercom sends no Retry-After, so a 429 pauses until the reset.
-func IntercomHeaders(status int, h http.Header, now time.Time) Feedback {
-	fb := Feedback{RetryAfter: retryAfter(h, now)}
-	q := Quota{Total: intHeader(h, "X-RateLimit-Limit"), Remaining: intHeader(h, "X-RateLimit-Remaining"), Window: 10 * time.Second}
-	if ts := intHeader(h, "X-RateLimit-Reset"); ts > 0 {
-		if d := time.Unix(int64(ts), 0).Sub(now); d > 0 {
-			q.Reset = d
-		}
-	}
-	if status == http.StatusTooManyRequests && fb.RetryAfter == 0 && q.Reset > 0 {
-		fb.RetryAfter = q.Reset
-	}
-	fb.Quotas = quotaIfAny(q)
-	return fb
-}
-
-// HubSpotHeaders reads HubSpot: X-HubSpot-RateLimit-Max / -Remaining over
-// -Interval-Milliseconds (a rolling window, so no reset time), the daily
-// X-HubSpot-RateLimit-Daily / -Daily-Remaining (reported for the
-// account-wide limit whose window is 24 h) and the older -Secondly /
-// -Secondly-Remaining.
-func HubSpotHeaders(status int, h http.Header, now time.Time) Feedback {
-	fb := Feedback{RetryAfter: retryAfter(h, now)}
-	win := time.Duration(0)
-	if ms := intHeader(h, "X-HubSpot-RateLimit-Interval-Milliseconds"); ms > 0 {
-		win = time.Duration(ms) * time.Millisecond
-	}
-	fb.Quotas = append(fb.Quotas, quotaIfAny(Quota{Total: intHeader(h, "X-HubSpot-RateLimit-Max"), Remaining: intHeader(h, "X-HubSpot-RateLimit-Remaining"), Window: win})...)
-	fb.Quotas = append(fb.Quotas, quotaIfAny(Quota{Total: intHeader(h, "X-HubSpot-RateLimit-Daily"), Remaining: intHeader(h, "X-HubSpot-RateLimit-Daily-Remaining"), Window: 24 * time.Hour})...)
-	fb.Quotas = append(fb.Quotas, quotaIfAny(Quota{Total: intHeader(h, "X-HubSpot-RateLimit-Secondly"), Remaining: intHeader(h, "X-HubSpot-RateLimit-Secondly-Remaining"), Window: time.Second})...)
-	return fb
-}
-
 // IETFHeaders reads the IETF draft fields RateLimit-Limit,
 // RateLimit-Remaining and RateLimit-Reset (seconds) plus Retry-After.
 func IETFHeaders(status int, h http.Header, now time.Time) Feedback {
@@ -200,24 +92,123 @@ func IETFHeaders(status int, h http.Header, now time.Time) Feedback {
 	return fb
 }
 
-// KlaviyoHeaders reads Klaviyo: RateLimit-Limit / -Remaining / -Reset
-// (seconds) for the steady one-minute window on ordinary responses, and only
-// Retry-After (seconds) on a 429.
-func KlaviyoHeaders(status int, h http.Header, now time.Time) Feedback {
-	fb := IETFHeaders(status, h, now)
-	for i := range fb.Quotas {
-		fb.Quotas[i].Window = time.Minute
-	}
-	return fb
+// ResetFormat says how a reset header counts the time until a vendor's
+// window resets.
+type ResetFormat int
+
+const (
+	// ResetSeconds: delay-seconds until the reset (IETF RateLimit-Reset).
+	ResetSeconds ResetFormat = iota
+	// ResetMillis: milliseconds until the reset.
+	ResetMillis
+	// ResetUnix: the reset's Unix time in seconds.
+	ResetUnix
+	// ResetUnixMillis: the reset's Unix time in milliseconds.
+	ResetUnixMillis
+)
+
+// QuotaHeaders names the headers of one remaining-quota report.
+type QuotaHeaders struct {
+	// Limit is the configured limit the report is about (Quota.Limit);
+	// empty for the account-wide limit.
+	Limit string
+	// Total and Remaining are the header names of the window's size and
+	// of what is left of it. A report is made only when Remaining is
+	// present. The first integer of a value counts, so "100, 100;w=60"
+	// reads as 100.
+	Total, Remaining string
+	// Reset, when set, is the header giving when the window resets, read
+	// per ResetFormat.
+	Reset       string
+	ResetFormat ResetFormat
+	// Window is the vendor's window when it is fixed and documented (10 s,
+	// one minute); WindowHeader, when set and present, gives it instead,
+	// in WindowUnit (default time.Second).
+	Window       time.Duration
+	WindowHeader string
+	WindowUnit   time.Duration
 }
 
-// ChatwootHeaders reads Chatwoot (Cloud Chat), which sends no rate-limit
-// headers and answers 429 without Retry-After from a fixed one-minute
-// window: a 429 pauses until the next minute boundary.
-func ChatwootHeaders(status int, h http.Header, now time.Time) Feedback {
-	fb := Feedback{RetryAfter: retryAfter(h, now)}
-	if status == http.StatusTooManyRequests && fb.RetryAfter == 0 {
-		fb.RetryAfter = now.Truncate(time.Minute).Add(time.Minute).Sub(now)
+// HeaderSpec describes a vendor's rate-limit headers. Drivers build their
+// HeaderReader from one with Headers, so that the parsing stays here and
+// the vendor's header names stay in the driver.
+type HeaderSpec struct {
+	// Quotas are the remaining-quota reports the vendor sends.
+	Quotas []QuotaHeaders
+	// PauseUntilReset: a 429 without Retry-After pauses until the first
+	// quota's reset, for vendors that send a reset header but no
+	// Retry-After.
+	PauseUntilReset bool
+	// FixedWindow, when set, is the vendor's fixed window: a 429 with no
+	// other hint pauses until its next boundary on the local clock, for
+	// vendors that send no rate-limit headers at all.
+	FixedWindow time.Duration
+}
+
+// Headers returns a HeaderReader for spec. Retry-After (transport's one
+// parser) always counts first.
+func Headers(spec HeaderSpec) HeaderReader {
+	spec.Quotas = append([]QuotaHeaders(nil), spec.Quotas...)
+	return func(status int, h http.Header, now time.Time) Feedback {
+		fb := Feedback{RetryAfter: retryAfter(h, now)}
+		for _, qh := range spec.Quotas {
+			q := Quota{Limit: qh.Limit, Total: -1, Remaining: intHeader(h, qh.Remaining), Window: qh.Window}
+			if qh.Total != "" {
+				q.Total = intHeader(h, qh.Total)
+			}
+			if qh.Reset != "" {
+				q.Reset = resetHeader(h, qh.Reset, qh.ResetFormat, now)
+			}
+			if qh.WindowHeader != "" {
+				if n := intHeader(h, qh.WindowHeader); n > 0 {
+					unit := qh.WindowUnit
+					if unit <= 0 {
+						unit = time.Second
+					}
+					q.Window = capDuration(n, unit)
+				}
+			}
+			if q.Remaining >= 0 {
+				fb.Quotas = append(fb.Quotas, q)
+			}
+		}
+		if status != http.StatusTooManyRequests || fb.RetryAfter > 0 {
+			return fb
+		}
+		if spec.PauseUntilReset && len(fb.Quotas) > 0 && fb.Quotas[0].Reset > 0 {
+			fb.RetryAfter = fb.Quotas[0].Reset
+		} else if spec.FixedWindow > 0 {
+			fb.RetryAfter = now.Truncate(spec.FixedWindow).Add(spec.FixedWindow).Sub(now)
+		}
+		return fb
 	}
-	return fb
+}
+
+// capDuration returns n units, capped at transport.MaxRetryAfter so that
+// no header value overflows.
+func capDuration(n int, unit time.Duration) time.Duration {
+	if int64(n) > int64(transport.MaxRetryAfter/unit) {
+		return transport.MaxRetryAfter
+	}
+	return time.Duration(n) * unit
+}
+
+// resetHeader reads a reset header; zero when absent, invalid or past.
+func resetHeader(h http.Header, name string, f ResetFormat, now time.Time) time.Duration {
+	n := intHeader(h, name)
+	if n < 0 {
+		return 0
+	}
+	var d time.Duration
+	switch f {
+	case ResetSeconds:
+		d = capDuration(n, time.Second)
+	case ResetMillis:
+		d = capDuration(n, time.Millisecond)
+	case ResetUnix:
+		d = time.Unix(int64(n), 0).Sub(now)
+	case ResetUnixMillis:
+		d = time.UnixMilli(int64(n)).Sub(now)
+	}
+	return min(max(d, 0), transport.MaxRetryAfter)
 }

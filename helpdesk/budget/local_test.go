@@ -18,6 +18,22 @@ import (
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
+// accountAndEndpoint is an account-wide limit of perMinute plus an endpoint
+// limit "tickets-update" of updates per minute, the shape of Zendesk's.
+func accountAndEndpoint(perMinute, updates int) []budget.Limit {
+	return []budget.Limit{
+		{Name: "account", Count: perMinute, Window: time.Minute},
+		{Name: "tickets-update", PerEndpoint: true, Count: updates, Window: time.Minute},
+	}
+}
+
+// accountAndEndpointHeaders reads the IETF fields for the account and
+// X-Update-* for the endpoint limit.
+var accountAndEndpointHeaders = budget.Headers(budget.HeaderSpec{Quotas: []budget.QuotaHeaders{
+	{Total: "RateLimit-Limit", Remaining: "RateLimit-Remaining", Reset: "RateLimit-Reset"},
+	{Limit: "tickets-update", Total: "X-Update-Limit", Remaining: "X-Update-Remaining", Reset: "X-Update-Reset"},
+}})
+
 var (
 	normal   = transport.Call{Method: "POST", Path: "/messages", Priority: transport.PriorityNormal}
 	critical = transport.Call{Method: "PUT", Path: "/tickets/1", Priority: transport.PriorityCritical}
@@ -179,9 +195,9 @@ func TestLocalNormalGetsFullRateWithoutCriticalDemand(t *testing.T) {
 
 func TestLocalEndpointLimitAppliesOnlyWhenNamed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newLocal(t, budget.ZendeskLimits(700, 100), budget.WithReserve(0))
+		b := newLocal(t, accountAndEndpoint(700, 100), budget.WithReserve(0))
 		update := critical
-		update.Limits = []string{budget.ZendeskTicketsUpdate, "unknown-limit"}
+		update.Limits = []string{"tickets-update", "unknown-limit"}
 		start := time.Now()
 		for range 200 {
 			require.NoError(t, b.Wait(t.Context(), update))
@@ -202,7 +218,7 @@ func TestLocalEndpointLimitAppliesOnlyWhenNamed(t *testing.T) {
 
 func TestLocal429PausesThenSendsOneProbe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newLocal(t, []budget.Limit{{Count: 6000, Window: time.Minute}}, budget.WithHeaders(budget.ZendeskHeaders))
+		b := newLocal(t, []budget.Limit{{Count: 6000, Window: time.Minute}}, budget.WithHeaders(accountAndEndpointHeaders))
 		require.NoError(t, b.Wait(t.Context(), normal))
 		b.Observe(normal, http.StatusTooManyRequests, http.Header{"Retry-After": {"30"}})
 
@@ -270,9 +286,10 @@ func TestLocal429WithoutHintBacksOffUpToWindow(t *testing.T) {
 	})
 }
 
-func TestLocalChatwoot429WaitsForNextMinute(t *testing.T) {
+func TestLocalFixedWindow429WaitsForNextMinute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newLocal(t, budget.ChatwootLimits(3000), budget.WithHeaders(budget.ChatwootHeaders))
+		b := newLocal(t, []budget.Limit{{Name: "ip", Count: 3000, Window: time.Minute}},
+			budget.WithHeaders(budget.Headers(budget.HeaderSpec{FixedWindow: time.Minute})))
 		// The bubble starts at midnight 2000-01-01 UTC; move 20 s into a minute.
 		time.Sleep(20 * time.Second)
 		b.Observe(normal, http.StatusTooManyRequests, http.Header{"Content-Type": {"text/plain"}})
@@ -284,10 +301,9 @@ func TestLocalChatwoot429WaitsForNextMinute(t *testing.T) {
 
 func TestLocalRemainingHeadersSlowDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newLocal(t, budget.ZendeskLimits(700, 100), budget.WithHeaders(budget.ZendeskHeaders), budget.WithReserve(0))
+		b := newLocal(t, accountAndEndpoint(700, 100), budget.WithHeaders(accountAndEndpointHeaders), budget.WithReserve(0))
 		// Human agents used most of this minute: 5 left, resets in 10 s.
 		b.Observe(normal, http.StatusOK, http.Header{
-			"X-Rate-Limit": {"700"}, "X-Rate-Limit-Remaining": {"5"},
 			"Ratelimit-Limit": {"700"}, "Ratelimit-Remaining": {"5"}, "Ratelimit-Reset": {"10"},
 		})
 		start := time.Now()
@@ -297,15 +313,15 @@ func TestLocalRemainingHeadersSlowDown(t *testing.T) {
 		require.GreaterOrEqual(t, time.Since(start), 8*time.Second)
 
 		// Remaining 0 on the endpoint limit pauses ticket updates only.
-		b.Observe(normal, http.StatusOK, http.Header{"Zendesk-Ratelimit-Tickets-Update": {"total=100; remaining=0; resets=30"}})
+		b.Observe(normal, http.StatusOK, http.Header{"X-Update-Limit": {"100"}, "X-Update-Remaining": {"0"}, "X-Update-Reset": {"30"}})
 		upd := critical
-		upd.Limits = []string{budget.ZendeskTicketsUpdate}
+		upd.Limits = []string{"tickets-update"}
 		upd.MaxWait = time.Second
 		err := b.Wait(t.Context(), upd)
 		var we *budget.WaitError
 		require.ErrorAs(t, err, &we)
 		require.True(t, we.Paused)
-		require.Equal(t, budget.ZendeskTicketsUpdate, we.Limit)
+		require.Equal(t, "tickets-update", we.Limit)
 		require.InDelta(t, 30, we.Wait.Seconds(), 0.01)
 		require.NoError(t, b.Wait(t.Context(), critical))
 	})
@@ -354,8 +370,8 @@ func TestConfigErrors(t *testing.T) {
 		"replicas zero":     {good, []budget.Option{budget.WithReplicas(0)}},
 		"nil headers":       {good, []budget.Option{budget.WithHeaders(nil)}},
 		"nil logger":        {good, []budget.Option{budget.WithLogger(nil)}},
-		"redis timeout 0":   {good, []budget.Option{budget.WithRedisTimeout(0)}},
-		"redis timeout 2s":  {good, []budget.Option{budget.WithRedisTimeout(2 * time.Second)}},
+		"store timeout 0":   {good, []budget.Option{budget.WithStoreTimeout(0)}},
+		"store timeout 2s":  {good, []budget.Option{budget.WithStoreTimeout(2 * time.Second)}},
 		"probe timeout 0":   {good, []budget.Option{budget.WithProbeTimeout(0)}},
 		"reconnect every 0": {good, []budget.Option{budget.WithReconnectInterval(0)}},
 	}
@@ -413,7 +429,10 @@ func TestLocalOnePerWindow(t *testing.T) {
 
 func TestLocalExhaustedQuotaWithoutResetProbesAfterAMinute(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		b := newLocal(t, budget.HubSpotLimits(budget.HubSpotStarter10s, budget.HubSpotStarterDaily), budget.WithHeaders(budget.HubSpotHeaders))
+		b := newLocal(t, []budget.Limit{
+			{Name: "10s", Count: 100, Window: 10 * time.Second},
+			{Name: "daily", Count: 250_000, Window: 24 * time.Hour},
+		}, budget.WithHeaders(hubspotHeaders))
 		b.Observe(normal, http.StatusOK, http.Header{
 			"X-Hubspot-Ratelimit-Daily": {"250000"}, "X-Hubspot-Ratelimit-Daily-Remaining": {"0"},
 		})

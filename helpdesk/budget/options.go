@@ -18,7 +18,7 @@ type options struct {
 	logger         *slog.Logger
 	replicas       int
 	keyPrefix      string
-	redisTimeout   time.Duration
+	storeTimeout   time.Duration
 	reconnectEvery time.Duration
 	probeTimeout   time.Duration
 }
@@ -30,7 +30,7 @@ func defaultOptions() options {
 		logger:         slog.New(slog.DiscardHandler),
 		replicas:       1,
 		keyPrefix:      "agentdesk:budget:",
-		redisTimeout:   500 * time.Millisecond,
+		storeTimeout:   500 * time.Millisecond,
 		reconnectEvery: 250 * time.Millisecond,
 		probeTimeout:   5 * time.Second,
 	}
@@ -89,7 +89,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithReplicas says how many processes share the vendor limit (default 1).
-// A shared (Redis) budget falls back to 1/n of every limit while Redis is
+// A shared budget falls back to 1/n of every limit while its store is
 // unreachable; a Local budget always uses 1/n, a safe static split.
 func WithReplicas(n int) Option {
 	return func(o *options) error {
@@ -101,9 +101,9 @@ func WithReplicas(n int) Option {
 	}
 }
 
-// WithKeyPrefix sets the prefix of the Redis keys (default
-// "agentdesk:budget:"). The account is appended in braces so that all keys
-// of one account live in one Redis Cluster slot.
+// WithKeyPrefix sets the prefix of a shared budget's keys in its store
+// (default "agentdesk:budget:"). redisbudget appends the account in braces
+// so that all keys of one account live in one Redis Cluster slot.
 func WithKeyPrefix(p string) Option {
 	return func(o *options) error {
 		o.keyPrefix = p
@@ -111,23 +111,24 @@ func WithKeyPrefix(p string) Option {
 	}
 }
 
-// WithRedisTimeout bounds each Redis round trip (default 500 ms). A call
-// that takes longer switches the budget to its local fallback, so Wait
-// never hangs on an unreachable Redis for more than this.
-func WithRedisTimeout(d time.Duration) Option {
+// WithStoreTimeout bounds each round trip of a shared budget to its store
+// (default 500 ms). A call that takes longer switches the budget to its
+// local fallback, so Wait never hangs on an unreachable store for more than
+// this.
+func WithStoreTimeout(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 || d > time.Second {
-			return configErr("redis timeout %s outside (0, 1s]", d)
+			return configErr("store timeout %s outside (0, 1s]", d)
 		}
-		o.redisTimeout = d
+		o.storeTimeout = d
 		return nil
 	}
 }
 
-// WithReconnectInterval sets how often a budget in fallback checks whether
-// Redis is back (default 250 ms). Checks are one PING at a time, so a
-// short interval keeps a brief stall of Redis from costing more than a
-// moment on the 1/n fallback.
+// WithReconnectInterval sets how often a shared budget in fallback checks
+// whether its store is back (default 250 ms). Checks are one ping at a
+// time, so a short interval keeps a brief stall of the store from costing
+// more than a moment on the 1/n fallback.
 func WithReconnectInterval(d time.Duration) Option {
 	return func(o *options) error {
 		if d <= 0 {

@@ -16,7 +16,7 @@ type Pool struct {
 }
 
 // NewPool returns a pool that creates budgets with newBudget, e.g. a
-// closure calling NewShared with the account's vendor limits.
+// closure calling redisbudget.New with the account's vendor limits.
 func NewPool(newBudget func(account string) (transport.Budget, error)) *Pool {
 	return &Pool{newBudget: newBudget, budgets: map[string]transport.Budget{}}
 }

@@ -12,7 +12,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -544,45 +543,4 @@ func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Respons
 		d = max
 	}
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
-}
-
-// ParseRetryAfter reads how long a response asks to wait: Retry-After as
-// delay-seconds or HTTP-date, then the reset headers vendors use instead
-// (ratelimit-reset / X-RateLimit-Reset in seconds, or a Unix timestamp when
-// the number is larger than a day's worth of seconds).
-func ParseRetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
-	if resp == nil {
-		return 0, false
-	}
-	if v := strings.TrimSpace(resp.Header.Get("Retry-After")); v != "" {
-		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
-			return time.Duration(n * float64(time.Second)), true
-		}
-		if t, err := http.ParseTime(v); err == nil {
-			d := t.Sub(now)
-			if d < 0 {
-				d = 0
-			}
-			return d, true
-		}
-	}
-	for _, h := range []string{"Ratelimit-Reset", "X-Ratelimit-Reset", "X-Rate-Limit-Reset"} {
-		v := strings.TrimSpace(resp.Header.Get(h))
-		if v == "" {
-			continue
-		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			continue
-		}
-		if n > 86400*2 { // a Unix timestamp (Intercom)
-			d := time.Unix(n, 0).Sub(now)
-			if d < 0 {
-				d = 0
-			}
-			return d, true
-		}
-		return time.Duration(n) * time.Second, true
-	}
-	return 0, false
 }

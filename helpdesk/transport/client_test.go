@@ -239,6 +239,57 @@ func TestNewValidates(t *testing.T) {
 	}
 }
 
+func TestRetryAfterValue(t *testing.T) {
+	now := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		v    string
+		want time.Duration
+		ok   bool
+	}{
+		{"0", 0, true},
+		{"7", 7 * time.Second, true},
+		{" 5 ", 5 * time.Second, true},
+		{"0.05", 50 * time.Millisecond, true},
+		{"1.5", 1500 * time.Millisecond, true},
+		{"2.0000019", 2*time.Second + time.Microsecond, true}, // rounded down to the µs
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
+		{now.Add(1000 * time.Hour).Format(http.TimeFormat), transport.MaxRetryAfter, true},
+		{"Wednesday, 01-Jul-26 10:00:30 GMT", 30 * time.Second, true}, // RFC 850
+		{"Wed Jul  1 10:00:30 2026", 30 * time.Second, true},          // asctime
+		{"86400", transport.MaxRetryAfter, true},
+		{"86401", transport.MaxRetryAfter, true},
+		{"99999999999999999999999999", transport.MaxRetryAfter, true},
+		{"99999999999999999999999999.5", transport.MaxRetryAfter, true},
+		{"", 0, false},
+		{"   ", 0, false},
+		{"-1", 0, false},
+		{"-0.5", 0, false},
+		{"+3", 0, false},
+		{"1e3", 0, false},
+		{"NaN", 0, false},
+		{"Inf", 0, false},
+		{".5", 0, false},
+		{"5.", 0, false},
+		{"1.2.3", 0, false},
+		{"0x10", 0, false},
+		{"1,5", 0, false},
+		{"soon", 0, false},
+		{"12 seconds", 0, false},
+	} {
+		d, ok := transport.RetryAfterValue(tc.v, now)
+		require.Equal(t, tc.ok, ok, "%q", tc.v)
+		require.Equal(t, tc.want, d, "%q", tc.v)
+
+		// The response path reads the header with the same parser.
+		h := http.Header{}
+		h.Set("Retry-After", tc.v)
+		d, ok = transport.ParseRetryAfter(&http.Response{Header: h}, now)
+		require.Equal(t, tc.ok, ok, "%q", tc.v)
+		require.Equal(t, tc.want, d, "%q", tc.v)
+	}
+}
+
 func TestParseRetryAfter(t *testing.T) {
 	now := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
 	for _, tc := range []struct {
@@ -247,10 +298,15 @@ func TestParseRetryAfter(t *testing.T) {
 		ok   bool
 	}{
 		{http.Header{"Retry-After": {"7"}}, 7 * time.Second, true},
-		{http.Header{"Retry-After": {now.Add(90 * time.Second).Format(http.TimeFormat)}}, 90 * time.Second, true},
-		{http.Header{"Retry-After": {now.Add(-time.Minute).Format(http.TimeFormat)}}, 0, true},
 		{http.Header{"Ratelimit-Reset": {"12"}}, 12 * time.Second, true},
-		{http.Header{"X-Ratelimit-Reset": {"1782900010"}}, time.Unix(1782900010, 0).Sub(now), true},
+		{http.Header{"Retry-After": {"3"}, "Ratelimit-Reset": {"12"}}, 3 * time.Second, true},
+		{http.Header{"Retry-After": {"soon"}, "Ratelimit-Reset": {"12"}}, 12 * time.Second, true},
+		{http.Header{"Ratelimit-Reset": {"999999999999"}}, transport.MaxRetryAfter, true},
+		{http.Header{"Ratelimit-Reset": {"-3"}}, 0, false},
+		{http.Header{"Ratelimit-Reset": {"1.5"}}, 0, false},
+		// Vendor reset headers (Unix times and the like) are the driver's
+		// business: it passes its own Options.RetryAfter.
+		{http.Header{"X-Ratelimit-Reset": {"1782900010"}}, 0, false},
 		{http.Header{"Retry-After": {"soon"}}, 0, false},
 		{http.Header{}, 0, false},
 	} {
@@ -258,6 +314,22 @@ func TestParseRetryAfter(t *testing.T) {
 		require.Equal(t, tc.ok, ok, "%v", tc.h)
 		require.Equal(t, tc.want, d, "%v", tc.h)
 	}
+	d, ok := transport.ParseRetryAfter(nil, now)
+	require.False(t, ok)
+	require.Zero(t, d)
+}
+
+func FuzzRetryAfterValue(f *testing.F) {
+	for _, v := range []string{"0", "0.05", "-1", "1e9", "99999999999999999999", "Sun, 01 Mar 2026 12:01:00 GMT", "x"} {
+		f.Add(v)
+	}
+	now := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, v string) {
+		d, ok := transport.RetryAfterValue(v, now)
+		if d < 0 || d > transport.MaxRetryAfter || (!ok && d != 0) {
+			t.Fatalf("RetryAfterValue(%q) = %s, %v", v, d, ok)
+		}
+	})
 }
 
 func TestDecodeErrorBody(t *testing.T) {

@@ -1,4 +1,4 @@
-package budget_test
+package redisbudget_test
 
 import (
 	"bytes"
@@ -16,9 +16,24 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/budget/redisbudget"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 	"github.com/agentdesk/agentdesk/internal/redistest"
 )
+
+var (
+	normal   = transport.Call{Method: "POST", Path: "/messages", Priority: transport.PriorityNormal}
+	critical = transport.Call{Method: "PUT", Path: "/tickets/1", Priority: transport.PriorityCritical}
+)
+
+// accountAndEndpoint is an account-wide limit of perMinute plus an endpoint
+// limit "tickets-update" of updates per minute, the shape of Zendesk's.
+func accountAndEndpoint(perMinute, updates int) []budget.Limit {
+	return []budget.Limit{
+		{Name: "account", Count: perMinute, Window: time.Minute},
+		{Name: "tickets-update", PerEndpoint: true, Count: updates, Window: time.Minute},
+	}
+}
 
 // replicas returns n shared budgets on one Redis, each with its own client,
 // as n processes would have.
@@ -29,7 +44,7 @@ func replicas(t *testing.T, addr string, n int, limits []budget.Limit, opts ...b
 	for i := range out {
 		c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 		t.Cleanup(func() { _ = c.Close() })
-		b, err := budget.NewShared(context.Background(), c, "acme", limits,
+		b, err := redisbudget.New(context.Background(), c, "acme", limits,
 			append([]budget.Option{budget.WithKeyPrefix(prefix), budget.WithReplicas(n)}, opts...)...)
 		require.NoError(t, err)
 		out[i] = b
@@ -142,8 +157,8 @@ func TestShared429PauseIsSharedAndProbed(t *testing.T) {
 }
 
 func TestSharedSlowDownIsShared(t *testing.T) {
-	rs := replicas(t, redistest.Addr(t), 2, budget.ZendeskLimits(700, 100),
-		budget.WithHeaders(budget.ZendeskHeaders), budget.WithReserve(0))
+	rs := replicas(t, redistest.Addr(t), 2, accountAndEndpoint(700, 100),
+		budget.WithHeaders(budget.IETFHeaders), budget.WithReserve(0))
 	// 3 left in the next 30 s: one call per 10 s for every replica together.
 	rs[0].Observe(normal, http.StatusOK, http.Header{"Ratelimit-Remaining": {"3"}, "Ratelimit-Reset": {"30"}})
 	n := 0
@@ -207,14 +222,14 @@ func TestSharedFallsBackToShareAndReturns(t *testing.T) {
 	for range 5 {
 		require.False(t, try(t, b, normal))
 	}
-	require.Equal(t, 1, logs.count("Redis unreachable"))
+	require.Equal(t, 1, logs.count("shared store unreachable"))
 
 	srv.Restart()
 	require.Eventually(t, func() bool {
 		try(t, b, normal)
 		return !b.Degraded()
 	}, 5*time.Second, 10*time.Millisecond)
-	require.Equal(t, 1, logs.count("Redis reachable again"))
+	require.Equal(t, 1, logs.count("shared store reachable again"))
 	// Back on Redis, which lost its data: the bucket restarts empty rather
 	// than with a fresh burst on top of what the fallback sent.
 	require.False(t, try(t, b, critical))
@@ -223,18 +238,21 @@ func TestSharedFallsBackToShareAndReturns(t *testing.T) {
 func TestSharedUnreachableAtConstruction(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1})
 	defer c.Close()
-	_, err := budget.NewShared(context.Background(), c, "acme", []budget.Limit{{Count: 10, Window: time.Minute}})
+	_, err := redisbudget.New(context.Background(), c, "acme", []budget.Limit{{Count: 10, Window: time.Minute}})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), "Redis unreachable")
 
-	_, err = budget.NewShared(context.Background(), nil, "acme", []budget.Limit{{Count: 10, Window: time.Minute}})
+	_, err = redisbudget.New(context.Background(), nil, "acme", []budget.Limit{{Count: 10, Window: time.Minute}})
 	require.ErrorIs(t, err, budget.ErrInvalidConfig)
-	_, err = budget.NewShared(context.Background(), c, "a{b}", []budget.Limit{{Count: 10, Window: time.Minute}})
+	_, err = redisbudget.New(context.Background(), c, "a{b}", []budget.Limit{{Count: 10, Window: time.Minute}})
 	require.ErrorIs(t, err, budget.ErrInvalidConfig)
 }
 
 func TestSharedSeveralLimitsAtOnce(t *testing.T) {
-	rs := replicas(t, redistest.Addr(t), 2, budget.KlaviyoLimits(3, 60), budget.WithReserve(0))
+	rs := replicas(t, redistest.Addr(t), 2, []budget.Limit{
+		{Name: "burst", Count: 3, Window: time.Second, Burst: 1},
+		{Name: "steady", Count: 60, Window: time.Minute},
+	}, budget.WithReserve(0))
 	require.True(t, try(t, rs[0], critical))
 	// The 1 s window (burst 1, 2 per second) is what holds the next call.
 	var we *budget.WaitError
@@ -248,16 +266,16 @@ func TestSharedSeveralLimitsAtOnce(t *testing.T) {
 	// a plain call only on the account limit.
 	zs := replicas(t, redistest.Addr(t), 2, []budget.Limit{
 		{Name: "account", Count: 700, Window: time.Hour, Burst: 5},
-		{Name: budget.ZendeskTicketsUpdate, PerEndpoint: true, Count: 100, Window: time.Hour, Burst: 2},
+		{Name: "tickets-update", PerEndpoint: true, Count: 100, Window: time.Hour, Burst: 2},
 	}, budget.WithReserve(0))
 	upd := critical
-	upd.Limits = []string{budget.ZendeskTicketsUpdate}
+	upd.Limits = []string{"tickets-update"}
 	require.True(t, try(t, zs[0], upd))
 	require.True(t, try(t, zs[1], upd))
 	require.False(t, try(t, zs[0], upd))
 	err := zs[1].Wait(context.Background(), transport.Call{Priority: transport.PriorityCritical, Limits: upd.Limits, MaxWait: time.Millisecond})
 	require.ErrorAs(t, err, &we)
-	require.Equal(t, budget.ZendeskTicketsUpdate, we.Limit)
+	require.Equal(t, "tickets-update", we.Limit)
 	// Three account tokens are left, and a failed update took none.
 	for range 3 {
 		require.True(t, try(t, zs[1], critical))

@@ -1,4 +1,4 @@
-package budget
+package redisbudget
 
 import "github.com/redis/go-redis/v9"
 
