@@ -39,6 +39,6 @@
 // RoundRobin picks the next human agent of a team fairly, skipping agents
 // offline or at their limit of open conversations (Zendesk's L2 round robin,
 // Cloud Chat's auto-assignment limits). Its rotation cursor is pluggable:
-// MemoryCursor for one process, RedisCursor for replicas sharing one
-// rotation.
+// MemoryCursor for one process, escalation/redisrr.Cursor for replicas
+// sharing one rotation (only that subpackage imports a Redis client).
 package escalation

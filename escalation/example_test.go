@@ -107,7 +107,7 @@ func Example() {
 }
 
 func ExampleRoundRobin() {
-	// One cursor per process here; NewRedisCursor shares it among replicas.
+	// One cursor per process here; redisrr.NewCursor shares it among replicas.
 	rr := escalation.NewRoundRobin(new(escalation.MemoryCursor), 5)
 	team := []escalation.Agent{
 		{ID: "ana", Online: true, Open: 2},

@@ -53,7 +53,7 @@ func (c *MemoryCursor) Next(_ context.Context, key string) (uint64, error) {
 // RoundRobin distributes conversations among a team's agents in turn,
 // skipping agents who are offline or at their limit of open conversations
 // (Zendesk's L2 round robin, Cloud Chat's per-agent limits). It is safe for
-// concurrent use; with a shared Cursor (RedisCursor) several replicas
+// concurrent use; with a shared Cursor (escalation/redisrr) several replicas
 // rotate through one list.
 type RoundRobin struct {
 	cursor       Cursor

@@ -5,12 +5,8 @@ import (
 	"errors"
 	"sync"
 	"testing"
-	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
-
-	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 )
 
 func pickN(t *testing.T, rr *RoundRobin, team string, agents []Agent, n int) []string {
@@ -111,55 +107,4 @@ func checkConcurrentFairness(t *testing.T, pickers []*RoundRobin, team string) {
 func TestRoundRobinConcurrentMemory(t *testing.T) {
 	cursor := new(MemoryCursor)
 	checkConcurrentFairness(t, []*RoundRobin{NewRoundRobin(cursor, 0), NewRoundRobin(cursor, 0)}, "n2")
-}
-
-func TestRoundRobinConcurrentRedis(t *testing.T) {
-	addr := redistest.Addr(t)
-	prefix := redistest.KeyPrefix(t)
-	// Three replicas, each with its own client, share one rotation.
-	var pickers []*RoundRobin
-	for range 3 {
-		c := redis.NewClient(&redis.Options{Addr: addr})
-		t.Cleanup(func() { _ = c.Close() })
-		pickers = append(pickers, NewRoundRobin(NewRedisCursor(c, prefix, 0), 0))
-	}
-	checkConcurrentFairness(t, pickers, "n2")
-}
-
-func TestRedisCursor(t *testing.T) {
-	c := redistest.Client(t)
-	prefix := redistest.KeyPrefix(t)
-	ctx := context.Background()
-	cur := NewRedisCursor(c, prefix, time.Minute)
-	for want := uint64(1); want <= 3; want++ {
-		n, err := cur.Next(ctx, "team-1")
-		require.NoError(t, err)
-		require.Equal(t, want, n)
-	}
-	ttl, err := c.PTTL(ctx, prefix+"team-1").Result()
-	require.NoError(t, err)
-	require.Greater(t, ttl, 50*time.Second)
-
-	n, err := NewRedisCursor(c, prefix, 0).Next(ctx, "team-2")
-	require.NoError(t, err)
-	require.EqualValues(t, 1, n)
-	ttl, err = c.PTTL(ctx, prefix+"team-2").Result()
-	require.NoError(t, err)
-	require.Equal(t, time.Duration(-1), ttl, "no expiry without ttl")
-
-	// The default prefix is used when none is given.
-	_, err = NewRedisCursor(c, "", 0).Next(ctx, prefix+"x")
-	require.NoError(t, err)
-	require.EqualValues(t, 1, c.Exists(ctx, "agentdesk:escalation:rr:"+prefix+"x").Val())
-}
-
-func TestRedisCursorServerDown(t *testing.T) {
-	srv := redistest.Start(t)
-	c := redis.NewClient(&redis.Options{Addr: srv.Addr(), MaxRetries: -1})
-	t.Cleanup(func() { _ = c.Close() })
-	srv.Stop()
-	rr := NewRoundRobin(NewRedisCursor(c, "", 0), 0)
-	_, err := rr.Pick(context.Background(), "n2", []Agent{{ID: "a", Online: true}})
-	require.Error(t, err)
-	require.NotErrorIs(t, err, ErrNoAgentAvailable)
 }

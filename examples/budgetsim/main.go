@@ -26,7 +26,7 @@ import (
 	"os/signal"
 	"time"
 
-	"github.com/agentdesk/agentdesk/internal/redistest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 )
 
 func main() {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/agentdesk/agentdesk/internal/redistest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 )
 
 // The vendor window is short so that a two-second run crosses window

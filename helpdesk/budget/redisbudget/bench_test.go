@@ -9,7 +9,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/budget/redisbudget"
-	"github.com/agentdesk/agentdesk/internal/redistest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 )
 
 // A limit far above what a benchmark can reach, so Wait never sleeps and the

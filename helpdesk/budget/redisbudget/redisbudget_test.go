@@ -17,8 +17,8 @@ import (
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/budget/redisbudget"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
-	"github.com/agentdesk/agentdesk/internal/redistest"
 )
 
 var (
