@@ -33,10 +33,9 @@ type Options struct {
 	// read by ChatwootHeaders: a 429 pauses every call until the next
 	// minute boundary. Chatwoot limits every client IP to 3000 requests a
 	// minute, so replicas behind one address must share one budget: build
-	// it with helpdesk/budget/redisbudget from the same three pieces,
-	// redisbudget.New(ctx, rdb, cloudchat.BudgetKey(cfg),
-	// cloudchat.DefaultLimits(), budget.WithHeaders(cloudchat.ChatwootHeaders),
-	// budget.WithReplicas(n)), and pass it here.
+	// it with helpdesk/budget/redisbudget from the same three pieces
+	// (BudgetKey, DefaultLimits, ChatwootHeaders) and pass it here, as in
+	// the New (sharedBudget) example. Only that package links go-redis.
 	Budget transport.Budget
 	// NoBudget turns the default budget off: requests are then slowed only
 	// by Chatwoot's own 429s.

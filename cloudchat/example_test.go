@@ -9,9 +9,13 @@ import (
 	"os"
 	"strings"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/agentdesk/agentdesk/cloudchat"
 	"github.com/agentdesk/agentdesk/cloudchat/cloudchattest"
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/budget/redisbudget"
 	"github.com/agentdesk/agentdesk/helpdesk/split"
 )
 
@@ -121,4 +125,26 @@ func ExampleClient_As() {
 	// Output:
 	// true 1
 	// 4096 runes 4096 runes
+}
+
+// Replicas that call one Cloud Chat instance from one address share
+// Chatwoot's 3000 requests a minute: give them one budget on Redis, built
+// from the driver's limits, key and header reader.
+func ExampleNew_sharedBudget() {
+	cfg, err := cloudchat.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
+	shared, err := redisbudget.New(context.Background(), rdb, cloudchat.BudgetKey(cfg), cloudchat.DefaultLimits(),
+		budget.WithHeaders(cloudchat.ChatwootHeaders), // a 429 pauses every replica until the next minute
+		budget.WithReplicas(4))                        // without Redis, each replica takes a quarter
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := cloudchat.New(cfg, &cloudchat.Options{Budget: shared})
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = client
 }
