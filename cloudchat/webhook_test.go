@@ -186,6 +186,7 @@ func TestParseOtherShapes(t *testing.T) {
 		evs := parse("conversation_typing_on.json", "d4")
 		require.Equal(t, &cloudchat.VendorEvent{Name: "conversation_typing_on", Private: true}, evs[0].Extra)
 		require.Equal(t, "321", evs[0].Conversation.ID)
+		require.Equal(t, fixedNow, evs[0].OccurredAt, "an event without a time of its own carries the receive time")
 	})
 }
 
