@@ -74,8 +74,8 @@ type Client struct {
 	sunshine *transport.Client
 	newKey   func() string
 	botID    string
-	// trigger verifies trigger webhooks (Config.WebhookSecrets), sunshine
-	// Sunshine deliveries (Config.SunshineWebhookSecrets).
+	// trigger verifies trigger webhooks (Config.WebhookSecrets),
+	// sunVerify Sunshine deliveries (Config.SunshineWebhookSecrets).
 	trigger   *driver.Verifier
 	sunVerify *driver.Verifier
 

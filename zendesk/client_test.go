@@ -455,3 +455,40 @@ func TestEscapeHatchesAndPrinting(t *testing.T) {
 	}
 	require.Contains(t, logged.String(), `"subdomain":"acme"`)
 }
+
+// The default per-ticket guard lets about half of Zendesk's 30 updates go
+// at once (the budget keeps a little of it for critical calls such as a
+// handover) and refuses the rest when the caller will not wait; a negative
+// ConversationLimit turns it off. Invalid options are configuration
+// errors.
+func TestConversationLimitDefaultAndOff(t *testing.T) {
+	for _, limit := range []int{0, -1} {
+		srv, c := newTicketClient(t, zendesktest.Options{}, func(_ *zendesk.Config, o *zendesk.Options) { o.ConversationLimit = limit })
+		conv, _ := ticketConv(srv)
+		sent := 0
+		for sent < zendesk.DefaultConversationLimit+5 {
+			before := srv.Requests()
+			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			_, err := c.SendMessage(ctx, conv, helpdesk.Message{Text: "part " + strconv.Itoa(sent)})
+			cancel()
+			if err != nil {
+				require.ErrorIs(t, err, helpdesk.ErrRateLimited)
+				require.Equal(t, before, srv.Requests(), "refused locally")
+				break
+			}
+			sent++
+		}
+		if limit < 0 {
+			require.Equal(t, zendesk.DefaultConversationLimit+5, sent, "no guard")
+			continue
+		}
+		require.GreaterOrEqual(t, sent, zendesk.DefaultConversationLimit/3)
+		require.LessOrEqual(t, sent, zendesk.DefaultConversationLimit/2)
+	}
+
+	srv := zendesktest.New(t, zendesktest.Options{})
+	for _, o := range []*zendesk.Options{{Tolerance: -time.Second}, {MaxRetryWait: -time.Second}} {
+		_, err := zendesk.New(srv.Config(), o)
+		require.ErrorIs(t, err, zendesk.ErrInvalidConfig)
+	}
+}
