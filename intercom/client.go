@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
@@ -128,9 +127,9 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	var do driver.Options
 	switch n := o.ConversationLimit; {
 	case n == 0:
-		do.ConversationLimit = budget.Limit{Count: DefaultConversationLimit, Window: time.Minute}
+		do.ConversationLimit = conversationLimit(DefaultConversationLimit)
 	case n > 0:
-		do.ConversationLimit = budget.Limit{Count: n, Window: time.Minute}
+		do.ConversationLimit = conversationLimit(n)
 	}
 	p, err := driver.New(clientDriver{c}, &do)
 	if err != nil {

@@ -34,8 +34,17 @@ const (
 // DefaultConversationLimit is the per-conversation guard: writes a minute
 // the bot may make into one conversation before the driver holds further
 // ones (Intercom publishes no per-conversation limit; a bot writing more
-// than this is looping).
-const DefaultConversationLimit = 30
+// than this is looping). ConversationBurst of them may go at once, so a
+// multi-part answer and a hand-over are never slowed.
+const (
+	DefaultConversationLimit = 30
+	ConversationBurst        = 10
+)
+
+// conversationLimit is the guard's budget.Limit for n writes a minute.
+func conversationLimit(n int) budget.Limit {
+	return budget.Limit{Count: n, Window: time.Minute, Burst: max(1, min(ConversationBurst, n/3))}
+}
 
 // DefaultLimits returns Intercom's limits as 10-second windows: the app's
 // 10,000 a minute and the workspace's 25,000 a minute shared by all its
