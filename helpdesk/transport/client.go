@@ -32,7 +32,10 @@ const (
 	DefaultBodyExcerpt = 512
 )
 
-// ErrorInfo is what an ErrorDecoder found in a vendor's error body.
+// defaultRequestIDHeaders is Options.RequestIDHeaders' default.
+var defaultRequestIDHeaders = []string{"X-Request-Id"}
+
+// ErrorInfo is what Options.DecodeError found in a vendor's error body.
 type ErrorInfo struct {
 	Code      string
 	Message   string
@@ -73,14 +76,15 @@ type Options struct {
 	// Header is added to every request (e.g. Intercom-Version, revision).
 	Header http.Header
 	// RequestIDHeaders are the response headers holding the vendor's
-	// request id, in order of preference (default: X-Request-Id,
-	// X-Zendesk-Request-Id, X-Hubspot-Correlation-Id, X-Amzn-Trace-Id).
+	// request id, in order of preference (default: X-Request-Id). Drivers
+	// whose vendor uses another header pass theirs.
 	RequestIDHeaders []string
 	// IdempotencyHeader is the header carrying Request.IdempotencyKey
 	// (default "Idempotency-Key").
 	IdempotencyHeader string
 	// DecodeError reads a vendor error body (default: DecodeErrorBody,
-	// which knows every supported vendor's shapes).
+	// which reads only the keys many APIs share). Drivers pass their
+	// vendor's decoder.
 	DecodeError func(status int, body []byte) ErrorInfo
 	// Classify may adjust an *APIError before it is returned, e.g. set
 	// Kind to helpdesk.ErrConversationClosed for a closed Zendesk ticket.
@@ -171,7 +175,7 @@ func New(opts Options) (*Client, error) {
 	}
 	c.idHdr = opts.RequestIDHeaders
 	if len(c.idHdr) == 0 {
-		c.idHdr = []string{"X-Request-Id", "X-Zendesk-Request-Id", "X-Hubspot-Correlation-Id", "X-Amzn-Trace-Id"}
+		c.idHdr = defaultRequestIDHeaders
 	}
 
 	hc := &http.Client{Timeout: 30 * time.Second}

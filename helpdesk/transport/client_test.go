@@ -101,7 +101,7 @@ func TestLongRetryAfterReturnedNotWaited(t *testing.T) {
 		w.Header().Set("Retry-After", "3600")
 		w.Header().Set("X-Request-Id", "req-123")
 		w.WriteHeader(429)
-		w.Write([]byte(`{"error":"TooManyRequests","description":"slow down"}`))
+		w.Write([]byte(`{"errors":[{"code":"TooManyRequests","detail":"slow down"}]}`))
 	}))
 	defer srv.Close()
 	c := newClient(t, srv.URL)
@@ -333,21 +333,56 @@ func FuzzRetryAfterValue(f *testing.F) {
 }
 
 func TestDecodeErrorBody(t *testing.T) {
+	long := strings.Repeat("x", 300)
 	for _, tc := range []struct {
 		body string
 		want transport.ErrorInfo
 	}{
-		{`{"error":"RecordInvalid","description":"Record validation errors"}`, transport.ErrorInfo{Code: "RecordInvalid", Message: "Record validation errors"}},
-		{`{"errors":[{"code":"bad_request","title":"Invalid author"}]}`, transport.ErrorInfo{Code: "bad_request", Message: "Invalid author"}},
-		{`{"type":"error.list","request_id":"r1","errors":[{"code":"not_found","message":"Resource Not Found"}]}`, transport.ErrorInfo{Code: "not_found", Message: "Resource Not Found", RequestID: "r1"}},
-		{`{"status":"error","message":"You have reached your daily limit.","errorType":"RATE_LIMIT","correlationId":"c-9"}`, transport.ErrorInfo{Code: "RATE_LIMIT", Message: "You have reached your daily limit.", RequestID: "c-9"}},
-		{`{"error":"Access to this endpoint is not authorized for bots"}`, transport.ErrorInfo{Message: "Access to this endpoint is not authorized for bots"}},
 		{`{"message":"Email has already been taken","attributes":["email"]}`, transport.ErrorInfo{Message: "Email has already been taken"}},
-		{`{"errors":[{"status":429,"code":"throttled","detail":"Request was throttled."}]}`, transport.ErrorInfo{Code: "throttled", Message: "Request was throttled."}},
+		{`{"error":"Access to this endpoint is not authorized for bots"}`, transport.ErrorInfo{Message: "Access to this endpoint is not authorized for bots"}},
+		{`{"error":"invalid_token","message":"The token expired"}`, transport.ErrorInfo{Message: "The token expired"}},
+		{`{"error":{"code":404,"message":"No such conversation"}}`, transport.ErrorInfo{Code: "404", Message: "No such conversation"}},
+		{`{"errors":[{"status":429,"code":"throttled","detail":"Request was throttled.","title":"Throttled"}]}`, transport.ErrorInfo{Code: "throttled", Message: "Request was throttled."}},
+		{`{"errors":[{"code":"bad_request","title":"Invalid author"}]}`, transport.ErrorInfo{Code: "bad_request", Message: "Invalid author"}},
+		{`{"request_id":"r1","errors":[{"code":"not_found","message":"Resource Not Found"}]}`, transport.ErrorInfo{Code: "not_found", Message: "Resource Not Found", RequestID: "r1"}},
+		{`{"errors":["Invalid login credentials"]}`, transport.ErrorInfo{Message: "Invalid login credentials"}},
+		{`{"errors":[]}`, transport.ErrorInfo{}},
+		{`{"message":null,"error":false,"errors":{"x":1}}`, transport.ErrorInfo{}},
 		{"Retry later\n", transport.ErrorInfo{Message: "Retry later"}},
+		{"<html>\n<body>502</body>", transport.ErrorInfo{Message: "<html>"}},
+		{long, transport.ErrorInfo{Message: long[:200]}},
+		{`{"message": "unterminated`, transport.ErrorInfo{Message: `{"message": "unterminated`}},
 		{``, transport.ErrorInfo{}},
+		// Vendor-specific keys are the driver's DecodeError's business:
+		// the core reads only the shared ones.
+		{`{"error":"RecordInvalid","description":"Record validation errors"}`, transport.ErrorInfo{Message: "RecordInvalid"}},
+		{`{"status":"error","message":"You have reached your daily limit.","errorType":"RATE_LIMIT","correlationId":"c-9"}`, transport.ErrorInfo{Message: "You have reached your daily limit."}},
 	} {
 		require.Equal(t, tc.want, transport.DecodeErrorBody(400, []byte(tc.body)), tc.body)
+	}
+}
+
+func TestDefaultRequestIDHeader(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Vendor-Request-Id", "vendor-1")
+		w.Header().Set("X-Request-Id", "generic-1")
+		w.WriteHeader(http.StatusNotFound)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		headers []string
+		want    string
+	}{
+		{nil, "generic-1"},
+		{[]string{"X-Vendor-Request-Id"}, "vendor-1"},
+		{[]string{"X-Missing", "X-Request-Id"}, "generic-1"},
+	} {
+		c, err := transport.New(transport.Options{BaseURL: srv.URL, RequestIDHeaders: tc.headers, MaxRetries: -1})
+		require.NoError(t, err)
+		_, err = c.Do(context.Background(), &transport.Request{Path: "/x"}, nil)
+		var ae *helpdesk.APIError
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, tc.want, ae.RequestID, "%v", tc.headers)
 	}
 }
 

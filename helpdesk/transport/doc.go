@@ -10,8 +10,11 @@
 //     503, or an ambiguous failure (timeout, 500, 502, 504) of a request
 //     marked idempotent or carrying an idempotency key. A POST without a key
 //     is never sent twice by accident;
-//   - Retry-After (delay-seconds or HTTP-date) and vendor reset headers,
-//     capped by MaxRetryWait; a longer wait is returned to the caller as an
+//   - Retry-After, read by the one parser (RetryAfterValue: delay-seconds,
+//     fractional or not, or HTTP-date) that the budgets use too, and the
+//     IETF RateLimit-Reset; a driver whose vendor signals the wait
+//     otherwise passes Options.RetryAfter. Waits are capped by
+//     MaxRetryWait; a longer wait is returned to the caller as an
 //     *helpdesk.APIError with RetryAfter instead of blocking;
 //   - every non-2xx answer as *helpdesk.APIError with the vendor's status,
 //     request id, code and message, matching the helpdesk sentinels
@@ -20,6 +23,8 @@
 //   - secrets (credentials, secret-looking JSON fields and query
 //     parameters, bearer tokens) redacted from every error and log line.
 //
-// Drivers describe requests (Request) and decode responses; they never
-// sleep, retry or rate-limit on their own.
+// The package knows no vendor. Drivers describe requests (Request), decode
+// responses, and give their vendor's knowledge through Options
+// (DecodeError, RequestIDHeaders, RetryAfter, Classify); they never sleep,
+// retry or rate-limit on their own.
 package transport

@@ -2,6 +2,7 @@ package transport_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -48,4 +49,35 @@ func Example() {
 	// Output:
 	// solved <nil>
 	// true true abc123
+}
+
+// A driver passes its vendor's error-body decoder and request-id header;
+// the transport itself reads only the keys many APIs share.
+func ExampleOptions_decodeError() {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Vendor-Request-Id", "v-42")
+		w.WriteHeader(http.StatusUnprocessableEntity)
+		w.Write([]byte(`{"error":"RecordInvalid","description":"Status: closed tickets cannot be updated"}`))
+	}))
+	defer srv.Close()
+
+	decode := func(status int, body []byte) transport.ErrorInfo {
+		var e struct{ Error, Description string }
+		if json.Unmarshal(body, &e) != nil || e.Description == "" {
+			return transport.DecodeErrorBody(status, body)
+		}
+		return transport.ErrorInfo{Code: e.Error, Message: e.Description}
+	}
+	c, _ := transport.New(transport.Options{
+		Vendor:           "acmedesk",
+		BaseURL:          srv.URL,
+		DecodeError:      decode,
+		RequestIDHeaders: []string{"X-Vendor-Request-Id"},
+	})
+	_, err := c.Do(context.Background(), &transport.Request{Method: http.MethodPut, Path: "/tickets/1"}, nil)
+	var apiErr *helpdesk.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.Code, "|", apiErr.Message, "|", apiErr.RequestID)
+	}
+	// Output: RecordInvalid | Status: closed tickets cannot be updated | v-42
 }
