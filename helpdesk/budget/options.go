@@ -65,8 +65,8 @@ func WithReserve(share float64) Option {
 }
 
 // WithHeaders sets how the vendor's rate-limit headers are read (default
-// RetryAfterHeaders). Drivers pass their vendor's preset, e.g.
-// ZendeskHeaders.
+// RetryAfterHeaders). Drivers pass their vendor's reader, usually built
+// with Headers.
 func WithHeaders(r HeaderReader) Option {
 	return func(o *options) error {
 		if r == nil {

@@ -395,6 +395,14 @@ func TestRedactor(t *testing.T) {
 	}
 	require.Contains(t, out, `"name":"ok"`)
 	require.Contains(t, out, "x=1")
+
+	// Authorization schemes, including vendors' "<name>-api-key" ones.
+	for _, in := range []string{"Bearer abc.def", "Basic dXNlcjpwYXNz", "Klaviyo-API-Key pk_123abc", "Acme-Desk-Api-Key k-77"} {
+		out := transport.NewRedactor().Redact("Authorization: " + in)
+		_, secret, _ := strings.Cut(in, " ")
+		require.NotContains(t, out, secret, in)
+	}
+	require.Equal(t, "the api-key is missing", transport.NewRedactor().Redact("the api-key is missing"))
 }
 
 func BenchmarkDo(b *testing.B) {

@@ -47,9 +47,11 @@ func (r *Redactor) Add(s string) {
 }
 
 var (
-	secretKey   = `(?i)"([a-z_\-]*(?:token|password|passwd|secret|api[_-]?key|apikey|authorization|signature|credential)[a-z_\-]*)"\s*:\s*"(?:[^"\\]|\\.)*"`
-	secretJSON  = regexp.MustCompile(secretKey)
-	bearerRe    = regexp.MustCompile(`(?i)\b(bearer|basic|klaviyo-api-key)\s+[A-Za-z0-9._~+/\-]+=*`)
+	secretKey  = `(?i)"([a-z_\-]*(?:token|password|passwd|secret|api[_-]?key|apikey|authorization|signature|credential)[a-z_\-]*)"\s*:\s*"(?:[^"\\]|\\.)*"`
+	secretJSON = regexp.MustCompile(secretKey)
+	// Authorization schemes: Bearer, Basic, and any "<name>-api-key"
+	// scheme a vendor defines.
+	bearerRe    = regexp.MustCompile(`(?i)\b(bearer|basic|[a-z0-9]+(?:-[a-z0-9]+)*-api-key)\s+[A-Za-z0-9._~+/\-]+=*`)
 	secretQuery = regexp.MustCompile(`(?i)([?&](?:[a-z_\-]*(?:token|key|secret|password|signature)[a-z_\-]*)=)[^&\s"']*`)
 )
 
