@@ -3,6 +3,7 @@ package zendesk
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -205,8 +206,11 @@ func (c *Client) VerifyTrigger(req *helpdesk.WebhookRequest) (time.Time, error) 
 // comment, or EventOther when the body reports no comment. The bot's own
 // comments (author = Config.BotUserID, or a comment id it posted) are
 // marked Author.Self with RoleBot, internal notes Public=false: the host
-// answers only Event.IsCustomerMessage. The delivery id is the invocation
-// id header, else "ticket:<id>:comment:<comment id>". ParseWebhook calls
+// answers only Event.IsCustomerMessage. The delivery id comes from the
+// signed body only: "ticket:<id>:comment:<comment id>", else the ticket's
+// update time, else a hash of the body (the unsigned invocation id header
+// is never used: a replay with a new one would be answered again; see
+// triggerDeliveryID). ParseWebhook calls
 // it for trigger deliveries; errors are not wrapped in a
 // *helpdesk.OpError.
 func (c *Client) ParseTrigger(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
@@ -361,14 +365,7 @@ func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, t
 		ev.OccurredAt = t
 	}
 	commentID := strings.TrimSpace(p.CommentID)
-	ev.DeliveryID = req.Header.Get(HeaderInvocationID)
-	if ev.DeliveryID == "" {
-		if commentID != "" {
-			ev.DeliveryID = "ticket:" + idStr + ":comment:" + commentID
-		} else {
-			ev.DeliveryID = "ticket:" + idStr + ":at:" + ts.UTC().Format(time.RFC3339)
-		}
-	}
+	ev.DeliveryID = triggerDeliveryID(idStr, commentID, p.UpdatedAt, req.Body)
 	if st := strings.TrimSpace(p.Status); st != "" {
 		ev.Status = &helpdesk.StatusChange{To: normalizeStatus(st), VendorTo: st}
 	}
@@ -467,4 +464,22 @@ func channelFromVia(via string) helpdesk.Channel {
 		return helpdesk.ChannelVoice
 	}
 	return helpdesk.ChannelOther
+}
+
+// triggerDeliveryID is the dedupe key of a trigger delivery, built only
+// from what the signature covers (the body), never from the unsigned
+// X-Zendesk-Webhook-Invocation-Id header: a captured delivery replayed
+// inside the tolerance with that header changed or dropped is still
+// recognised. One comment is answered once, however many triggers fire
+// for it; a delivery without a comment is keyed on the ticket's update
+// time, or on the body itself.
+func triggerDeliveryID(ticket, commentID, updatedAt string, body []byte) string {
+	switch {
+	case commentID != "":
+		return "ticket:" + ticket + ":comment:" + commentID
+	case strings.TrimSpace(updatedAt) != "":
+		return "ticket:" + ticket + ":updated:" + strings.TrimSpace(updatedAt)
+	}
+	sum := sha256.Sum256(body)
+	return "ticket:" + ticket + ":body:" + hex.EncodeToString(sum[:12])
 }

@@ -3,9 +3,11 @@ package zendesk_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,7 +64,7 @@ func TestParseTriggerSeedBody(t *testing.T) {
 	require.Len(t, events, 1)
 	e := events[0]
 	want := helpdesk.Event{
-		Type: helpdesk.EventMessageCreated, VendorType: "trigger", DeliveryID: "01J0INVOCATION", OccurredAt: t0,
+		Type: helpdesk.EventMessageCreated, VendorType: "trigger", DeliveryID: "ticket:4711:comment:31234567890123", OccurredAt: t0,
 		Conversation: helpdesk.Conversation{Vendor: "zendesk", Account: "acme", ID: "4711", Channel: helpdesk.ChannelEmail,
 			Extra: map[string]string{zendesk.ExtraTicketID: "4711", zendesk.ExtraVia: "Mail", zendesk.ExtraAssigneeID: "9001", zendesk.ExtraRequesterID: "7001"}},
 		Message: &helpdesk.InboundMessage{ID: "31234567890123", Text: "Meu pedido #123 não chegou.\nPode verificar?", Subject: "Pedido não chegou",
@@ -315,4 +317,48 @@ func TestConstantsAreTemplates(t *testing.T) {
 	for _, ph := range []string{"{{ticket.latest_comment.author.id}}", "{{ticket.group.id}}", "{{ticket.status}}", "{{ticket.updated_at_with_timestamp}}"} {
 		require.Contains(t, zendesk.RecommendedTriggerBody, ph)
 	}
+}
+
+// The invocation id header is not signed: a captured delivery replayed
+// inside the tolerance with that header changed or dropped must give the
+// same delivery id, so the webhook handler drops it.
+func TestTriggerReplayWithNewInvocationIDIsDropped(t *testing.T) {
+	c := webhookClient(t)
+	body := fixture(t, "trigger_seed.json")
+	var handled atomic.Int32
+	h, err := helpdesk.NewWebhookHandler(c, func(context.Context, helpdesk.Event) error {
+		handled.Add(1)
+		return nil
+	}, nil)
+	require.NoError(t, err)
+	now := time.Now().UTC().Truncate(time.Second)
+	for _, inv := range []string{"01J0INVOCATION", "01J0REPLAYED", ""} {
+		r := zendesktest.NewTriggerRequest(testSecret, body, now, inv)
+		if inv == "" {
+			r.Header.Del(zendesk.HeaderInvocationID)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	}
+	require.Equal(t, int32(1), handled.Load(), "one signed comment is answered once")
+}
+
+func TestTriggerDeliveryIDWithoutComment(t *testing.T) {
+	c := webhookClient(t)
+	ids := map[string]bool{}
+	for _, body := range []string{
+		`{"ticketId":"5","status":"solved","updatedAt":"2026-07-01T10:00:00Z","commentId":"","text":""}`,
+		`{"ticketId":"5","status":"open","updatedAt":"2026-07-01T10:05:00Z","commentId":"","text":""}`,
+		`{"ticketId":"5","status":"open","commentId":"","text":""}`,
+		`{"ticketId":"5","status":"pending","commentId":"","text":""}`,
+	} {
+		for range 2 {
+			events, err := c.ParseWebhook(context.Background(), zendesktest.NewTriggerWebhookRequest(testSecret, []byte(body), t0, "inv-"+body))
+			require.NoError(t, err)
+			require.Len(t, events, 1)
+			ids[events[0].DeliveryID] = true
+		}
+	}
+	require.Len(t, ids, 4, "distinct signed bodies give distinct ids, the same body the same id whatever the header")
 }
