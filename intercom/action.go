@@ -44,6 +44,7 @@ const ActionBodyTemplate = `{
   "name": "{{contact.name}}",
   "channel": "{{conversation.channel}}",
   "team_id": "{{conversation.team_assignee_id}}",
+  "admin_assignee_id": "{{conversation.admin_assignee_id}}",
   "workspace_id": "{{workspace.id}}"
 }`
 
@@ -59,6 +60,7 @@ type ActionRequest struct {
 	Name           string `json:"name,omitempty"`
 	Channel        string `json:"channel,omitempty"`
 	TeamID         string `json:"team_id,omitempty"`
+	AdminAssignee  string `json:"admin_assignee_id,omitempty"`
 	WorkspaceID    string `json:"workspace_id,omitempty"`
 }
 
@@ -73,6 +75,7 @@ type actionBody struct {
 	Name           id  `json:"name"`
 	Channel        id  `json:"channel"`
 	TeamID         id  `json:"team_id"`
+	AdminAssignee  id  `json:"admin_assignee_id"`
 	WorkspaceID    id  `json:"workspace_id"`
 }
 
@@ -123,6 +126,9 @@ func (c *Client) parseAction(req *helpdesk.WebhookRequest) ([]helpdesk.Event, er
 	}
 	if v := clean(b.TeamID); v != "" {
 		extra[ExtraTeamAssigneeID] = v
+	}
+	if v := clean(b.AdminAssignee); v != "" && v != "0" {
+		extra[ExtraAdminAssigneeID] = v
 	}
 	if channel != "" {
 		extra[ExtraSourceType] = channel

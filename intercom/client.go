@@ -213,8 +213,8 @@ func (c *Client) knownAdminID() string {
 func (d clientDriver) Vendor() string { return Vendor }
 
 // Capabilities implements driver.Driver: everything. A final message is
-// the close part's own body (one request); assignment with a note is one
-// request.
+// the close part's own body (one request); a hand-over with a customer
+// notice is one request.
 func (d clientDriver) Capabilities() helpdesk.Capabilities { return helpdesk.AllCapabilities }
 
 // As implements driver.Driver.
@@ -339,20 +339,31 @@ func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) e
 	return err
 }
 
-// Reassign implements driver.Driver: the Notice as a customer-visible
-// reply first, then POST /conversations/{id}/parts with message_type
-// assignment, type team (TargetGroup) or admin (TargetAgent), admin_id the
-// bot and assignee_id the target, the Note as the assignment's body (one
-// request for assignment and note). Assigning a closed conversation
-// reopens it.
+// Reassign implements driver.Driver: the Note as an internal note (POST
+// /reply, message_type note) first, then POST /conversations/{id}/parts
+// with message_type assignment, type team (TargetGroup) or admin
+// (TargetAgent), admin_id the bot and assignee_id the target, the Notice
+// as the assignment's body: a hand-over with a notice is one request.
+//
+// The published spec (2.16, assign_conversation_request) documents the
+// assignment body as "a response in the conversation when it is assigned"
+// (its example: "Let me pass you over to one of my colleagues."), that is
+// a message the customer sees, so the driver puts the customer notice
+// there and never the internal note; the note goes as its own note part.
+//
+// A conversation can have an admin and a team assignee at once: handing
+// over to a team when the event showed the bot itself as the admin
+// assignee (ExtraAdminAssigneeID) also unassigns the bot (assignee_id
+// "0"), so the humans do not see it still assigned to the bot. Assigning
+// a closed conversation reopens it.
 func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
 	c := d.c
 	admin, err := c.BotAdminID(ctx)
 	if err != nil {
 		return err
 	}
-	if strings.TrimSpace(to.Notice) != "" {
-		req := replyRequest{MessageType: "comment", Type: "admin", AdminID: admin, Body: TextToHTML(to.Notice)}
+	if strings.TrimSpace(to.Note) != "" {
+		req := replyRequest{MessageType: "note", Type: "admin", AdminID: admin, Body: TextToHTML(to.Note)}
 		if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/reply"), Body: req, Priority: transport.PriorityCritical}, nil); err != nil {
 			return err
 		}
@@ -362,9 +373,15 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 		kind = "admin"
 	}
 	req := partsRequest{MessageType: "assignment", Type: kind, AdminID: admin, AssigneeID: to.ID}
-	if strings.TrimSpace(to.Note) != "" {
-		req.Body = TextToHTML(to.Note)
+	if strings.TrimSpace(to.Notice) != "" {
+		req.Body = TextToHTML(to.Notice)
 	}
-	_, err = c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil)
+	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil); err != nil {
+		return err
+	}
+	if to.Kind == helpdesk.TargetGroup && conv.Get(ExtraAdminAssigneeID) == admin {
+		req := partsRequest{MessageType: "assignment", Type: "admin", AdminID: admin, AssigneeID: "0"}
+		_, err = c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil)
+	}
 	return err
 }

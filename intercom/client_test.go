@@ -104,8 +104,23 @@ func TestRequests(t *testing.T) {
 			return e.client.Reassign(ctx, conv, helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2, Notice: "A specialist will take over.", Note: "Refund > 30 days"})
 		}, func(e *env, conv helpdesk.Conversation) []string {
 			return []string{
-				`POST /conversations/` + conv.ID + `/reply {"message_type":"comment","type":"admin","admin_id":"` + bot + `","body":"\u003cp\u003eA specialist will take over.\u003c/p\u003e"}`,
-				`POST /conversations/` + conv.ID + `/parts {"message_type":"assignment","type":"team","admin_id":"` + bot + `","assignee_id":"` + e.n2 + `","body":"\u003cp\u003eRefund \u0026gt; 30 days\u003c/p\u003e"}`,
+				`POST /conversations/` + conv.ID + `/reply {"message_type":"note","type":"admin","admin_id":"` + bot + `","body":"\u003cp\u003eRefund \u0026gt; 30 days\u003c/p\u003e"}`,
+				`POST /conversations/` + conv.ID + `/parts {"message_type":"assignment","type":"team","admin_id":"` + bot + `","assignee_id":"` + e.n2 + `","body":"\u003cp\u003eA specialist will take over.\u003c/p\u003e"}`,
+			}
+		}},
+		{"hand over to a team with a notice: one request", func(e *env, conv helpdesk.Conversation) error {
+			return e.client.Reassign(ctx, conv, helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2, Notice: "A specialist will take over."})
+		}, func(e *env, conv helpdesk.Conversation) []string {
+			return []string{
+				`POST /conversations/` + conv.ID + `/parts {"message_type":"assignment","type":"team","admin_id":"` + bot + `","assignee_id":"` + e.n2 + `","body":"\u003cp\u003eA specialist will take over.\u003c/p\u003e"}`,
+			}
+		}},
+		{"hand over to a team when the bot is the admin assignee", func(e *env, conv helpdesk.Conversation) error {
+			return e.client.Reassign(ctx, conv.With(intercom.ExtraAdminAssigneeID, bot), helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2})
+		}, func(e *env, conv helpdesk.Conversation) []string {
+			return []string{
+				`POST /conversations/` + conv.ID + `/parts {"message_type":"assignment","type":"team","admin_id":"` + bot + `","assignee_id":"` + e.n2 + `"}`,
+				`POST /conversations/` + conv.ID + `/parts {"message_type":"assignment","type":"admin","admin_id":"` + bot + `","assignee_id":"0"}`,
 			}
 		}},
 		{"hand over to an admin", func(e *env, conv helpdesk.Conversation) error {
@@ -141,13 +156,20 @@ func TestStateAfterWrites(t *testing.T) {
 	require.Equal(t, rcpt.MessageID, c.Parts[len(c.Parts)-1].ID, "the receipt names the close part")
 
 	// Handing over a closed conversation reopens it.
-	require.NoError(t, e.client.Reassign(ctx, conv, helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2, Note: "back to humans"}))
+	require.NoError(t, e.client.Reassign(ctx, conv, helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2, Notice: "back to humans"}))
 	c, _ = e.srv.Conversation(conv.ID)
 	require.Equal(t, "open", c.State)
 	require.Equal(t, e.n2, c.TeamAssigneeID)
 	last := c.Parts[len(c.Parts)-1]
 	require.Equal(t, "assign_and_reopen", last.PartType)
 	require.Equal(t, "back to humans", last.Text())
+
+	// The bot as admin assignee is unassigned when a team takes over.
+	conv2 := helpdesk.Conversation{Vendor: intercom.Vendor, ID: e.srv.AddConversation(intercomtest.Conversation{AdminAssigneeID: intercomtest.DefaultBotAdminID, TeamAssigneeID: intercomtest.DefaultBotTeamID})}
+	require.NoError(t, e.client.Reassign(ctx, conv2.With(intercom.ExtraAdminAssigneeID, intercomtest.DefaultBotAdminID), helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2}))
+	c, _ = e.srv.Conversation(conv2.ID)
+	require.Equal(t, e.n2, c.TeamAssigneeID)
+	require.Empty(t, c.AdminAssigneeID)
 }
 
 func TestVersionHeaderPinned(t *testing.T) {

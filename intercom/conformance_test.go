@@ -26,9 +26,9 @@ func (e *env) harness(t *testing.T) *helpdesktest.Env {
 					continue
 				}
 				switch p.PartType {
-				case "note", "assignment", "assign_and_reopen":
+				case "note":
 					st.Notes = append(st.Notes, p.Text())
-				case "comment", "close":
+				case "comment", "close", "assignment", "assign_and_reopen":
 					st.Public = append(st.Public, p.Text())
 				}
 			}

@@ -23,11 +23,14 @@
 //     own body: one POST /conversations/{id}/parts, message_type close.
 //     With attachments or Internal it is a reply followed by the close.
 //   - Resolve: POST /conversations/{id}/parts, message_type close.
-//   - Reassign: the Notice as a reply (comment) first, then POST
-//     /conversations/{id}/parts, message_type assignment, type team or
-//     admin, assignee_id the target, the Note as the assignment's body
-//     (one request). Assigning a closed conversation reopens it
-//     (part_type assign_and_reopen): a hand-over after a close brings the
+//   - Reassign: the Note as an internal note (POST /reply, message_type
+//     note) first, then POST /conversations/{id}/parts, message_type
+//     assignment, type team or admin, assignee_id the target, the Notice
+//     as the assignment's body, which the spec documents as a response in
+//     the conversation (one request for the hand-over and its notice).
+//     When the bot itself was the admin assignee, a team hand-over also
+//     unassigns it. Assigning a closed conversation reopens it (part_type
+//     assign_and_reopen): a hand-over after a close brings the
 //     conversation back to the humans' inbox.
 //   - Extras: ListTeams (GET /teams), ListAdmins (GET /admins, with away
 //     mode; Available feeds escalation's availability checks),

@@ -23,7 +23,8 @@ const (
 	// ExtraContactID is the customer's contact id.
 	ExtraContactID = "intercom.contact_id"
 	// ExtraAdminAssigneeID is the admin the conversation is assigned to
-	// ("" for none).
+	// ("" for none). When it is the bot, Reassign to a team also
+	// unassigns the bot.
 	ExtraAdminAssigneeID = "intercom.admin_assignee_id"
 	// ExtraTeamAssigneeID is the team the conversation is assigned to
 	// ("" for none).

@@ -237,7 +237,7 @@ func TestCustomAction(t *testing.T) {
 		DeliveryID: "intercom:abc123de:60000000101:142", OccurredAt: time.Unix(1767225760, 0).UTC(),
 		Conversation: helpdesk.Conversation{Vendor: "intercom", Account: "abc123de", ID: "60000000101", Channel: helpdesk.ChannelWhatsApp,
 			Extra: map[string]string{intercom.ExtraEntry: "action", intercom.ExtraSourceType: "whatsapp",
-				intercom.ExtraContactID: "6762f16e1bb69f9f2193bb01", intercom.ExtraTeamAssigneeID: "7286213"}},
+				intercom.ExtraContactID: "6762f16e1bb69f9f2193bb01", intercom.ExtraTeamAssigneeID: "7286213", intercom.ExtraAdminAssigneeID: "991267600"}},
 		Message: &helpdesk.InboundMessage{ID: "142", Public: true, Text: "Where is my order?", HTML: "<p>Where is my order?</p>",
 			Author: helpdesk.Author{Role: helpdesk.RoleCustomer, ID: "6762f16e1bb69f9f2193bb01", Name: "Maria Silva", Email: "maria@example.com"}},
 	}}

@@ -602,13 +602,11 @@ func (s *Server) parts(w http.ResponseWriter, r *http.Request, body []byte) {
 				s.errorList(w, http.StatusNotFound, "team_not_found", "Team not found")
 				return
 			}
+			// A conversation can have an admin and a team assignee at
+			// once: assigning a team leaves the admin assignee as it is.
 			c.TeamAssigneeID = assignee
 			if assignee == "0" {
 				c.TeamAssigneeID = ""
-			}
-			if c.AdminAssigneeID == admin {
-				// Handing over to a team leaves no admin assignee.
-				c.AdminAssigneeID = ""
 			}
 		case "admin":
 			if s.admin(assignee) == nil && assignee != "0" {
@@ -628,6 +626,8 @@ func (s *Server) parts(w http.ResponseWriter, r *http.Request, body []byte) {
 			pt = "assign_and_reopen"
 			c.State = "open"
 		}
+		// The body is "a response in the conversation when it is
+		// assigned" (spec 2.16): the customer sees it.
 		p = s.newPart(pt, text, author)
 		p.AssignedTo = assignee
 	default:
