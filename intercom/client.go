@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,8 +21,12 @@ import (
 // Vendor is the driver's name in Conversation.Vendor, errors and logs.
 const Vendor = "intercom"
 
-// MaxAttachments is how many attachment_urls Intercom takes in one reply.
+// MaxAttachments is how many attachment_urls (images) and how many
+// attachment_files Intercom takes in one reply.
 const MaxAttachments = 10
+
+// MaxAttachmentBytes caps a file the driver downloads to upload it.
+const MaxAttachmentBytes = 10 << 20
 
 // Options tunes a Client. A nil *Options means the defaults.
 type Options struct {
@@ -63,6 +69,7 @@ type Client struct {
 
 	cfg     Config
 	api     *transport.Client
+	files   *http.Client     // downloads non-image attachments
 	hooks   *driver.Verifier // topic webhooks: client secrets
 	actions *driver.Verifier // Custom Actions: bearer tokens
 	botTeam string
@@ -94,7 +101,10 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		ce.Add("Options", "MaxRetryWait, Tolerance and MaxRetries must not be negative (MaxRetries -1 means none)")
 		return nil, ce
 	}
-	c := &Client{cfg: cfg, adminID: cfg.BotAdminID}
+	c := &Client{cfg: cfg, adminID: cfg.BotAdminID, files: o.HTTPClient}
+	if c.files == nil {
+		c.files = &http.Client{Timeout: 30 * time.Second}
+	}
 	c.botTeam, _ = ParseTeamID(cfg.BotTeamID)
 	c.n2Team, _ = ParseTeamID(cfg.N2TeamID)
 	c.hooks = driver.NewVerifier(o.Tolerance, cfg.ClientSecrets...)
@@ -243,11 +253,19 @@ func (d clientDriver) CheckTarget(to helpdesk.Target) error {
 
 // replyRequest is POST /conversations/{id}/reply as an admin.
 type replyRequest struct {
-	MessageType    string   `json:"message_type"`
-	Type           string   `json:"type"`
-	AdminID        string   `json:"admin_id"`
-	Body           string   `json:"body,omitempty"`
-	AttachmentURLs []string `json:"attachment_urls,omitempty"`
+	MessageType     string           `json:"message_type"`
+	Type            string           `json:"type"`
+	AdminID         string           `json:"admin_id"`
+	Body            string           `json:"body,omitempty"`
+	AttachmentURLs  []string         `json:"attachment_urls,omitempty"`
+	AttachmentFiles []attachmentFile `json:"attachment_files,omitempty"`
+}
+
+// attachmentFile is a file uploaded inline (base64) with a reply.
+type attachmentFile struct {
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"` // encoding/json writes base64
+	Name        string `json:"name"`
 }
 
 // partsRequest is POST /conversations/{id}/parts (close, assignment,
@@ -285,7 +303,9 @@ func convPath(id, suffix string) string { return "/conversations/" + id + suffix
 
 // SendMessage implements driver.Driver: POST /conversations/{id}/reply as
 // the bot admin, message_type comment (note when Internal), the text as
-// escaped HTML paragraphs. A final customer-visible message without
+// escaped HTML paragraphs. Images go as attachment_urls (the spec: "image
+// URLs"); other files are downloaded (at most MaxAttachmentBytes) and
+// uploaded as attachment_files. A final customer-visible message without
 // attachments is the closing part's body: one POST /parts with
 // message_type close.
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
@@ -311,7 +331,15 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 		req.MessageType = "note"
 	}
 	for _, a := range msg.Attachments {
-		req.AttachmentURLs = append(req.AttachmentURLs, a.URL)
+		if isImage(a) {
+			req.AttachmentURLs = append(req.AttachmentURLs, a.URL)
+			continue
+		}
+		f, err := c.download(ctx, a)
+		if err != nil {
+			return nil, err
+		}
+		req.AttachmentFiles = append(req.AttachmentFiles, f)
 	}
 	var out conversationResponse
 	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/reply"), Body: req}, &out); err != nil {
@@ -384,4 +412,56 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 		_, err = c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil)
 	}
 	return err
+}
+
+// isImage reports whether an attachment can go as an attachment_url,
+// which the spec documents as image URLs.
+func isImage(a helpdesk.Attachment) bool {
+	if a.ContentType != "" {
+		return strings.HasPrefix(strings.ToLower(a.ContentType), "image/")
+	}
+	u := strings.ToLower(a.URL)
+	if i := strings.IndexAny(u, "?#"); i >= 0 {
+		u = u[:i]
+	}
+	for _, ext := range []string{".png", ".jpg", ".jpeg", ".gif", ".webp"} {
+		if strings.HasSuffix(u, ext) {
+			return true
+		}
+	}
+	return false
+}
+
+// download fetches a non-image attachment to upload it.
+func (c *Client) download(ctx context.Context, a helpdesk.Attachment) (attachmentFile, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, a.URL, nil)
+	if err != nil {
+		return attachmentFile{}, &helpdesk.FieldError{Field: "attachments.url", Problem: "not a valid URL"}
+	}
+	resp, err := c.files.Do(req)
+	if err != nil {
+		return attachmentFile{}, fmt.Errorf("intercom: downloading attachment %s: %w", a.Name, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return attachmentFile{}, fmt.Errorf("intercom: downloading attachment %s: HTTP %d", a.Name, resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxAttachmentBytes+1))
+	if err != nil {
+		return attachmentFile{}, fmt.Errorf("intercom: downloading attachment %s: %w", a.Name, err)
+	}
+	if len(data) > MaxAttachmentBytes {
+		return attachmentFile{}, &helpdesk.FieldError{Field: "attachments", Problem: fmt.Sprintf("%s is larger than %d bytes", a.Name, MaxAttachmentBytes)}
+	}
+	f := attachmentFile{ContentType: a.ContentType, Data: data, Name: a.Name}
+	if f.ContentType == "" {
+		f.ContentType = resp.Header.Get("Content-Type")
+	}
+	if f.ContentType == "" {
+		f.ContentType = http.DetectContentType(data)
+	}
+	if f.Name == "" {
+		f.Name = path.Base(req.URL.Path)
+	}
+	return f, nil
 }

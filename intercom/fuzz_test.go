@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/intercom"
 	"github.com/agentdesk/agentdesk/intercom/intercomtest"
 )
@@ -71,7 +71,7 @@ func FuzzParseTopic(f *testing.F) {
 		if len(body) == 0 {
 			return
 		}
-		evs, err := helpdesktest.Deliver(context.Background(), c, signer.Request(body))
+		evs, err := drivertest.Deliver(context.Background(), c, signer.Request(body))
 		checkParsed(t, evs, err)
 	})
 }
@@ -90,7 +90,7 @@ func FuzzParseAction(f *testing.F) {
 		if len(body) == 0 {
 			return
 		}
-		evs, err := helpdesktest.Deliver(context.Background(), c, intercomtest.RawActionRequest(testActionTok, body))
+		evs, err := drivertest.Deliver(context.Background(), c, intercomtest.RawActionRequest(testActionTok, body))
 		checkParsed(t, evs, err)
 	})
 }

@@ -93,3 +93,18 @@ func (e *env) botEcho(conv helpdesk.Conversation, text string) *http.Request {
 			Author: intercomtest.Author{Type: "admin", ID: intercomtest.DefaultBotAdminID, Name: intercomtest.DefaultBotName}, AppPackageCode: "fake-app"}},
 	}))
 }
+
+const oldActionTok = "action-token-previous-fedcba9876"
+
+type (
+	intercomConfig      = intercom.Config
+	intercomOptions     = intercom.Options
+	intercomtestOptions = intercomtest.Options
+)
+
+// intercomActionRequest is the Custom Action call for a customer message;
+// its message id is stable, so a delivery built twice is the same one.
+func intercomActionRequest(conv helpdesk.Conversation, text string) intercom.ActionRequest {
+	return intercom.ActionRequest{ConversationID: conv.ID, Message: text, MessageID: stablePartID(conv, text),
+		ContactID: "6762f16e1bb69f9f2193bb01", Name: "Maria Silva", Channel: "conversation", WorkspaceID: intercomtest.DefaultAppID}
+}

@@ -4,17 +4,17 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/agentdesk/agentdesk/internal/contract"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/openapi"
 )
 
 // specValidator returns a check of every request the driver sends against
 // Intercom's published OpenAPI description (2.16), or nil when the specs
 // folder is not beside the checkout (the other tests still run).
 func specValidator(t *testing.T) func(*http.Request, []byte) error {
-	if contract.Dir() == "" {
+	if openapi.Dir() == "" {
 		return nil
 	}
-	return contract.Load(t, "intercom/api.intercom.io.yaml").Validate
+	return openapi.Load(t, "intercom/api.intercom.io.yaml").Validate
 }
 
 // The checker must catch what the driver could get wrong, or passing it

@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/intercom"
 	"github.com/agentdesk/agentdesk/intercom/intercomtest"
 )
@@ -30,7 +30,7 @@ func fixture(t testing.TB, name string) []byte {
 
 func deliver(t *testing.T, h helpdesk.Helpdesk, r *http.Request) ([]helpdesk.Event, error) {
 	t.Helper()
-	return helpdesktest.Deliver(context.Background(), h, r)
+	return drivertest.Deliver(context.Background(), h, r)
 }
 
 var conv101 = helpdesk.Conversation{Vendor: intercom.Vendor, Account: "abc123de", ID: "60000000101"}

@@ -21,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 )
 
 // Defaults the fake starts with.
@@ -65,6 +65,9 @@ type Part struct {
 	Author     Author `json:"author"`
 	CreatedAt  int64  `json:"created_at"`
 	AssignedTo string `json:"-"`
+	// Attachments are the attachment URLs, or the names of uploaded
+	// files, the part carries.
+	Attachments []string `json:"-"`
 	// AppPackageCode is set on parts made through the API.
 	AppPackageCode string `json:"app_package_code,omitempty"`
 }
@@ -97,7 +100,7 @@ type Admin struct {
 
 // Server is the fake Intercom.
 type Server struct {
-	*helpdesktest.VendorServer
+	*drivertest.VendorServer
 	opts Options
 
 	mu      sync.Mutex
@@ -127,8 +130,8 @@ func NewServer(t testing.TB, opts *Options) *Server {
 		o.Now = time.Now
 	}
 	s := &Server{opts: o, convs: map[string]*Conversation{}, teams: map[string]string{}, tags: map[string]string{}, nextID: 100, partSeq: 1000}
-	s.VendorServer = helpdesktest.NewVendorServer(t, helpdesktest.VendorServerOptions{
-		Authorize:  helpdesktest.HeaderAuth("Authorization", "Bearer "+o.Token),
+	s.VendorServer = drivertest.NewVendorServer(t, drivertest.VendorServerOptions{
+		Authorize:  drivertest.HeaderAuth("Authorization", "Bearer "+o.Token),
 		WriteError: s.writeError,
 		Now:        o.Now,
 	})
@@ -471,13 +474,18 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, _ []byt
 }
 
 type writeBody struct {
-	MessageType    string          `json:"message_type"`
-	Type           string          `json:"type"`
-	AdminID        json.RawMessage `json:"admin_id"`
-	AssigneeID     json.RawMessage `json:"assignee_id"`
-	Body           *string         `json:"body"`
-	SnoozedUntil   *int64          `json:"snoozed_until"`
-	AttachmentURLs []string        `json:"attachment_urls"`
+	MessageType     string          `json:"message_type"`
+	Type            string          `json:"type"`
+	AdminID         json.RawMessage `json:"admin_id"`
+	AssigneeID      json.RawMessage `json:"assignee_id"`
+	Body            *string         `json:"body"`
+	SnoozedUntil    *int64          `json:"snoozed_until"`
+	AttachmentURLs  []string        `json:"attachment_urls"`
+	AttachmentFiles []struct {
+		ContentType string `json:"content_type"`
+		Data        []byte `json:"data"`
+		Name        string `json:"name"`
+	} `json:"attachment_files"`
 }
 
 // idString reads an id sent as a string (the spec's type) or a number
@@ -537,12 +545,18 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, body []byte) {
 	case admin == "" || s.admin(admin) == nil:
 		s.errorList(w, http.StatusNotFound, "admin_not_found", "Admin not found")
 		return
-	case (b.Body == nil || strings.TrimSpace(*b.Body) == "") && len(b.AttachmentURLs) == 0:
+	case (b.Body == nil || strings.TrimSpace(*b.Body) == "") && len(b.AttachmentURLs)+len(b.AttachmentFiles) == 0:
 		s.errorList(w, http.StatusBadRequest, "parameter_not_found", "body is required for comment and note")
 		return
-	case len(b.AttachmentURLs) > 10:
-		s.errorList(w, http.StatusBadRequest, "parameter_invalid", "at most 10 attachment_urls")
+	case len(b.AttachmentURLs) > 10 || len(b.AttachmentFiles) > 10:
+		s.errorList(w, http.StatusBadRequest, "parameter_invalid", "at most 10 attachment_urls and 10 attachment_files")
 		return
+	}
+	for _, f := range b.AttachmentFiles {
+		if f.Name == "" || f.ContentType == "" || len(f.Data) == 0 {
+			s.errorList(w, http.StatusBadRequest, "parameter_invalid", "attachment_files need name, content_type and data")
+			return
+		}
 	}
 	text := ""
 	if b.Body != nil {
@@ -550,6 +564,10 @@ func (s *Server) reply(w http.ResponseWriter, r *http.Request, body []byte) {
 	}
 	p := s.newPart(b.MessageType, text, Author{Type: "admin", ID: admin, Name: s.admin(admin).Name})
 	p.AppPackageCode = "fake-app"
+	p.Attachments = append(p.Attachments, b.AttachmentURLs...)
+	for _, f := range b.AttachmentFiles {
+		p.Attachments = append(p.Attachments, f.Name)
+	}
 	c.Parts = append(c.Parts, p)
 	s.writeJSON(w, s.conversationJSON(c, []Part{p}, false))
 }

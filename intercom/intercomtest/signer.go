@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/intercom"
 )
 
@@ -32,7 +32,7 @@ func (s *Signer) Request(body []byte) *http.Request {
 
 // Unsigned returns the same POST without X-Hub-Signature.
 func (s *Signer) Unsigned(body []byte) *http.Request {
-	r := helpdesktest.SignedRequest(context.Background(), TopicPath, body, http.Header{
+	r := drivertest.SignedRequest(context.Background(), TopicPath, body, http.Header{
 		"User-Agent": {"intercom-parrot-service-client/1.0"},
 	})
 	return r
@@ -52,7 +52,7 @@ func RawActionRequest(token string, body []byte) *http.Request {
 	if token != "" {
 		h.Set("Authorization", "Bearer "+token)
 	}
-	return helpdesktest.SignedRequest(context.Background(), ActionPath, body, h)
+	return drivertest.SignedRequest(context.Background(), ActionPath, body, h)
 }
 
 // Event describes one topic notification about a conversation.
