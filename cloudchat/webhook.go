@@ -125,8 +125,10 @@ func (c *Client) verifyUnsigned(req *helpdesk.WebhookRequest) error {
 // Event.DeliveryID is "message_created:<message id>" for new messages (a
 // message is created once, and Chatwoot may deliver it twice under two
 // delivery ids, or once per webhook path); for other events it is
-// X-Chatwoot-Delivery (with the event type appended when a delivery yields
-// several events), or without it "<event>:<id>:<body hash>".
+// "<event>:<conversation id>:<hash of the signed body>" (with the event
+// type appended when a delivery yields several events). The X-Chatwoot-Delivery header is not used: the
+// signature does not cover it, so a captured delivery replayed inside the
+// tolerance with a new one would be handled again.
 // Conversation.Account is the payload's account id, so a delivery from
 // another account (a system-wide bot) is never acted on in this one.
 // Event.Raw is the body with every "pubsub_token" value (the contact's
@@ -142,7 +144,7 @@ func (d clientDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookReque
 	if at.IsZero() {
 		at = time.Now()
 	}
-	return d.c.parse(req.Body, req.Header.Get(HeaderDelivery), at.UTC())
+	return d.c.parse(req.Body, signedKey(req.Body), at.UTC())
 }
 
 // Vendor-side payload types. Chatwoot mixes value types, so the flex types
@@ -361,7 +363,7 @@ type VendorEvent struct {
 	Private bool
 }
 
-func (c *Client) parse(body []byte, delivery string, received time.Time) ([]helpdesk.Event, error) {
+func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.Event, error) {
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' {
 		return nil, driver.InvalidPayload("body is not a JSON object")
@@ -403,13 +405,7 @@ func (c *Client) parse(body []byte, delivery string, received time.Time) ([]help
 		// delivery id.
 		id := p.Event + ":" + string(p.ID)
 		if p.Event == "message_updated" {
-			switch {
-			case delivery != "":
-				id = delivery
-			default:
-				sum := sha256.Sum256(body)
-				id += ":" + hex.EncodeToString(sum[:8])
-			}
+			id += ":" + key
 		}
 		base.DeliveryID = id
 		if p.Event == "message_created" {
@@ -435,12 +431,7 @@ func (c *Client) parse(body []byte, delivery string, received time.Time) ([]help
 			base.OccurredAt = received
 		}
 		st := statusOf(p.Status)
-		id := delivery
-		if id == "" {
-			sum := sha256.Sum256(body)
-			id = p.Event + ":" + string(p.ID) + ":" + hex.EncodeToString(sum[:8])
-		}
-		base.DeliveryID = id
+		base.DeliveryID = p.Event + ":" + string(p.ID) + ":" + key
 		switch p.Event {
 		case "conversation_created":
 			base.Type = helpdesk.EventConversationCreated
@@ -485,11 +476,7 @@ func (c *Client) parse(body []byte, delivery string, received time.Time) ([]help
 			e.Extra = &ConversationUpdate{Changed: changed}
 			out = append(out, e)
 		}
-		if len(out) > 1 && delivery != "" {
-			for i := range out {
-				out[i].DeliveryID = delivery + ":" + string(out[i].Type)
-			}
-		} else if len(out) > 1 {
+		if len(out) > 1 {
 			for i := range out {
 				out[i].DeliveryID += ":" + string(out[i].Type)
 			}
@@ -524,12 +511,7 @@ func (c *Client) parse(body []byte, delivery string, received time.Time) ([]help
 	if base.OccurredAt.IsZero() {
 		base.OccurredAt = received
 	}
-	id := delivery
-	if id == "" {
-		sum := sha256.Sum256(body)
-		id = p.Event + ":" + hex.EncodeToString(sum[:8])
-	}
-	base.DeliveryID = id
+	base.DeliveryID = p.Event + ":" + key
 	return []helpdesk.Event{base}, nil
 }
 
@@ -838,4 +820,11 @@ func BotShouldAnswer(e helpdesk.Event) bool {
 		return false
 	}
 	return e.Conversation.Get(ExtraAssigneeType) != "User"
+}
+
+// signedKey identifies a delivery's body for dedupe: the signature covers
+// the body, and Chatwoot's job retries resend it unchanged.
+func signedKey(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:12])
 }

@@ -1,6 +1,7 @@
 package cloudchat_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,7 +112,7 @@ func TestParseFixtures(t *testing.T) {
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusResolved, VendorTo: "resolved"},
 		}}},
 		{"conversation_status_changed.json", []helpdesk.Event{{
-			Type: helpdesk.EventStatusChanged, VendorType: "conversation_status_changed", DeliveryID: "d1",
+			Type: helpdesk.EventStatusChanged, VendorType: "conversation_status_changed", DeliveryID: "conversation_status_changed:321:ae7cc18f8cbdc5d75379cb75",
 			OccurredAt: time.Unix(1784020900, 0).UTC(),
 			Conversation: wa(map[string]string{"cloudchat.can_reply": "true", "cloudchat.status": "open", "cloudchat.inbox_id": "4",
 				"cloudchat.vendor_channel": "Channel::Whatsapp", "cloudchat.contact_id": "77", "cloudchat.team_id": "3"}),
@@ -166,7 +168,7 @@ func TestParseOtherShapes(t *testing.T) {
 		require.Equal(t, helpdesk.EventOther, evs[0].Type)
 		require.True(t, strings.HasPrefix(evs[0].DeliveryID, "message_updated:9813:"), "fallback delivery id: event + message id + body hash, got %s", evs[0].DeliveryID)
 		again := parse("message_updated_failed.json", "upd-2")
-		require.Equal(t, "upd-2", again[0].DeliveryID, "updates keep the delivery id")
+		require.Equal(t, evs[0].DeliveryID, again[0].DeliveryID, "the unsigned X-Chatwoot-Delivery never changes the id")
 		require.Equal(t, &cloudchat.MessageUpdate{MessageID: "9813", ExternalError: "131047: Re-engagement message"}, evs[0].Extra)
 		require.False(t, evs[0].IsCustomerMessage())
 	})
@@ -521,4 +523,40 @@ func TestVerifyOrderAndClock(t *testing.T) {
 
 	_, err = cloudchat.New(c.Config(), &cloudchat.Options{Tolerance: -time.Second})
 	require.ErrorIs(t, err, cloudchat.ErrInvalidConfig)
+}
+
+// X-Chatwoot-Delivery is not signed: replaying a captured delivery inside
+// the tolerance with that header changed or dropped must be dropped by the
+// handler, for every kind of event.
+func TestReplayWithNewDeliveryHeaderIsDropped(t *testing.T) {
+	c := parserClient(t, nil)
+	for _, file := range []string{"message_created_incoming.json", "conversation_status_changed.json",
+		"conversation_updated_assignee.json", "message_updated_failed.json", "contact_created.json"} {
+		t.Run(file, func(t *testing.T) {
+			body := fixture(t, file)
+			var handled atomic.Int32
+			h, err := helpdesk.NewWebhookHandler(c, func(context.Context, helpdesk.Event) error {
+				handled.Add(1)
+				return nil
+			}, nil)
+			require.NoError(t, err)
+			var first int32
+			for i, delivery := range []string{"d1", "d2-replayed", ""} {
+				rec := httptest.NewRecorder()
+				r := httptest.NewRequest(http.MethodPost, "https://bot.example.test/webhooks/cloudchat", bytes.NewReader(body))
+				r.Header.Set("Content-Type", "application/json")
+				cloudchat.Scheme().SignRequest(r, body, testSecret, time.Now())
+				if delivery != "" {
+					r.Header.Set(cloudchat.HeaderDelivery, delivery)
+				}
+				h.ServeHTTP(rec, r)
+				require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+				if i == 0 {
+					first = handled.Load()
+				}
+			}
+			require.Positive(t, first)
+			require.Equal(t, first, handled.Load(), "a replay with a new delivery header is handled again")
+		})
+	}
 }
