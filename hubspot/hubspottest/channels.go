@@ -1,0 +1,7 @@
+package hubspottest
+
+type channelState struct{}
+
+func newChannelState() *channelState { return &channelState{} }
+
+func (s *Server) registerChannels() {}
