@@ -251,7 +251,9 @@ func (d clientDriver) CheckTarget(to helpdesk.Target) error {
 	return nil
 }
 
-// replyRequest is POST /conversations/{id}/reply as an admin.
+// replyRequest is POST /conversations/{id}/reply as an admin. admin_id is
+// sent as a string: the spec types it string while its examples send
+// numbers (the reference notes the same); the driver follows the type.
 type replyRequest struct {
 	MessageType     string           `json:"message_type"`
 	Type            string           `json:"type"`

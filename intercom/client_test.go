@@ -449,3 +449,21 @@ func TestConversationGuard(t *testing.T) {
 	}
 	require.ErrorIs(t, err, helpdesk.ErrRateLimited, "a runaway loop is held by the per-conversation guard")
 }
+
+// After a 429 the default budget holds further calls until
+// X-RateLimit-Reset: a call whose deadline ends first fails at once, with
+// no request spent.
+func TestBudgetWaitsForReset(t *testing.T) {
+	e := newEnv(t, nil)
+	conv := e.newConversation(t)
+	e.srv.FailNext(http.StatusTooManyRequests) // reset an hour away
+	_, err := e.client.SendMessage(context.Background(), conv, helpdesk.Message{Text: "hi"})
+	require.ErrorIs(t, err, helpdesk.ErrRateLimited)
+	before := e.srv.Requests()
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = e.client.SendMessage(ctx, e.newConversation(t), helpdesk.Message{Text: "again"})
+	require.Error(t, err)
+	require.True(t, errors.Is(err, helpdesk.ErrRateLimited) || errors.Is(err, context.DeadlineExceeded), "got %v", err)
+	require.Equal(t, before, e.srv.Requests(), "the budget must hold the call, not send it")
+}

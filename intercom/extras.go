@@ -156,6 +156,9 @@ func (c *Client) GetConversation(ctx context.Context, conv helpdesk.Conversation
 			} `json:"tags"`
 		} `json:"tags"`
 	}
+	// The spec types this path's conversation_id as an integer while
+	// /reply and /parts take a string; ids are digits either way
+	// (checked above), so the same id serves both.
 	q := url.Values{"display_as": {"plaintext"}}
 	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodGet, Path: convPath(conv.ID, ""), Query: q}, &item); err != nil {
 		return nil, err

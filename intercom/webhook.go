@@ -98,7 +98,9 @@ func (d clientDriver) ParseWebhook(ctx context.Context, req *helpdesk.WebhookReq
 	return d.c.parseAction(req)
 }
 
-// id is an Intercom id that arrives as a string, a number or null.
+// id is an Intercom id that arrives as a string, a number or null: the
+// spec types conversation and part ids as strings but admin_assignee_id
+// and team_assignee_id as nullable integers, and its examples mix both.
 type id string
 
 func (v *id) UnmarshalJSON(b []byte) error {
