@@ -75,8 +75,9 @@ type Client struct {
 	botTeam string
 	n2Team  string
 
-	adminMu sync.Mutex
-	adminID string
+	adminMu  sync.Mutex
+	adminID  string
+	meLookup chan struct{} // one GET /me at a time; a cancellable lock
 }
 
 // clientDriver is the driver.Driver the Portable wraps.
@@ -101,7 +102,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		ce.Add("Options", "MaxRetryWait, Tolerance and MaxRetries must not be negative (MaxRetries -1 means none)")
 		return nil, ce
 	}
-	c := &Client{cfg: cfg, adminID: cfg.BotAdminID, files: o.HTTPClient}
+	c := &Client{cfg: cfg, adminID: cfg.BotAdminID, files: o.HTTPClient, meLookup: make(chan struct{}, 1)}
 	if c.files == nil {
 		c.files = &http.Client{Timeout: 30 * time.Second}
 	}
@@ -193,23 +194,32 @@ func (c *Client) N2() (helpdesk.Target, bool) {
 // BotAdminID returns the admin the bot acts as: Config.BotAdminID, or the
 // token's own admin read once from GET /me.
 func (c *Client) BotAdminID(ctx context.Context) (string, error) {
-	c.adminMu.Lock()
-	defer c.adminMu.Unlock()
-	if c.adminID != "" {
-		return c.adminID, nil
+	if id := c.knownAdminID(); id != "" {
+		return id, nil
+	}
+	select {
+	case c.meLookup <- struct{}{}:
+		defer func() { <-c.meLookup }()
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+	if id := c.knownAdminID(); id != "" {
+		return id, nil // learned while this call waited
 	}
 	var me struct {
 		Type string `json:"type"`
-		ID   string `json:"id"`
+		ID   id     `json:"id"`
 	}
 	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodGet, Path: "/me"}, &me); err != nil {
 		return "", err
 	}
-	if !isDigits(me.ID) {
+	if !isDigits(string(me.ID)) {
 		return "", fmt.Errorf("intercom: GET /me returned no admin id (type %q): set Config.BotAdminID", me.Type)
 	}
-	c.adminID = me.ID
-	return me.ID, nil
+	c.adminMu.Lock()
+	c.adminID = string(me.ID)
+	c.adminMu.Unlock()
+	return string(me.ID), nil
 }
 
 // knownAdminID returns the bot's admin id if known, without a request.

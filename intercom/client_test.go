@@ -467,3 +467,21 @@ func TestBudgetWaitsForReset(t *testing.T) {
 	require.True(t, errors.Is(err, helpdesk.ErrRateLimited) || errors.Is(err, context.DeadlineExceeded), "got %v", err)
 	require.Equal(t, before, e.srv.Requests(), "the budget must hold the call, not send it")
 }
+
+func TestBotAdminFromMeConcurrently(t *testing.T) {
+	e := newEnv(t, func(c *intercom.Config, _ *intercom.Options, _ *intercomtest.Options) { c.BotAdminID = "" })
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			_, err := e.client.BotAdminID(context.Background())
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.Equal(t, 1, e.srv.RequestsTo("GET /me"))
+}
