@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 )
@@ -48,4 +49,37 @@ func BenchmarkParseTopic(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkParseTopicRatio alternates the two in one loop, so that load
+// from other processes hits both alike, and reports ParseWebhook's time
+// over json.Unmarshal's as "parse/unmarshal" (target ≤ 1.5).
+func BenchmarkParseTopicRatio(b *testing.B) {
+	body, err := os.ReadFile("testdata/user_replied_plain.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := New(Config{AccessToken: "tok", BaseURL: "http://127.0.0.1:9", BotAdminID: "991267600", ClientSecrets: []string{"s"}}, &Options{NoBudget: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := clientDriver{c}
+	req := &helpdesk.WebhookRequest{Method: http.MethodPost, Header: http.Header{SignatureHeader: {"sha1=00"}, "Content-Type": {"application/json"}}, Body: body}
+	ctx := context.Background()
+	var parse, unmarshal time.Duration
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := d.ParseWebhook(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		var n notification
+		if err := json.Unmarshal(body, &n); err != nil {
+			b.Fatal(err)
+		}
+		t2 := time.Now()
+		parse += t1.Sub(t0)
+		unmarshal += t2.Sub(t1)
+	}
+	b.ReportMetric(float64(parse)/float64(unmarshal), "parse/unmarshal")
 }
