@@ -104,6 +104,51 @@ type Client struct {
 
 	ownersMu sync.Mutex
 	owners   map[string]string // user id -> owner id
+
+	sent sentCache
+}
+
+// sentCache remembers the messages the bot sent recently, so that their
+// echo (a newMessage webhook like any other) is recognised without the
+// GET every other newMessage costs.
+type sentCache struct {
+	mu    sync.Mutex
+	ids   map[string]sentMessage
+	order []string
+}
+
+type sentMessage struct {
+	thread, text string
+	internal     bool
+}
+
+const sentCacheSize = 4096
+
+func (s *sentCache) add(id string, m sentMessage) {
+	if id == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids == nil {
+		s.ids = map[string]sentMessage{}
+	}
+	if _, ok := s.ids[id]; ok {
+		return
+	}
+	if len(s.order) >= sentCacheSize {
+		delete(s.ids, s.order[0])
+		s.order = s.order[1:]
+	}
+	s.ids[id] = m
+	s.order = append(s.order, id)
+}
+
+func (s *sentCache) get(id string) (sentMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m, ok := s.ids[id]
+	return m, ok
 }
 
 // clientDriver implements driver.Driver for the Portable embedded in
@@ -420,6 +465,7 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 	if err != nil {
 		return nil, err
 	}
+	d.c.sent.add(out.ID, sentMessage{thread: conv.ID, text: msg.Text, internal: msg.Internal})
 	return &helpdesk.Receipt{MessageID: out.ID}, nil
 }
 

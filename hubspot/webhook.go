@@ -362,6 +362,13 @@ func (c *Client) mapMessage(ctx context.Context, e *wireEvent, ev helpdesk.Event
 	if msgID == "" {
 		return helpdesk.Event{}, false, driver.InvalidPayload("%s event without a messageId", EventNewMessage)
 	}
+	if sm, ok := c.sent.get(msgID); ok && sm.thread == ev.Conversation.ID {
+		// The bot's own message, sent by this process: its echo costs
+		// no GET.
+		ev.Message = &helpdesk.InboundMessage{ID: msgID, Text: sm.text, Public: !sm.internal,
+			Author: helpdesk.Author{Role: helpdesk.RoleBot, ID: "A-" + c.cfg.BotUserID, Self: true}}
+		return ev, true, nil
+	}
 	m, err := c.GetMessage(ctx, ev.Conversation.ID, msgID)
 	if err != nil {
 		return helpdesk.Event{}, false, fmt.Errorf("fetching message %s of thread %s: %w", msgID, ev.Conversation.ID, err)

@@ -65,10 +65,21 @@ func TestParseMessages(t *testing.T) {
 	require.Equal(t, "<p>Checking &lt;now&gt; &amp; later.</p>", last.RichText)
 	require.Equal(t, "customer@example.com", last.Recipients[0].DeliveryIdentifier.Value)
 
-	// The bot's echo is Self.
-	events, err = deliverBody(t, c, srv.BotDelivery(thread, "Checking <now> & later."))
+	// The bot's echo is Self, without a GET in the process that sent it,
+	// with one in another replica.
+	echo := srv.BotDelivery(thread, "Checking <now> & later.")
+	before = srv.Requests()
+	events, err = deliverBody(t, c, echo)
 	require.NoError(t, err)
 	require.True(t, events[0].FromSelf())
+	require.Equal(t, before, srv.Requests(), "the bot's own echo costs no GET")
+	replica, err := hubspot.New(srv.Config(clientSecrets...), &hubspot.Options{HTTPClient: srv.Client()})
+	require.NoError(t, err)
+	events, err = deliverBody(t, replica, echo)
+	require.NoError(t, err)
+	require.True(t, events[0].FromSelf(), "found Self by its actor and app")
+	require.Equal(t, helpdesk.RoleBot, events[0].Message.Author.Role)
+	require.Equal(t, before+1, srv.Requests())
 
 	// A comment is internal; a welcome message is system and costs nothing.
 	_, err = c.SendMessage(ctx, e.Conversation, helpdesk.Message{Text: "note", Internal: true})
