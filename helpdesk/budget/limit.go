@@ -16,9 +16,9 @@ import (
 // requests. Long-run use is therefore (Count-Burst)/Count of the limit, which
 // is why the default burst is small.
 type Limit struct {
-	// Name labels the limit in errors, logs and Redis keys, and is what
-	// an endpoint limit is selected by. It may be empty for an
-	// account-wide limit.
+	// Name labels the limit in errors, logs and a shared store's keys,
+	// and is what an endpoint limit is selected by. It may be empty for
+	// an account-wide limit.
 	Name string
 	// PerEndpoint makes the limit apply only to calls whose
 	// transport.Call.Limits lists Name (e.g. Zendesk's "tickets-update").

@@ -13,7 +13,7 @@ import (
 
 // Local is an in-process budget built on golang.org/x/time/rate. It is exact
 // for a single process. With WithReplicas(n) it takes 1/n of every limit, a
-// safe static split for n processes that cannot share Redis.
+// safe static split for n processes that share no store (redisbudget).
 type Local struct {
 	*core
 	lb *localBackend
