@@ -468,7 +468,7 @@ func TestConversationLimitDefaultAndOff(t *testing.T) {
 		sent := 0
 		for sent < zendesk.DefaultConversationLimit+5 {
 			before := srv.Requests()
-			ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			_, err := c.SendMessage(ctx, conv, helpdesk.Message{Text: "part " + strconv.Itoa(sent)})
 			cancel()
 			if err != nil {
