@@ -346,3 +346,46 @@ func redacted(s string) string {
 	}
 	return "[redacted]"
 }
+
+// ConfigFromEnv reads a Config from the environment: HUBSPOT_ACCESS_TOKEN,
+// HUBSPOT_CLIENT_SECRET (several separated by commas, the new one first),
+// HUBSPOT_BOT_USER_ID, HUBSPOT_BOT_EMAIL, HUBSPOT_INBOX_IDS,
+// HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID, HUBSPOT_HANDOVER (agent, owner
+// or event; default agent), HUBSPOT_HANDOVER_EVENT, HUBSPOT_MFA_SECRET,
+// HUBSPOT_WEBHOOK_URL and HUBSPOT_BASE_URL. It validates the result.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
+	list := func(k string) []string {
+		var out []string
+		for _, s := range strings.Split(getenv(k), ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	c := Config{
+		AccessToken:   get("HUBSPOT_ACCESS_TOKEN"),
+		ClientSecrets: list("HUBSPOT_CLIENT_SECRET"),
+		BotUserID:     get("HUBSPOT_BOT_USER_ID"),
+		BotEmail:      get("HUBSPOT_BOT_EMAIL"),
+		InboxIDs:      list("HUBSPOT_INBOX_IDS"),
+		HandoverMode:  HandoverMode(strings.ToLower(get("HUBSPOT_HANDOVER"))),
+		HandoverEvent: get("HUBSPOT_HANDOVER_EVENT"),
+		MFASecret:     get("HUBSPOT_MFA_SECRET"),
+		WebhookURL:    get("HUBSPOT_WEBHOOK_URL"),
+		BaseURL:       get("HUBSPOT_BASE_URL"),
+	}
+	team, agent := get("HUBSPOT_N2_TEAM_ID"), get("HUBSPOT_N2_AGENT_ID")
+	switch {
+	case team != "" && agent != "":
+		ce := &helpdesk.ConfigError{Vendor: Vendor}
+		ce.Add("Handover", "set HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID, not both")
+		return c, ce
+	case team != "":
+		c.Handover = helpdesk.Target{Kind: helpdesk.TargetGroup, ID: team}
+	case agent != "":
+		c.Handover = helpdesk.Target{Kind: helpdesk.TargetAgent, ID: agent}
+	}
+	return c, c.Validate()
+}
