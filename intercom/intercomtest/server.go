@@ -110,6 +110,43 @@ type Server struct {
 	tags    map[string]string // id -> name
 	nextID  int64
 	partSeq int64
+
+	// The X-RateLimit-* headers of every answer: Intercom reports its
+	// 10-second window on all authenticated responses.
+	hdrLimit int
+	winStart time.Time
+	winCount int
+}
+
+// RateLimit makes the fake refuse more than n requests per window with
+// Intercom's 429, and report n in X-RateLimit-Limit.
+func (s *Server) RateLimit(n int, window time.Duration) {
+	s.mu.Lock()
+	s.hdrLimit = n
+	s.winStart, s.winCount = time.Time{}, 0
+	s.mu.Unlock()
+	s.VendorServer.RateLimit(n, window)
+}
+
+// rateHeaders writes X-RateLimit-Limit, -Remaining and -Reset (a Unix
+// time) for the current 10-second window.
+func (s *Server) rateHeaders(w http.ResponseWriter) {
+	s.mu.Lock()
+	now := s.opts.Now()
+	if s.winStart.IsZero() || now.Sub(s.winStart) >= 10*time.Second {
+		s.winStart, s.winCount = now.Truncate(10*time.Second), 0
+	}
+	s.winCount++
+	limit := s.hdrLimit
+	if limit <= 0 {
+		limit = 1667
+	}
+	remaining := max(0, limit-s.winCount)
+	reset := s.winStart.Add(10 * time.Second).Unix()
+	s.mu.Unlock()
+	w.Header().Set("X-RateLimit-Limit", strconv.Itoa(limit))
+	w.Header().Set("X-RateLimit-Remaining", strconv.Itoa(remaining))
+	w.Header().Set("X-RateLimit-Reset", strconv.FormatInt(reset, 10))
 }
 
 // NewServer starts a fake Intercom with the bot admin (DefaultBotAdminID)
@@ -164,6 +201,7 @@ func (s *Server) route(t testing.TB, pattern string, h func(w http.ResponseWrite
 				t.Errorf("intercomtest: %v", err)
 			}
 		}
+		s.rateHeaders(w)
 		if r.Method == http.MethodPost && !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") {
 			s.errorList(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be application/json")
 			return
