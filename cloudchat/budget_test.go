@@ -16,7 +16,7 @@ import (
 )
 
 // Two replicas behind one address share one Redis budget built from the
-// driver's pieces (DefaultLimits, BudgetKey, ChatwootHeaders): Chatwoot's
+// driver's pieces (DefaultLimits, BudgetKey, Headers): Chatwoot's
 // header-less 429 seen by one pauses the other until the next minute
 // boundary, without a request.
 func TestSharedBudget(t *testing.T) {
@@ -25,8 +25,8 @@ func TestSharedBudget(t *testing.T) {
 	cfg := e.client.Config()
 	prefix := redistest.KeyPrefix(t)
 	replica := func() *cloudchat.Client {
-		b, err := redisbudget.New(context.Background(), rdb, cloudchat.BudgetKey(cfg), cloudchat.DefaultLimits(),
-			budget.WithHeaders(cloudchat.ChatwootHeaders), budget.WithKeyPrefix(prefix), budget.WithReplicas(2))
+		b, err := redisbudget.New(context.Background(), rdb, cfg.BudgetKey(), cloudchat.DefaultLimits(),
+			budget.WithHeaders(cloudchat.Headers), budget.WithKeyPrefix(prefix), budget.WithReplicas(2))
 		require.NoError(t, err)
 		c, err := cloudchat.New(cfg, &cloudchat.Options{Budget: b, MaxRetryWait: time.Millisecond, MaxRetries: -1})
 		require.NoError(t, err)

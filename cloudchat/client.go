@@ -29,12 +29,12 @@ type Options struct {
 	// redacted (default: silent).
 	Logger *slog.Logger
 	// Budget paces requests. By default (nil, NoBudget false) the client
-	// builds an in-process budget named BudgetKey(cfg) with DefaultLimits,
-	// read by ChatwootHeaders: a 429 pauses every call until the next
+	// builds an in-process budget named cfg.BudgetKey() with DefaultLimits,
+	// read by Headers: a 429 pauses every call until the next
 	// minute boundary. Chatwoot limits every client IP to 3000 requests a
 	// minute, so replicas behind one address must share one budget: build
 	// it with helpdesk/budget/redisbudget from the same three pieces
-	// (BudgetKey, DefaultLimits, ChatwootHeaders) and pass it here, as in
+	// (BudgetKey, DefaultLimits, Headers) and pass it here, as in
 	// the New (sharedBudget) example. Only that package links go-redis.
 	Budget transport.Budget
 	// NoBudget turns the default budget off: requests are then slowed only
@@ -125,7 +125,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		c.ver, _ = parseVersion(cfg.ServerVersion)
 		c.verKnown = true
 	}
-	pace, err := driver.Budget(o.Budget, o.NoBudget, BudgetKey(cfg), DefaultLimits(), ChatwootHeaders)
+	pace, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), DefaultLimits(), Headers)
 	if err != nil {
 		return nil, err
 	}

@@ -444,12 +444,12 @@ func TestErrorsRedactToken(t *testing.T) {
 func TestLocalBudget(t *testing.T) {
 	e := newEnv(t, nil)
 	cfg := e.client.Config()
-	b, err := budget.NewLocal(cloudchat.BudgetKey(cfg), cloudchat.DefaultLimits(), budget.WithHeaders(cloudchat.ChatwootHeaders))
+	b, err := budget.NewLocal(cfg.BudgetKey(), cloudchat.DefaultLimits(), budget.WithHeaders(cloudchat.Headers))
 	require.NoError(t, err)
 	c, err := cloudchat.New(cfg, &cloudchat.Options{Budget: b})
 	require.NoError(t, err)
 	require.NoError(t, c.Resolve(context.Background(), e.newConversation(t)))
-	require.Equal(t, "cloudchat:"+strings.TrimPrefix(e.srv.URL, "http://"), cloudchat.BudgetKey(cfg))
+	require.Equal(t, "cloudchat:"+strings.TrimPrefix(e.srv.URL, "http://"), cfg.BudgetKey())
 	for _, o := range []*cloudchat.Options{nil, {NoBudget: true}} {
 		c, err := cloudchat.New(cfg, o)
 		require.NoError(t, err)
@@ -459,7 +459,7 @@ func TestLocalBudget(t *testing.T) {
 
 // The default budget reads Chatwoot's header-less 429 as a pause until the
 // next minute boundary, on the server's clock when it sends Date.
-func TestChatwootHeaders(t *testing.T) {
+func TestHeaders(t *testing.T) {
 	now := time.Date(2026, 3, 1, 12, 0, 20, 0, time.UTC)
 	cases := []struct {
 		name   string
@@ -476,7 +476,7 @@ func TestChatwootHeaders(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			require.Empty(t, cmp.Diff(tc.want, cloudchat.ChatwootHeaders(tc.status, tc.h, now), cmpopts.EquateEmpty()))
+			require.Empty(t, cmp.Diff(tc.want, cloudchat.Headers(tc.status, tc.h, now), cmpopts.EquateEmpty()))
 		})
 	}
 }

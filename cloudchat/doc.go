@@ -90,7 +90,7 @@
 // messages a minute per conversation (422 "Too many messages", reported as
 // helpdesk.ErrRateLimited). By default every Client paces itself with an
 // in-process budget (DefaultLimits, keyed by BudgetKey, read by
-// ChatwootHeaders) and a per-conversation guard (Options.ConversationLimit);
+// Headers) and a per-conversation guard (Options.ConversationLimit);
 // replicas that call from one address share a Redis budget built with
 // helpdesk/budget/redisbudget from the same pieces (see Options.Budget).
 // Options.NoBudget turns the default budget off.

@@ -136,8 +136,8 @@ func ExampleNew_sharedBudget() {
 		log.Fatal(err)
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
-	shared, err := redisbudget.New(context.Background(), rdb, cloudchat.BudgetKey(cfg), cloudchat.DefaultLimits(),
-		budget.WithHeaders(cloudchat.ChatwootHeaders), // a 429 pauses every replica until the next minute
+	shared, err := redisbudget.New(context.Background(), rdb, cfg.BudgetKey(), cloudchat.DefaultLimits(),
+		budget.WithHeaders(cloudchat.Headers), // a 429 pauses every replica until the next minute
 		budget.WithReplicas(4))                        // without Redis, each replica takes a quarter
 	if err != nil {
 		log.Fatal(err)

@@ -59,23 +59,28 @@ func DefaultLimits() []budget.Limit {
 	}
 }
 
+// Limits returns the limits the driver's budget paces to: DefaultLimits.
+// Every driver's Config has Limits, BudgetKey and a Headers reader, the
+// three pieces of a budget of your own (a shared one on Redis, say).
+func (c Config) Limits() []budget.Limit { return DefaultLimits() }
+
 // BudgetKey labels the budget of an instance: Chatwoot counts requests per
 // client IP, not per account, so the key is the instance's host and every
 // account the service reaches on it shares one budget.
-func BudgetKey(cfg Config) string {
-	u, err := url.Parse(cfg.BaseURL)
+func (c Config) BudgetKey() string {
+	u, err := url.Parse(c.BaseURL)
 	if err != nil || u.Host == "" {
-		return "cloudchat:" + cfg.BaseURL
+		return Vendor + ":" + c.BaseURL
 	}
-	return "cloudchat:" + u.Host
+	return Vendor + ":" + u.Host
 }
 
-// ChatwootHeaders is the budget's reading of Chatwoot responses (pass it
+// Headers is the budget's reading of Chatwoot responses (pass it
 // with budget.WithHeaders to a budget you build yourself). Chatwoot sends
 // no rate-limit headers and answers 429 without Retry-After from a fixed
 // one-minute window, so a 429 pauses the budget for RetryAfter's wait:
 // until the next minute boundary.
-func ChatwootHeaders(status int, h http.Header, now time.Time) budget.Feedback {
+func Headers(status int, h http.Header, now time.Time) budget.Feedback {
 	d, ok := RetryAfter(&http.Response{StatusCode: status, Header: h}, now)
 	if !ok {
 		return budget.Feedback{}
@@ -90,7 +95,7 @@ func ChatwootHeaders(status int, h http.Header, now time.Time) budget.Feedback {
 // Retry-After, the wait is up to the next minute boundary, measured on the
 // server's Date header when present (the window is keyed on the server's
 // clock) and on now otherwise. It is the transport's RetryAfter hook and
-// ChatwootHeaders' rule, so one 429 gives one wait.
+// Headers' rule, so one 429 gives one wait.
 func RetryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
 	if resp == nil {
 		return 0, false

@@ -133,7 +133,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	c.trigger = driver.NewVerifier(o.Tolerance, secrets...)
 	c.sunVerify = driver.NewVerifier(o.Tolerance, sunKeys...)
 
-	b, err := driver.Budget(o.Budget, o.NoBudget, budgetKey(cfg), cfg.Limits(), Headers)
+	b, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers)
 	if err != nil {
 		return nil, fmt.Errorf("zendesk: %w", err)
 	}

@@ -129,10 +129,14 @@ func (c Config) Limits() []budget.Limit {
 func NewBudget(cfg Config, opts ...budget.Option) (*budget.Local, error) {
 	cfg = cfg.Normalize()
 	opts = append([]budget.Option{budget.WithHeaders(Headers)}, opts...)
-	return budget.NewLocal(budgetKey(cfg), cfg.Limits(), opts...)
+	return budget.NewLocal(cfg.BudgetKey(), cfg.Limits(), opts...)
 }
 
-func budgetKey(cfg Config) string { return Vendor + ":" + cfg.Subdomain }
+// BudgetKey labels the budget of the account: Zendesk counts requests per
+// account (subdomain), whatever the number of replicas. Every driver's
+// Config has Limits, BudgetKey and a Headers reader, the three pieces of a
+// budget of your own (a shared one on Redis, say).
+func (c Config) BudgetKey() string { return Vendor + ":" + c.Normalize().Subdomain }
 
 // conversationLimit is the per-ticket guard for Options.ConversationLimit
 // n (0: DefaultConversationLimit; negative: none), with half of it
