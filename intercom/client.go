@@ -110,7 +110,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	c.n2Team, _ = ParseTeamID(cfg.N2TeamID)
 	c.hooks = driver.NewVerifier(o.Tolerance, cfg.ClientSecrets...)
 	c.actions = driver.NewVerifier(o.Tolerance, cfg.ActionTokens...)
-	pace, err := driver.Budget(o.Budget, o.NoBudget, Vendor+":"+cfg.baseURL(), DefaultLimits(), Headers)
+	pace, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers)
 	if err != nil {
 		return nil, err
 	}

@@ -57,6 +57,15 @@ func DefaultLimits() []budget.Limit {
 	}
 }
 
+// Limits returns the limits the driver's budget paces to: DefaultLimits.
+// Every driver's Config has Limits, BudgetKey and a Headers reader, the
+// three pieces of a budget of your own (a shared one on Redis, say).
+func (c Config) Limits() []budget.Limit { return DefaultLimits() }
+
+// BudgetKey labels the budget: Intercom counts an app's requests across
+// every replica, so replicas of one bot share the key.
+func (c Config) BudgetKey() string { return Vendor + ":" + c.baseURL() }
+
 // per10s is a per-minute limit's share of one 10-second window, rounded
 // the way Intercom reports it (1000/min → 167).
 func per10s(perMinute int) int { return (perMinute + 5) / 6 }
