@@ -10,6 +10,7 @@
 // closes conversations and reply windows, and is safe for concurrent use.
 // It passes the conformance kit, helpdesk/drivertest.
 //
-// RunConformance, Env and VendorServer here are deprecated copies of the
-// conformance kit, helpdesk/drivertest, kept until no driver uses them.
+// The package imports no test-only module (no testify, no OpenAPI or YAML
+// library), so a program may use the Fake outside tests, as examples/faqbot
+// does. The conformance kit for driver authors is helpdesk/drivertest.
 package helpdesktest
