@@ -20,6 +20,7 @@ var roots = []string{
 	"./helpdesk/budget",
 	"./helpdesk/transport",
 	"./escalation",
+	"./helpdesk/helpdesktest", // the Fake: programs such as faqbot link it
 	"./zendesk",
 	"./cloudchat",
 }
