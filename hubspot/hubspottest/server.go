@@ -152,7 +152,7 @@ func NewServer(t testing.TB) *Server {
 	}
 	s.channels = newChannelState()
 	s.VendorServer = drivertest.NewVendorServer(t, drivertest.VendorServerOptions{
-		Authorize:  drivertest.HeaderAuth("Authorization", "Bearer "+Token),
+		Authorize:  authorize,
 		WriteError: s.writeError,
 	})
 	const base = "/conversations/v3/conversations/threads/{threadId}"
