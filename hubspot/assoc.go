@@ -10,8 +10,8 @@ import (
 // AssociationStore keeps which tickets the ticket-created workflow
 // reported for each thread, for the handovers that need the thread's
 // ticket when the API does not say it (accounts on the older Inbox). The
-// default is a MemoryStore; replicas share one on Redis (any
-// implementation of this interface).
+// default is a MemoryStore; replicas share one on Redis
+// (hubspot/redisassoc).
 type AssociationStore interface {
 	// Add records that ticket belongs to thread.
 	Add(ctx context.Context, thread, ticket string) error

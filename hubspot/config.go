@@ -119,7 +119,8 @@ type Config struct {
 	// so behind a proxy that rewrites host or scheme the driver verifies
 	// against this and not the received URL. The ticket-created workflow
 	// URL is the same with "/tickets" appended. Optional: without it the
-	// received URL is used.
+	// received URL is used. Prefer it to helpdesk.WebhookOptions.ExternalURL,
+	// which gives every route of a shared handler the same URL.
 	WebhookURL string
 }
 
