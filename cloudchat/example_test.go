@@ -138,7 +138,7 @@ func ExampleNew_sharedBudget() {
 	rdb := redis.NewClient(&redis.Options{Addr: os.Getenv("REDIS_ADDR")})
 	shared, err := redisbudget.New(context.Background(), rdb, cfg.BudgetKey(), cloudchat.DefaultLimits(),
 		budget.WithHeaders(cloudchat.Headers), // a 429 pauses every replica until the next minute
-		budget.WithReplicas(4))                        // without Redis, each replica takes a quarter
+		budget.WithReplicas(4))                // without Redis, each replica takes a quarter
 	if err != nil {
 		log.Fatal(err)
 	}

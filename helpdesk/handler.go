@@ -35,8 +35,10 @@ type WebhookOptions struct {
 	// DefaultDedupeTTL).
 	DedupeTTL time.Duration
 	// QueueSize selects queued mode when positive: the handler acknowledges
-	// once events are on a bounded queue of this many events, and answers
-	// 503 when it is full. Zero selects synchronous mode: the handler
+	// with 200 (body {"status":"queued"}) once events are on a bounded queue
+	// of this many events, and answers 503 when it is full. The
+	// acknowledgement is a 200, not a 202, because some vendors (Intercom)
+	// resend anything but a 200. Zero selects synchronous mode: the handler
 	// acknowledges after fn returns. Vendors that hand a conversation to
 	// humans when the bot is slow (Chatwoot: 5 s) call for queued mode.
 	QueueSize int
@@ -219,7 +221,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "busy", Error: err.Error()})
 			return
 		}
-		writeReply(w, http.StatusAccepted, webhookReply{Status: "queued", Events: len(fresh), Duplicates: dups})
+		writeReply(w, http.StatusOK, webhookReply{Status: "queued", Events: len(fresh), Duplicates: dups})
 		return
 	}
 	for i, ev := range fresh {
