@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -65,7 +64,7 @@ type Options struct {
 // Client is the Zendesk driver: the embedded helpdesk.Helpdesk answers
 // Support tickets and Sunshine Conversations (see the package
 // documentation for the endpoints), and Client adds Zendesk's extras
-// (tickets, groups, the Closer). It is safe for concurrent use.
+// (tickets, groups, bulk close). It is safe for concurrent use.
 type Client struct {
 	helpdesk.Helpdesk
 
@@ -83,10 +82,6 @@ type Client struct {
 	posted *recentMap
 	// first Sunshine message seen per conversation.
 	firstMsg *recentMap
-
-	hookMu     sync.Mutex
-	onSolved   []func(ticketID int64, updatedAt string)
-	onCustomer []func(ticketID int64)
 }
 
 // clientDriver is the driver.Driver the embedded Portable wraps.
@@ -312,9 +307,6 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 	}
 	rc := &helpdesk.Receipt{MessageID: res.commentID(), Resolved: msg.Resolve}
 	c.posted.putIfAbsent(rc.MessageID, "1")
-	if msg.Resolve {
-		c.solved(tid, res.Ticket.UpdatedAt)
-	}
 	return rc, nil
 }
 
@@ -340,16 +332,12 @@ func (d clientDriver) sendSunshine(ctx context.Context, conv helpdesk.Conversati
 // Resolve implements driver.Driver: PUT /api/v2/tickets/{id} with status
 // "solved" (one request). A Sunshine conversation without a known ticket
 // is released instead: POST …/conversations/{id}/releaseControl. Closing
-// (solved → closed) is the Closer's job.
+// (solved → closed) is the job of the lifecycle package with a BulkCloser.
 func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
 	c := d.c
 	if tid, ok := ticketRef(conv); ok {
-		res, err := c.updateTicket(ctx, tid, ticketUpdate{Status: "solved"}, transport.PriorityCritical, c.idempotencyKey(tid, ""))
-		if err != nil {
-			return err
-		}
-		c.solved(tid, res.Ticket.UpdatedAt)
-		return nil
+		_, err := c.updateTicket(ctx, tid, ticketUpdate{Status: "solved"}, transport.PriorityCritical, c.idempotencyKey(tid, ""))
+		return err
 	}
 	return c.releaseControl(ctx, conv, SunshineConversationID(conv), map[string]any{"reason": "resolved"})
 }
@@ -449,24 +437,6 @@ func randomKey() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func (c *Client) solved(ticketID int64, updatedAt string) {
-	c.hookMu.Lock()
-	hooks := c.onSolved
-	c.hookMu.Unlock()
-	for _, h := range hooks {
-		h(ticketID, updatedAt)
-	}
-}
-
-func (c *Client) customerWrote(ticketID int64) {
-	c.hookMu.Lock()
-	hooks := c.onCustomer
-	c.hookMu.Unlock()
-	for _, h := range hooks {
-		h(ticketID)
-	}
 }
 
 // --- Support API ---------------------------------------------------------

@@ -40,9 +40,7 @@ func botHandler(client *zendesk.Client, n2GroupID int64) helpdesk.EventFunc {
 	}
 }
 
-// A bot serving Zendesk trigger webhooks: configuration from the
-// environment, a Closer that closes solved tickets after a day unless the
-// customer writes again.
+// A bot serving Zendesk trigger webhooks, configured from the environment.
 func Example() {
 	cfg, err := zendesk.ConfigFromEnv(os.Getenv)
 	if err != nil {
@@ -52,12 +50,6 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	closer, err := zendesk.NewCloser(client, zendesk.CloserOptions{After: 24 * time.Hour})
-	if err != nil {
-		log.Fatal(err)
-	}
-	go func() { _ = closer.Run(context.Background(), time.Minute, func(err error) { log.Print(err) }) }()
-
 	h, err := helpdesk.NewWebhookHandler(client, botHandler(client, cfg.N2GroupID), nil)
 	if err != nil {
 		log.Fatal(err)

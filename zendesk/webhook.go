@@ -382,9 +382,6 @@ func (c *Client) triggerEvent(req *helpdesk.WebhookRequest, p *TriggerPayload, t
 	}
 	msg.Author = c.triggerAuthor(p, commentID)
 	ev.Message = msg
-	if msg.Author.Role == helpdesk.RoleCustomer && msg.Public {
-		c.customerWrote(tid)
-	}
 	return ev, nil
 }
 
