@@ -18,7 +18,8 @@ type WebhookParser interface {
 }
 
 // EventFunc handles one event. In synchronous mode its error makes the
-// handler answer 5xx so the vendor redelivers.
+// handler answer 500, the status every vendor redelivers on (see
+// WebhookStatus), whatever the error.
 type EventFunc func(ctx context.Context, e Event) error
 
 // DefaultDedupeTTL covers the longest vendor redelivery window in common use

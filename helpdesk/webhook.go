@@ -1,7 +1,6 @@
 package helpdesk
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -121,8 +120,14 @@ func (r *WebhookRequest) RequireJSON() error {
 }
 
 // WebhookStatus returns the HTTP status a webhook endpoint should answer for
-// err returned by ParseWebhook: 4xx for bad input (so the vendor does not
-// retry a forgery), 503 for anything else (so it redelivers later).
+// err, whether ParseWebhook or the host's event handling returned it: 4xx
+// for bad input (so the vendor does not retry a forgery), and 500 for
+// anything else, the status WebhookHandler answers in synchronous mode when
+// the event function fails. 500 is the one failure status every vendor
+// redelivers on: Chatwoot's agent-bot webhooks retry only 429 and 500 (not
+// 503); HubSpot retries any 4xx or 5xx and Sunshine Conversations any
+// status but 400, 401, 403, 404 and 406; Zendesk and Intercom retry failed
+// deliveries without publishing the exact list.
 func WebhookStatus(err error) int {
 	var we *WebhookError
 	switch {
@@ -134,8 +139,6 @@ func WebhookStatus(err error) int {
 		return http.StatusUnauthorized
 	case errors.Is(err, ErrInvalidPayload):
 		return http.StatusBadRequest
-	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
-		return http.StatusServiceUnavailable
 	}
-	return http.StatusServiceUnavailable
+	return http.StatusInternalServerError
 }
