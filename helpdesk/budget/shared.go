@@ -45,7 +45,9 @@ type Admission struct {
 	Buckets []StoreBucket
 	// Cold makes a bucket the store holds no record of start empty rather
 	// than full: the budget has just come back from its fallback, which
-	// may have spent the burst.
+	// may have spent the burst. The store must then record the empty
+	// bucket whether or not the call is admitted, so that it refills from
+	// now on; the budget clears Cold after one answer.
 	Cold bool
 	// ProbeTimeout: when a limit's pause is over, the admitted call is the
 	// probe, and other calls wait up to ProbeTimeout for its answer
@@ -178,10 +180,10 @@ type storeBackend struct {
 	local *localBackend // 1/n fallback, also told every pause and slow-down
 
 	down      atomic.Bool
-	cold      atomic.Bool  // next admission initialises missing buckets as empty
-	checking  atomic.Bool  // a reconnect check is running
-	nextCheck atomic.Int64 // unix ns of the next reconnect check
-	pauseSeen atomic.Int64 // unix ns until which responses may end a pause
+	cold      atomic.Uint64 // limits (bits) whose missing buckets start empty
+	checking  atomic.Bool   // a reconnect check is running
+	nextCheck atomic.Int64  // unix ns of the next reconnect check
+	pauseSeen atomic.Int64  // unix ns until which responses may end a pause
 }
 
 var errStoreTimeout = errors.New("budget: shared store did not answer in time")
@@ -230,7 +232,11 @@ func (sb *storeBackend) usable() bool {
 				sb.nextCheck.Store(time.Now().Add(sb.opts.reconnectEvery).UnixNano())
 				return
 			}
-			sb.cold.Store(true)
+			// The store may have lost its data while down: every limit's
+			// bucket starts empty until its first admission attempt
+			// writes it, so the return cannot add a burst on top of
+			// what the fallback sent.
+			sb.cold.Store(1<<len(sb.buckets) - 1)
 			if sb.down.CompareAndSwap(true, false) {
 				sb.opts.logger.Info("budget: shared store reachable again, back to the shared budget", "account", sb.acct)
 			}
@@ -243,7 +249,11 @@ func (sb *storeBackend) try(ctx context.Context, p transport.Priority, idx []int
 	if !sb.usable() {
 		return sb.local.try(ctx, p, idx)
 	}
-	a := Admission{Cold: sb.cold.Load(), ProbeTimeout: sb.opts.probeTimeout, ProbePoll: probePoll, Buckets: make([]StoreBucket, len(idx))}
+	var mask uint64
+	for _, i := range idx {
+		mask |= 1 << i
+	}
+	a := Admission{Cold: sb.cold.Load()&mask != 0, ProbeTimeout: sb.opts.probeTimeout, ProbePoll: probePoll, Buckets: make([]StoreBucket, len(idx))}
 	for j, i := range idx {
 		need := 1.0
 		if p != transport.PriorityCritical {
@@ -267,10 +277,14 @@ func (sb *storeBackend) try(ctx context.Context, p transport.Priority, idx []int
 		sb.failed(err)
 		return sb.local.try(ctx, p, idx)
 	}
+	// The store has written the buckets of idx, admitted or not: later
+	// attempts read their state. (Clearing the flag only on admission
+	// kept an empty bucket from ever being written, so nothing was
+	// admitted again.)
+	if a.Cold {
+		sb.cold.And(^mask)
+	}
 	if sd.Admitted {
-		if a.Cold {
-			sb.cold.Store(false)
-		}
 		if sd.Probing {
 			sb.notePause(2 * sb.opts.probeTimeout)
 		}

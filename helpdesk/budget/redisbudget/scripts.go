@@ -12,7 +12,8 @@ import "github.com/redis/go-redis/v9"
 //
 // KEYS, three per limit: tat (theoretical arrival time), pause (hash u =
 // pause end, p = end of the running probe), slow (hash i = interval, u =
-// until).
+// until); then the account's epoch key, which New writes and which only a
+// Redis that lost its data lacks.
 // ARGV: n, probe timeout µs, cold (1: a missing tat means an empty bucket),
 // probe poll µs, then per limit: interval µs, burst, tokens needed.
 //
@@ -28,6 +29,13 @@ local n = tonumber(ARGV[1])
 local probe_timeout = tonumber(ARGV[2])
 local cold = ARGV[3] == '1'
 local poll = tonumber(ARGV[4])
+-- A missing epoch means Redis restarted empty (or evicted the account):
+-- the burst may just have been spent, so missing buckets start empty.
+local epoch = KEYS[n * 3 + 1]
+if redis.call('EXISTS', epoch) == 0 then
+  cold = true
+  redis.call('SET', epoch, '1')
+end
 local wait, reason, which = 0, 0, 0
 local new_tat, probe = {}, {}
 for i = 1, n do
@@ -56,7 +64,10 @@ for i = 1, n do
   if tat then
     tat = tonumber(tat)
   elseif cold then
+    -- Record the empty bucket now, admitted or not: a bucket that is
+    -- never written would start empty again on every attempt.
     tat = now + burst * iv
+    redis.call('SET', KEYS[k + 1], string.format('%d', tat), 'PX', math.ceil(burst * iv / 1000) + 1000)
   else
     tat = now
   end
