@@ -27,7 +27,7 @@ func BenchmarkTicketScenario(b *testing.B) {
 		{"handover=notice+note", helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "200", Notice: "A specialist will take over.", Note: "Low confidence on billing."}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
-			srv := zendesktest.New(b, zendesktest.Options{})
+			srv := zendesktest.NewServer(b, nil)
 			client, err := zendesk.New(srv.Config(), &zendesk.Options{NoBudget: true})
 			require.NoError(b, err)
 			ctx := context.Background()

@@ -18,7 +18,7 @@ import (
 // answers and solves, a redelivery is dropped, and a request for a human
 // is escalated to N2.
 func TestExampleBot(t *testing.T) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	cfg := srv.Config()
 	client, err := zendesk.New(cfg, nil)
 	require.NoError(t, err)

@@ -24,7 +24,7 @@ func newTicketClient(t *testing.T, o zendesktest.Options, mutate ...func(*zendes
 	if o.ValidateSunshine == nil {
 		o.ValidateSunshine = sunshineContract(t)
 	}
-	srv := zendesktest.New(t, o)
+	srv := zendesktest.NewServer(t, &o)
 	cfg := srv.Config()
 	// Tests run without the default budget (it paces the bot at its share of
 	// 100 ticket updates a minute); TestDefaultBudgetStopsAfter429 turns it on.
@@ -295,7 +295,7 @@ func TestDefaultBudgetStopsAfter429(t *testing.T) {
 }
 
 func chatClient(t *testing.T) (*zendesktest.Server, *zendesk.Client) {
-	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: sunshineContract(t)})
+	srv := zendesktest.NewServer(t, &zendesktest.Options{ValidateSunshine: sunshineContract(t)})
 	cfg := srv.ChatConfig()
 	cfg.BotAvatarURL = "https://cdn.example/bot.png"
 	cfg.BotAISubtype = true
@@ -486,7 +486,7 @@ func TestConversationLimitDefaultAndOff(t *testing.T) {
 		require.LessOrEqual(t, sent, zendesk.DefaultConversationLimit/2)
 	}
 
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	for _, o := range []*zendesk.Options{{Tolerance: -time.Second}, {MaxRetryWait: -time.Second}} {
 		_, err := zendesk.New(srv.Config(), o)
 		require.ErrorIs(t, err, zendesk.ErrInvalidConfig)

@@ -50,7 +50,7 @@ func orSecret(s, def string) string {
 
 // ticketEnv wires the driver in e-mail mode to a fresh fake.
 func ticketEnv(t *testing.T) *drivertest.Env {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	cfg := srv.Config()
 	cfg.WebhookSecrets = []string{srv.Options().WebhookSecret, previousWebhookSecret}
 	client, err := zendesk.New(cfg, &zendesk.Options{MaxRetryWait: 2 * time.Second})
@@ -112,7 +112,7 @@ func ticketEnv(t *testing.T) *drivertest.Env {
 // chatEnv wires the driver in chat mode: conversations are Sunshine
 // conversations with their messaging ticket.
 func chatEnv(t *testing.T) *drivertest.Env {
-	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: sunshineContract(t)})
+	srv := zendesktest.NewServer(t, &zendesktest.Options{ValidateSunshine: sunshineContract(t)})
 	cfg := srv.ChatConfig()
 	cfg.SunshineWebhookSecrets = []string{srv.Options().SunshineWebhookSecret, previousSunshineSecret}
 	client, err := zendesk.New(cfg, &zendesk.Options{MaxRetryWait: 2 * time.Second})

@@ -19,7 +19,7 @@ import (
 // Conversations OpenAPI spec (skipped when the specs folder is absent).
 func TestSunshineRequestsMatchSpec(t *testing.T) {
 	spec := openapi.Load(t, "sunshine/openapi.yaml")
-	srv := zendesktest.New(t, zendesktest.Options{ValidateSunshine: func(r *http.Request, body []byte) error { return spec.Validate(r, body) }})
+	srv := zendesktest.NewServer(t, &zendesktest.Options{ValidateSunshine: func(r *http.Request, body []byte) error { return spec.Validate(r, body) }})
 	cfg := srv.ChatConfig()
 	cfg.BotAvatarURL = "https://cdn.example/bot.png"
 	cfg.BotAISubtype = true

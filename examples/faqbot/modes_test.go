@@ -31,7 +31,7 @@ func testPolicy(t *testing.T, n2 string) *escalation.Policy {
 // Zendesk, answers a signed trigger webhook in the ticket and hands a
 // low-confidence question to the N2 group.
 func TestZendeskMode(t *testing.T) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	o := srv.Options()
 	env := map[string]string{
 		"ZENDESK_SUBDOMAIN":      o.Subdomain,

@@ -183,9 +183,15 @@ type idemRecord struct {
 	body   []byte
 }
 
-// New starts a fake Zendesk; it stops when the test ends.
-func New(t testing.TB, opts Options) *Server {
+// NewServer starts a fake Zendesk; it stops when the test ends. A nil opts
+// (or a zero field) takes the defaults, as cloudchattest.NewServer and
+// intercomtest.NewServer do.
+func NewServer(t testing.TB, o *Options) *Server {
 	t.Helper()
+	var opts Options
+	if o != nil {
+		opts = *o
+	}
 	def := func(s *string, v string) {
 		if *s == "" {
 			*s = v

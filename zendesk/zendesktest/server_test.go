@@ -53,7 +53,7 @@ func details(a answer) map[string]any {
 }
 
 func TestTicketUpdateValidation(t *testing.T) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	id := srv.CreateTicket("s", "hello")
 	for name, tc := range map[string]struct {
 		body  string
@@ -98,7 +98,7 @@ func TestTicketUpdateValidation(t *testing.T) {
 }
 
 func TestIdempotencyKeyReplay(t *testing.T) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	id := srv.CreateTicket("s", "hello")
 	body := `{"ticket":{"comment":{"body":"once","public":true}}}`
 	a1 := put(t, srv, id, body, "Idempotency-Key", "k1")
@@ -113,7 +113,7 @@ func TestIdempotencyKeyReplay(t *testing.T) {
 }
 
 func TestAuthAndRateLimitHeaders(t *testing.T) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	id := srv.CreateTicket("s", "hello")
 	req, _ := http.NewRequest(http.MethodGet, srv.Support.URL+"/api/v2/tickets/"+strconv.FormatInt(id, 10), nil)
 	require.Equal(t, http.StatusUnauthorized, do(t, req).status)
@@ -138,7 +138,7 @@ func TestAuthAndRateLimitHeaders(t *testing.T) {
 }
 
 func TestSignersMatchTheDriver(t *testing.T) {
-	srv := zendesktest.New(t, zendesktest.Options{})
+	srv := zendesktest.NewServer(t, nil)
 	cfg := srv.Config()
 	c, err := zendesk.New(cfg, &zendesk.Options{NoBudget: true})
 	require.NoError(t, err)
