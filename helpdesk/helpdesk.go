@@ -223,6 +223,14 @@ const (
 	CapReassignAgent
 	// CapWebhooks: ParseWebhook works.
 	CapWebhooks
+	// CapReassignWithMessage: a Reassign whose Target has a Notice (and no
+	// Note) posts the notice and hands over in one request, so a reply
+	// whose last part hands over (ReplyOptions.Handover) costs one
+	// request less.
+	CapReassignWithMessage
+	// CapCreateConversation: CreateConversation opens a conversation (a
+	// ticket) on behalf of a customer.
+	CapCreateConversation
 )
 
 // Capabilities is a set of Capability values.
@@ -233,7 +241,8 @@ func (c Capabilities) Has(c2 Capability) bool { return Capability(c)&c2 == c2 }
 
 // AllCapabilities is every capability the SDK defines.
 const AllCapabilities = Capabilities(CapSendMessage | CapInternalNote | CapAttachments | CapResolve |
-	CapResolveWithMessage | CapReassignGroup | CapReassignAgent | CapWebhooks)
+	CapResolveWithMessage | CapReassignGroup | CapReassignAgent | CapWebhooks | CapReassignWithMessage |
+	CapCreateConversation)
 
 var capNames = []struct {
 	c    Capability
@@ -242,6 +251,7 @@ var capNames = []struct {
 	{CapSendMessage, "send"}, {CapInternalNote, "internal-note"}, {CapAttachments, "attachments"},
 	{CapResolve, "resolve"}, {CapResolveWithMessage, "resolve-with-message"},
 	{CapReassignGroup, "reassign-group"}, {CapReassignAgent, "reassign-agent"}, {CapWebhooks, "webhooks"},
+	{CapReassignWithMessage, "reassign-with-message"}, {CapCreateConversation, "create-conversation"},
 }
 
 func (c Capabilities) String() string {

@@ -41,6 +41,8 @@ const (
 	OpResolve      Op = "resolve"
 	OpReassign     Op = "reassign"
 	OpParseWebhook Op = "parse webhook"
+	// OpCreateConversation opens a conversation (CreateConversation).
+	OpCreateConversation Op = "create conversation"
 )
 
 // OpError is the error every driver's Helpdesk methods return: the

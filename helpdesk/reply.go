@@ -30,6 +30,13 @@ type ReplyOptions struct {
 	Attachments []Attachment
 	// IdempotencyKey, when set, derives one key per part (key + "/" + n).
 	IdempotencyKey string
+	// Handover, when set, hands the conversation to this target with the
+	// last part. Where the helpdesk has CapReassignWithMessage the last
+	// part (followed by Handover.Notice, when set) becomes the handover's
+	// customer notice, posted with the group change in one request;
+	// otherwise the last part is sent, then Reassign is called. Resolve
+	// and Handover cannot both be set.
+	Handover *Target
 }
 
 // Reply sends text to the conversation as one or more messages, in order,
@@ -47,19 +54,40 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 			return nil, err
 		}
 	}
-	if len(parts) == 0 {
-		if !opts.Resolve {
-			return nil, nil
-		}
-		return nil, hd.Resolve(ctx, conv)
+	if opts.Resolve && opts.Handover != nil {
+		return nil, &FieldError{Field: "handover", Problem: "a reply cannot both resolve and hand over"}
 	}
+	if opts.Handover != nil {
+		if err := opts.Handover.Validate(); err != nil {
+			return nil, err
+		}
+	}
+	if len(parts) == 0 {
+		switch {
+		case opts.Resolve:
+			return nil, hd.Resolve(ctx, conv)
+		case opts.Handover != nil:
+			return nil, hd.Reassign(ctx, conv, *opts.Handover)
+		}
+		return nil, nil
+	}
+	combine := opts.Handover != nil && hd.Capabilities().Has(CapReassignWithMessage) && len(opts.Attachments) == 0
 	receipts := make([]*Receipt, 0, len(parts))
 	for i, p := range parts {
 		if err := ctx.Err(); err != nil {
 			return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
 		}
 		msg := Message{Text: p}
-		if i == len(parts)-1 {
+		last := i == len(parts)-1
+		if last && combine {
+			to := *opts.Handover
+			to.Notice = joinNotice(p, to.Notice)
+			if err := hd.Reassign(ctx, conv, to); err != nil {
+				return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
+			}
+			return append(receipts, &Receipt{}), nil
+		}
+		if last {
 			msg.Attachments = opts.Attachments
 			msg.Resolve = opts.Resolve
 		}
@@ -76,8 +104,33 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 		}
 		receipts = append(receipts, r)
 	}
+	if opts.Handover != nil {
+		if err := hd.Reassign(ctx, conv, *opts.Handover); err != nil {
+			return receipts, &HandoverAfterReplyError{Err: err}
+		}
+	}
 	return receipts, nil
 }
+
+// joinNotice puts the handover notice after the answer's last part.
+func joinNotice(part, notice string) string {
+	if notice == "" {
+		return part
+	}
+	return part + "\n\n" + notice
+}
+
+// HandoverAfterReplyError means every part was delivered but the Reassign
+// that followed (ReplyOptions.Handover) failed: the conversation is still
+// the bot's.
+type HandoverAfterReplyError struct{ Err error }
+
+func (e *HandoverAfterReplyError) Error() string {
+	return "helpdesk: reply delivered, handover failed: " + e.Err.Error()
+}
+
+// Unwrap returns the Reassign error.
+func (e *HandoverAfterReplyError) Unwrap() error { return e.Err }
 
 // ResolveAfterReplyError means every part was delivered but the separate
 // Resolve call that followed failed.

@@ -84,3 +84,12 @@ type ConversationChecker interface {
 type TargetChecker interface {
 	CheckTarget(to helpdesk.Target) error
 }
+
+// ConversationCreator is implemented by drivers whose vendor can open a
+// conversation (a ticket) on behalf of a customer; they declare
+// helpdesk.CapCreateConversation. The Portable calls it with a request
+// that passed helpdesk.NewConversation.Validate and a live context, and
+// checks that the returned conversation has an id.
+type ConversationCreator interface {
+	CreateConversation(ctx context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error)
+}

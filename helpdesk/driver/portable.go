@@ -49,6 +49,9 @@ func New(d Driver, opts *Options) (*Portable, error) {
 		return nil, errors.New("driver: New: nil Driver")
 	}
 	p := &Portable{d: d, caps: d.Capabilities()}
+	if _, ok := d.(ConversationCreator); p.caps.Has(helpdesk.CapCreateConversation) && !ok {
+		return nil, errors.New("driver: " + d.Vendor() + " declares create-conversation but does not implement ConversationCreator")
+	}
 	if opts != nil && opts.ConversationLimit.Count != 0 {
 		l := opts.ConversationLimit
 		if l.Count < 0 || l.Window <= 0 {
@@ -288,4 +291,37 @@ func (p *Portable) parseWebhook(ctx context.Context, req *helpdesk.WebhookReques
 		return nil, err
 	}
 	return p.d.ParseWebhook(ctx, req)
+}
+
+// CreateConversation implements helpdesk.ConversationCreator: it opens a
+// conversation where the driver declares helpdesk.CapCreateConversation
+// and implements ConversationCreator, and fails with
+// helpdesk.ErrUnsupported otherwise, without a request.
+func (p *Portable) CreateConversation(ctx context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error) {
+	conv, err := p.createConversation(ctx, req)
+	return conv, p.wrap(helpdesk.OpCreateConversation, conv, err)
+}
+
+func (p *Portable) createConversation(ctx context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error) {
+	if err := ctx.Err(); err != nil {
+		return helpdesk.Conversation{}, err
+	}
+	cc, ok := p.d.(ConversationCreator)
+	if !ok || !p.caps.Has(helpdesk.CapCreateConversation) {
+		return helpdesk.Conversation{}, p.unsupported("opening conversations")
+	}
+	if err := req.Validate(); err != nil {
+		return helpdesk.Conversation{}, err
+	}
+	conv, err := cc.CreateConversation(ctx, req)
+	if err != nil {
+		return conv, err
+	}
+	if strings.TrimSpace(conv.ID) == "" {
+		return conv, errors.New("driver: CreateConversation returned a conversation without an id")
+	}
+	if conv.Vendor == "" {
+		conv.Vendor = p.d.Vendor()
+	}
+	return conv, nil
 }

@@ -95,6 +95,10 @@ func newPortable(t *testing.T, d driver.Driver, o *driver.Options) *driver.Porta
 
 var conv = helpdesk.Conversation{Vendor: "stub", ID: "7"}
 
+// allCaps is every capability but opening conversations, which the plain
+// stub does not implement.
+const allCaps = helpdesk.AllCapabilities &^ helpdesk.Capabilities(helpdesk.CapCreateConversation)
+
 func TestPortableGatesUndeclaredCapabilities(t *testing.T) {
 	ctx := context.Background()
 	s := &stub{caps: helpdesk.Capabilities(helpdesk.CapSendMessage)}
@@ -138,7 +142,7 @@ func TestPortableGatesUndeclaredCapabilities(t *testing.T) {
 
 func TestPortableInputChecks(t *testing.T) {
 	ctx := context.Background()
-	s := &stub{caps: helpdesk.AllCapabilities}
+	s := &stub{caps: allCaps}
 	p := newPortable(t, numericTargets{s}, nil)
 	_, err := p.SendMessage(ctx, conv, helpdesk.Message{Text: " \n\t"})
 	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
@@ -173,21 +177,21 @@ func TestPortableInputChecks(t *testing.T) {
 func TestPortableResolveFallback(t *testing.T) {
 	ctx := context.Background()
 	t.Run("one request where the driver can", func(t *testing.T) {
-		s := &stub{caps: helpdesk.AllCapabilities}
+		s := &stub{caps: allCaps}
 		rc, err := newPortable(t, s, nil).SendMessage(ctx, conv, helpdesk.Message{Text: "bye", Resolve: true})
 		require.NoError(t, err)
 		require.True(t, rc.Resolved)
 		require.Equal(t, []string{"send:7:bye:resolve=true"}, s.got())
 	})
 	t.Run("message then resolve otherwise", func(t *testing.T) {
-		s := &stub{caps: helpdesk.AllCapabilities &^ helpdesk.Capabilities(helpdesk.CapResolveWithMessage)}
+		s := &stub{caps: allCaps &^ helpdesk.Capabilities(helpdesk.CapResolveWithMessage)}
 		rc, err := newPortable(t, s, nil).SendMessage(ctx, conv, helpdesk.Message{Text: "bye", Resolve: true})
 		require.NoError(t, err)
 		require.True(t, rc.Resolved)
 		require.Equal(t, []string{"send:7:bye:resolve=false", "resolve:7"}, s.got(), "the driver never sees Resolve it did not declare")
 	})
 	t.Run("a failed resolve keeps the receipt", func(t *testing.T) {
-		s := &stub{caps: helpdesk.AllCapabilities &^ helpdesk.Capabilities(helpdesk.CapResolveWithMessage), resolErr: helpdesk.ErrConversationClosed}
+		s := &stub{caps: allCaps &^ helpdesk.Capabilities(helpdesk.CapResolveWithMessage), resolErr: helpdesk.ErrConversationClosed}
 		rc, err := newPortable(t, s, nil).SendMessage(ctx, conv, helpdesk.Message{Text: "bye", Resolve: true})
 		var ra *helpdesk.ResolveAfterReplyError
 		require.ErrorAs(t, err, &ra)
@@ -197,7 +201,7 @@ func TestPortableResolveFallback(t *testing.T) {
 		require.False(t, rc.Resolved)
 	})
 	t.Run("a failed message is not resolved", func(t *testing.T) {
-		s := &stub{caps: helpdesk.AllCapabilities &^ helpdesk.Capabilities(helpdesk.CapResolveWithMessage), sendErr: helpdesk.ErrNotFound}
+		s := &stub{caps: allCaps &^ helpdesk.Capabilities(helpdesk.CapResolveWithMessage), sendErr: helpdesk.ErrNotFound}
 		_, err := newPortable(t, s, nil).SendMessage(ctx, conv, helpdesk.Message{Text: "bye", Resolve: true})
 		require.ErrorIs(t, err, helpdesk.ErrNotFound)
 		require.Equal(t, []string{"send:7:bye:resolve=false"}, s.got())
@@ -206,7 +210,7 @@ func TestPortableResolveFallback(t *testing.T) {
 
 func TestPortableWrapsErrorsOnce(t *testing.T) {
 	api := &helpdesk.APIError{Vendor: "stub", StatusCode: 404, Kind: helpdesk.ErrNotFound, RequestID: "r-1"}
-	s := &stub{caps: helpdesk.AllCapabilities, sendErr: &helpdesk.OpError{Op: helpdesk.OpSendMessage, Vendor: "stub", Err: api}}
+	s := &stub{caps: allCaps, sendErr: &helpdesk.OpError{Op: helpdesk.OpSendMessage, Vendor: "stub", Err: api}}
 	p := newPortable(t, s, nil)
 	_, err := p.SendMessage(context.Background(), conv, helpdesk.Message{Text: "x"})
 	var oe *helpdesk.OpError
@@ -226,7 +230,7 @@ func TestPortableWrapsErrorsOnce(t *testing.T) {
 }
 
 func TestPortableVerifiesBeforeParsing(t *testing.T) {
-	s := &stub{caps: helpdesk.AllCapabilities}
+	s := &stub{caps: allCaps}
 	p := newPortable(t, s, nil)
 	_, err := p.ParseWebhook(context.Background(), &helpdesk.WebhookRequest{Body: []byte("{}"), Header: http.Header{}})
 	require.ErrorIs(t, err, helpdesk.ErrSignatureMismatch)
@@ -248,7 +252,7 @@ type oddVerifier struct{ *stub }
 func (oddVerifier) VerifyWebhook(*helpdesk.WebhookRequest) error { return errors.New("boom") }
 
 func TestPortableVerifierFailureIsNeverAccepted(t *testing.T) {
-	s := &stub{caps: helpdesk.AllCapabilities}
+	s := &stub{caps: allCaps}
 	p := newPortable(t, oddVerifier{s}, nil)
 	_, err := p.ParseWebhook(context.Background(), &helpdesk.WebhookRequest{Body: []byte("{}"), Header: http.Header{"X-Ok": {"yes"}}})
 	require.ErrorIs(t, err, helpdesk.ErrInvalidSignature)
@@ -257,7 +261,7 @@ func TestPortableVerifierFailureIsNeverAccepted(t *testing.T) {
 }
 
 func TestPortableConversationGuard(t *testing.T) {
-	s := &stub{caps: helpdesk.AllCapabilities}
+	s := &stub{caps: allCaps}
 	p := newPortable(t, s, &driver.Options{ConversationLimit: budget.Limit{Count: 2, Window: 10 * time.Minute, Burst: 1}})
 	ctx := context.Background()
 	_, err := p.SendMessage(ctx, conv, helpdesk.Message{Text: "first"})
@@ -276,7 +280,7 @@ func TestPortableConversationGuard(t *testing.T) {
 }
 
 func TestAsReachesTheDriver(t *testing.T) {
-	s := &stub{caps: helpdesk.AllCapabilities}
+	s := &stub{caps: allCaps}
 	var hd helpdesk.Helpdesk = newPortable(t, s, nil)
 	var got *stub
 	require.True(t, helpdesk.As(hd, &got))
@@ -291,4 +295,42 @@ func TestAsReachesTheDriver(t *testing.T) {
 	var notErr string
 	require.False(t, helpdesk.ErrorAs(hd, api, &notErr), "a target errors.As would panic on is refused")
 	require.False(t, helpdesk.ErrorAs(hd, nil, &ae))
+}
+
+type creator struct{ *stub }
+
+func (c creator) CreateConversation(_ context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error) {
+	c.rec("create:" + req.Text)
+	if req.Text == "no id" {
+		return helpdesk.Conversation{}, nil
+	}
+	return helpdesk.Conversation{ID: "99"}, nil
+}
+
+func TestPortableCreateConversation(t *testing.T) {
+	ctx := context.Background()
+	req := helpdesk.NewConversation{Requester: helpdesk.Author{Email: "ana@example.com"}, Text: "hello"}
+
+	_, err := driver.New(&stub{caps: helpdesk.AllCapabilities}, nil)
+	require.Error(t, err, "declaring create-conversation without implementing it is refused at construction")
+
+	s := &stub{caps: helpdesk.AllCapabilities}
+	p := newPortable(t, creator{s}, nil)
+	conv, err := p.CreateConversation(ctx, req)
+	require.NoError(t, err)
+	require.Equal(t, helpdesk.Conversation{Vendor: "stub", ID: "99"}, conv)
+
+	_, err = p.CreateConversation(ctx, helpdesk.NewConversation{Text: "hello"})
+	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
+	_, err = p.CreateConversation(ctx, helpdesk.NewConversation{Requester: helpdesk.Author{ID: "1"}, Text: "  "})
+	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
+	_, err = p.CreateConversation(ctx, helpdesk.NewConversation{Requester: helpdesk.Author{ID: "1"}, Text: "no id"})
+	require.Error(t, err, "a driver answer without an id is an error")
+	require.Equal(t, []string{"create:hello", "create:no id"}, s.got())
+
+	s2 := &stub{caps: helpdesk.AllCapabilities &^ helpdesk.Capabilities(helpdesk.CapCreateConversation)}
+	p2 := newPortable(t, creator{s2}, nil)
+	_, err = p2.CreateConversation(ctx, req)
+	require.ErrorIs(t, err, helpdesk.ErrUnsupported)
+	require.Empty(t, s2.got())
 }

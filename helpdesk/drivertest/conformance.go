@@ -60,6 +60,8 @@ func RunConformance(t *testing.T, h Harness) {
 		{"Reassign/Agent", func(t *testing.T, s *suite) { testReassign(t, s, helpdesk.TargetAgent, false) }},
 		{"Reassign/AgentWithNoticeAndNote", func(t *testing.T, s *suite) { testReassign(t, s, helpdesk.TargetAgent, true) }},
 		{"Reassign/InvalidTarget", testReassignInvalid},
+		{"Reassign/NoticeInTheSameRequest", testReassignWithMessage},
+		{"CreateConversation", testCreateConversation},
 		{"Webhook/CustomerMessage", testWebhookCustomer},
 		{"Webhook/BotEcho", testWebhookEcho},
 		{"Webhook/OtherSecret", testWebhookOtherSecret},
@@ -193,6 +195,14 @@ func (r *recorder) SendMessage(ctx context.Context, conv helpdesk.Conversation, 
 	rcpt, err := r.Helpdesk.SendMessage(ctx, conv, msg)
 	r.keep(err)
 	return rcpt, err
+}
+
+// CreateConversation passes helpdesk.CreateConversation on, so the suite
+// sees the driver's own answer (ErrUnsupported without the capability).
+func (r *recorder) CreateConversation(ctx context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error) {
+	conv, err := helpdesk.CreateConversation(ctx, r.Helpdesk, req)
+	r.keep(err)
+	return conv, err
 }
 
 func (r *recorder) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
@@ -519,6 +529,57 @@ func testReassign(t *testing.T, s *suite, kind helpdesk.TargetKind, extras bool)
 			require.Contains(t, st.Notes, target.Note, "the internal note must be left for agents")
 		}
 		require.NotContains(t, st.Public, target.Note, "the internal note must never reach the customer")
+	}
+}
+
+// testReassignWithMessage checks CapReassignWithMessage: a handover with a
+// notice (and no note) costs exactly one request, which is what lets
+// helpdesk.Reply send an answer's last part with the handover.
+func testReassignWithMessage(t *testing.T, s *suite) {
+	if !s.caps().Has(helpdesk.CapReassignGroup) {
+		t.Log("the driver cannot hand over to a group: covered by Reassign/Group")
+		return
+	}
+	conv := s.NewConversation(t)
+	target := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: s.group(), Notice: "Here is the last part of the answer. A specialist will take over."}
+	before := s.Requests()
+	require.NoError(t, s.Helpdesk.Reassign(context.Background(), conv, target))
+	st := s.State(t, conv)
+	require.Equal(t, target.Notice, last(st.Public), "the notice must reach the customer")
+	require.Equal(t, s.Group, st.GroupID)
+	if s.caps().Has(helpdesk.CapReassignWithMessage) {
+		require.Equal(t, 1, s.Requests()-before, "CapReassignWithMessage: the notice and the handover must go in one request")
+		return
+	}
+	t.Logf("the driver does not declare CapReassignWithMessage: the notice took %d requests with the handover", s.Requests()-before)
+}
+
+// testCreateConversation checks CapCreateConversation: the conversation a
+// driver opens for a customer can be answered at once; without the
+// capability the call fails with ErrUnsupported and costs no request.
+func testCreateConversation(t *testing.T, s *suite) {
+	ctx := context.Background()
+	req := helpdesk.NewConversation{
+		Requester: helpdesk.Author{Name: "Ana Conformance", Email: "ana.conformance@example.com", Phone: "+5511987654321"},
+		Subject:   "Order 123", Text: "Hello, my order did not arrive.", Channel: helpdesk.ChannelSMS,
+		Tags: []string{"conformance"}, IdempotencyKey: "conformance-create-1",
+	}
+	before := s.Requests()
+	conv, err := s.rec.CreateConversation(ctx, req)
+	if !s.caps().Has(helpdesk.CapCreateConversation) {
+		requireUnsupported(t, s, err)
+		require.Equal(t, before, s.Requests(), "an unsupported call must not cost a request")
+		return
+	}
+	require.NoError(t, err)
+	require.NotEmpty(t, conv.ID)
+	require.NotEmpty(t, conv.Vendor)
+	_, err = s.rec.CreateConversation(ctx, helpdesk.NewConversation{Text: "no requester"})
+	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest, "a request without a requester is refused locally")
+	if s.caps().Has(helpdesk.CapSendMessage) {
+		_, err = s.Helpdesk.SendMessage(ctx, conv, helpdesk.Message{Text: "Thanks, checking it now."})
+		require.NoError(t, err, "the opened conversation can be answered")
+		require.Equal(t, "Thanks, checking it now.", last(s.State(t, conv).Public))
 	}
 }
 

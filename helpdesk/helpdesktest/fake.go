@@ -76,6 +76,9 @@ type FakeConversation struct {
 	Messages []FakeMessage
 	// ReplyWindowClosed is set by CloseReplyWindow.
 	ReplyWindowClosed bool
+	// Tags are the tags a conversation was opened with
+	// (CreateConversation).
+	Tags []string
 }
 
 // FakeMessage is one message in a FakeConversation.
@@ -152,6 +155,7 @@ type Fake struct {
 	seq      int
 	idem     []string
 	posted   map[string]*helpdesk.Receipt // by idempotency key
+	created  map[string]string            // conversation id by creation idempotency key
 	now      func() time.Time
 }
 
@@ -210,6 +214,11 @@ func NewFake(opts ...FakeOption) *Fake {
 	var d driver.Driver = &fakeDriver{f: f, verifier: driver.NewVerifier(f.tol, f.secrets...)}
 	if f.wrap != nil {
 		d = f.wrap(d)
+		if _, ok := d.(driver.ConversationCreator); !ok {
+			// A wrapper that does not pass CreateConversation on takes
+			// the capability away with it.
+			d = withoutCreate{d}
+		}
 	}
 	p, err := driver.New(d, nil)
 	if err != nil {
