@@ -379,6 +379,9 @@ func (c *Client) apiError(method, path string, resp *http.Response, body []byte)
 	if e.RequestID == "" {
 		e.RequestID = info.RequestID
 	}
+	// A proxy or vendor echoing a credential in its id header must not
+	// put it into errors and logs.
+	e.RequestID = c.red.Redact(e.RequestID)
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		if d, ok := c.opts.RetryAfter(resp, time.Now()); ok {
 			e.RetryAfter = d

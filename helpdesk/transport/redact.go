@@ -51,8 +51,16 @@ var (
 	secretJSON = regexp.MustCompile(secretKey)
 	// Authorization schemes: Bearer, Basic, and any "<name>-api-key"
 	// scheme a vendor defines.
-	bearerRe    = regexp.MustCompile(`(?i)\b(bearer|basic|[a-z0-9]+(?:-[a-z0-9]+)*-api-key)\s+[A-Za-z0-9._~+/\-]+=*`)
-	secretQuery = regexp.MustCompile(`(?i)([?&](?:[a-z_\-]*(?:token|key|secret|password|signature)[a-z_\-]*)=)[^&\s"']*`)
+	bearerRe = regexp.MustCompile(`(?i)\b(bearer|basic|[a-z0-9]+(?:-[a-z0-9]+)*-api-key)\s+[A-Za-z0-9._~+/\-]+=*`)
+	// Parameters in a query, a fragment, a path (";token=") or a form
+	// body, and "name=value" in text: the value is redacted when the
+	// name looks secret (secretParam).
+	paramRe = regexp.MustCompile(`(^|[?&;#\s])([A-Za-z0-9_.\-]+)=([^&;#?\s"'\[\]<>]*)`)
+	// Header lines and dumps ("X-Api-Key: v", "X-Api-Key:[v]"), whose
+	// name looks secret.
+	headerRe = regexp.MustCompile(`(?i)(^|[\s,;{(\[])((?:x-)?[a-z0-9_\-]*(?:token|secret|password|passwd|api[_-]?key|apikey|signature|cookie|credential|session)[a-z0-9_\-]*)\s*:\s*\[?([^\s,;"'\[\]{}]+)`)
+	// User info in a URL: "https://user:pass@host" or "https://token@host".
+	userinfoRe = regexp.MustCompile(`(?i)\b([a-z][a-z0-9+.\-]*://)[^/\s@?#]+@`)
 )
 
 // Redact returns s with secrets replaced by Redacted.
@@ -71,22 +79,38 @@ func (r *Redactor) Redact(s string) string {
 	}
 	s = secretJSON.ReplaceAllString(s, `"$1":"`+Redacted+`"`)
 	s = bearerRe.ReplaceAllString(s, "$1 "+Redacted)
-	s = secretQuery.ReplaceAllString(s, "${1}"+Redacted)
+	s = userinfoRe.ReplaceAllString(s, "${1}"+Redacted+"@")
+	s = headerRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := headerRe.FindStringSubmatchIndex(m)
+		if m[sub[6]:sub[7]] == Redacted[1:len(Redacted)-1] {
+			return m
+		}
+		return m[:sub[6]] + Redacted + m[sub[7]:]
+	})
+	s = paramRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := paramRe.FindStringSubmatch(m)
+		if sub[3] == "" || !secretParam(sub[2]) {
+			return m
+		}
+		return sub[1] + sub[2] + "=" + Redacted
+	})
 	return s
 }
 
-// RedactURL returns u as a string with secret-looking query values and
-// user info removed.
+// RedactURL returns u as a string with user info and secret-looking
+// query, path-parameter and fragment values removed.
 func (r *Redactor) RedactURL(u *url.URL) string {
 	if u == nil {
 		return ""
 	}
 	c := *u
-	c.User = nil
+	if c.User != nil {
+		c.User = url.User(Redacted)
+	}
 	if c.RawQuery != "" {
 		q := c.Query()
 		for k := range q {
-			if secretQueryKey(k) {
+			if secretParam(k) {
 				q[k] = []string{Redacted}
 			}
 		}
@@ -95,12 +119,24 @@ func (r *Redactor) RedactURL(u *url.URL) string {
 	return r.Redact(c.String())
 }
 
-func secretQueryKey(k string) bool {
+// secretParam reports whether a parameter or header name looks like it
+// carries a credential: it contains token, key, secret, password,
+// signature, credential or session, or is one of the short names
+// credentials travel under (sig, auth, code, jwt, pass, pwd).
+func secretParam(k string) bool {
 	k = strings.ToLower(k)
-	for _, w := range []string{"token", "key", "secret", "password", "signature"} {
+	for _, w := range []string{"token", "key", "secret", "password", "passwd", "signature", "credential", "session", "jwt"} {
 		if strings.Contains(k, w) {
 			return true
 		}
+	}
+	// Short names, alone or as the last word ("x-amz-sig", "oauth_code").
+	if i := strings.LastIndexAny(k, "_-."); i >= 0 {
+		k = k[i+1:]
+	}
+	switch k {
+	case "sig", "auth", "code", "pass", "pwd", "hmac":
+		return true
 	}
 	return false
 }
