@@ -235,7 +235,13 @@ func (d clientDriver) Vendor() string { return Vendor }
 // Capabilities implements driver.Driver: everything. A final message is
 // the close part's own body (one request); a hand-over with a customer
 // notice is one request.
-func (d clientDriver) Capabilities() helpdesk.Capabilities { return helpdesk.AllCapabilities }
+func (d clientDriver) Capabilities() helpdesk.Capabilities {
+	// A handover's notice is the assignment part's own body: one request
+	// (CapReassignWithMessage). Opening conversations is not offered.
+	return helpdesk.Capabilities(helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapAttachments |
+		helpdesk.CapResolve | helpdesk.CapResolveWithMessage | helpdesk.CapReassignGroup | helpdesk.CapReassignAgent |
+		helpdesk.CapWebhooks | helpdesk.CapReassignWithMessage)
+}
 
 // As implements driver.Driver.
 func (d clientDriver) As(i any) bool { return d.c.As(i) }

@@ -230,7 +230,9 @@ func (d clientDriver) Capabilities() helpdesk.Capabilities {
 	caps := helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapResolve |
 		helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks
 	if d.c.cfg.Mode != ModeChat {
-		caps |= helpdesk.CapResolveWithMessage
+		// One ticket update carries the comment with the solve or with
+		// the handover (a notice without a note).
+		caps |= helpdesk.CapResolveWithMessage | helpdesk.CapReassignWithMessage
 	}
 	return helpdesk.Capabilities(caps)
 }
