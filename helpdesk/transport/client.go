@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -28,6 +29,15 @@ const (
 	DefaultMaxBackoff       = 10 * time.Second
 	DefaultMaxRetryWait     = 60 * time.Second
 	DefaultMaxResponseBytes = 8 << 20
+	// DefaultRequestTimeout bounds one attempt (not the budget wait)
+	// when Options.HTTPClient is nil.
+	DefaultRequestTimeout = 30 * time.Second
+	// DefaultMaxIdleConnsPerHost is how many idle connections the
+	// default transport keeps per vendor host: above the concurrency a
+	// vendor's budget lets through, so busy sends reuse connections
+	// (and their TLS sessions) instead of opening new ones. net/http's
+	// default keeps 2.
+	DefaultMaxIdleConnsPerHost = 64
 	// DefaultBodyExcerpt is how much of an error body APIError keeps.
 	DefaultBodyExcerpt = 512
 )
@@ -51,8 +61,17 @@ type Options struct {
 	BaseURL string
 	// Auth adds credentials (default NoAuth).
 	Auth Auth
-	// HTTPClient is used for requests (default: a client with a 30 s
-	// timeout). Its Transport is wrapped, not replaced.
+	// HTTPClient is used for requests (default: a client with a
+	// DefaultRequestTimeout timeout on a transport keeping
+	// DefaultMaxIdleConnsPerHost idle connections per host, shared by
+	// every Client). Its Transport is wrapped, not replaced; a nil
+	// Transport means that shared one.
+	//
+	// Its Timeout bounds each attempt from the moment the budget admits
+	// it until the response body is read: the wait for the budget does
+	// not count, so a long wait neither fails a request nor shortens the
+	// vendor's time to answer. The budget wait is bounded by
+	// Request.MaxWait and the context's deadline. Zero means no timeout.
 	HTTPClient *http.Client
 	// Logger receives one debug line per attempt and one warning per
 	// retry; secrets are redacted. Default: silent.
@@ -178,16 +197,19 @@ func New(opts Options) (*Client, error) {
 		c.idHdr = defaultRequestIDHeaders
 	}
 
-	hc := &http.Client{Timeout: 30 * time.Second}
+	hc := &http.Client{Timeout: DefaultRequestTimeout}
 	if opts.HTTPClient != nil {
 		cp := *opts.HTTPClient
 		hc = &cp
 	}
 	inner := hc.Transport
 	if inner == nil {
-		inner = http.DefaultTransport
+		inner = defaultTransport()
 	}
-	hc.Transport = &budgetTransport{c: c, inner: inner}
+	// The timeout moves below the budget wait (budgetTransport), so that
+	// it bounds each attempt and not the time spent waiting for budget.
+	hc.Transport = &budgetTransport{c: c, inner: inner, timeout: hc.Timeout}
+	hc.Timeout = 0
 
 	rc := retryablehttp.NewClient()
 	rc.HTTPClient = hc
@@ -449,8 +471,32 @@ func (e *WaitRefusedError) Unwrap() error { return e.Err }
 // every response to it; it sits below the retry loop so retries are paced
 // too.
 type budgetTransport struct {
-	c     *Client
-	inner http.RoundTripper
+	c       *Client
+	inner   http.RoundTripper
+	timeout time.Duration // per attempt, after the budget wait; 0: none
+}
+
+// defaultTransport is the transport of Clients given no HTTPClient (or one
+// without a Transport): net/http's defaults with an idle pool sized for a
+// budget's concurrency, shared so that clients of one vendor host share
+// connections.
+var defaultTransport = sync.OnceValue(func() http.RoundTripper {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+	t.MaxIdleConns = 4 * DefaultMaxIdleConnsPerHost
+	return t
+})
+
+// cancelBody ends an attempt's timeout when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func (t *budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -468,9 +514,16 @@ func (t *budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 	}
 	start := time.Now()
+	cancel := context.CancelFunc(func() {})
+	if t.timeout > 0 {
+		var ctx context.Context
+		ctx, cancel = context.WithTimeout(r.Context(), t.timeout)
+		r = r.WithContext(ctx)
+	}
 	resp, err := t.inner.RoundTrip(r)
 	path := r.URL.Path
 	if err != nil {
+		cancel()
 		c.log.Debug("request failed", "vendor", c.opts.Vendor, "method", r.Method, "path", path, "error", c.red.Redact(err.Error()))
 		return nil, err
 	}
@@ -478,6 +531,7 @@ func (t *budgetTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		c.opts.Budget.Observe(st.call, resp.StatusCode, resp.Header)
 	}
 	c.log.Debug("request", "vendor", c.opts.Vendor, "method", r.Method, "path", path, "status", resp.StatusCode, "elapsed", time.Since(start))
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
 	return resp, nil
 }
 

@@ -19,9 +19,17 @@
 //   - every non-2xx answer as *helpdesk.APIError with the vendor's status,
 //     request id, code and message, matching the helpdesk sentinels
 //     (ErrRateLimited, ErrUnauthorized, ErrNotFound, ...);
+//   - two separate bounds on time: the budget wait (Request.MaxWait and the
+//     context's deadline) and each attempt's own timeout
+//     (HTTPClient.Timeout, DefaultRequestTimeout by default), which starts
+//     when the budget admits the attempt;
+//   - a default transport whose idle pool (DefaultMaxIdleConnsPerHost)
+//     matches the concurrency a budget lets through, so sends reuse
+//     connections; a host passes its own client in Options.HTTPClient;
 //   - response bodies capped at MaxResponseBytes;
-//   - secrets (credentials, secret-looking JSON fields and query
-//     parameters, bearer tokens) redacted from every error and log line.
+//   - secrets (credentials, secret-looking JSON fields, query, path and
+//     fragment parameters, header lines, URL user info, bearer tokens)
+//     redacted from every error and log line, request ids included.
 //
 // The package knows no vendor. Drivers describe requests (Request), decode
 // responses, and give their vendor's knowledge through Options
