@@ -160,6 +160,17 @@ func (m *MemoryStore) Len() int {
 	return len(m.timers)
 }
 
+// Get returns key's pending timer.
+func (m *MemoryStore) Get(key string) (Timer, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.timers[key]
+	if !ok {
+		return Timer{}, false
+	}
+	return e.t, true
+}
+
 // Local reports that every timer of this store is scheduled through this
 // process, so Run need not poll it for timers added elsewhere.
 func (m *MemoryStore) Local() bool { return true }
