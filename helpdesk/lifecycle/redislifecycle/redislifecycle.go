@@ -134,7 +134,7 @@ end
 return out
 `)
 
-// finish: ARGV = clock, key, gen, next value or ”, delay ms.
+// finish: ARGV = clock, key, gen, next value (empty: remove), delay ms.
 var finishScript = redis.NewScript(nowLua + `
 local v = redis.call('HGET', KEYS[2], ARGV[2])
 if not v or string.sub(v, 2, 17) ~= ARGV[3] then return 0 end
