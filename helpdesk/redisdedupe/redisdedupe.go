@@ -7,7 +7,9 @@
 //
 // Every round trip is bounded by a short timeout (DefaultTimeout, 250 ms,
 // WithTimeout), whatever the Redis client's own timeouts: a vendor gives up
-// on a delivery after about 5 s, so a hung Redis must not hold it.
+// on a delivery after about 5 s, so a hung Redis must not hold it. During
+// an outage one Claim a second asks Redis whether it is back; the others
+// do not wait for it.
 //
 // By default the store then fails open: for up to DefaultFailOpenFor of
 // continuous outage (WithFailOpenFor) it claims ids in an in-process
@@ -55,6 +57,9 @@ const (
 	// DefaultFailOpenFor is how long a continuous outage is bridged with
 	// in-process dedupe before the store fails closed.
 	DefaultFailOpenFor = 10 * time.Minute
+	// retryEvery is how often, during an outage, one Claim asks Redis
+	// whether it is back; the others go straight to memory.
+	retryEvery = time.Second
 	// DefaultPrefix is the key prefix when New gets an empty one.
 	DefaultPrefix = "agentdesk:dedupe:"
 )
@@ -75,6 +80,7 @@ type Store struct {
 
 	mu          sync.Mutex
 	outageSince time.Time // zero while Redis answers
+	nextTry     time.Time // during an outage: when to ask Redis again
 	memUntil    time.Time // ids claimed in memory may be live until then
 }
 
@@ -188,6 +194,9 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	if ttl <= 0 {
 		ttl = helpdesk.DefaultDedupeTTL
 	}
+	if s.skipRedis() {
+		return s.claimDuringOutage(ctx, key, ttl, errors.New("still unavailable"))
+	}
 	var fresh bool
 	err := s.call(ctx, func(ctx context.Context) error {
 		var err error
@@ -208,12 +217,29 @@ func (s *Store) Claim(ctx context.Context, key string, ttl time.Duration) (bool,
 	return fresh, nil
 }
 
+// skipRedis reports whether Redis is down and was tried less than
+// retryEvery ago; otherwise the caller is the one to try it.
+func (s *Store) skipRedis() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outageSince.IsZero() {
+		return false
+	}
+	now := s.now()
+	if now.Before(s.nextTry) {
+		return true
+	}
+	s.nextTry = now.Add(retryEvery)
+	return false
+}
+
 func (s *Store) claimDuringOutage(ctx context.Context, key string, ttl time.Duration, cause error) (bool, error) {
 	now := s.now()
 	s.mu.Lock()
 	first := s.outageSince.IsZero()
 	if first {
 		s.outageSince = now
+		s.nextTry = now.Add(retryEvery)
 	}
 	open := s.failOpenFor > 0 && now.Sub(s.outageSince) < s.failOpenFor
 	if open {
