@@ -2,7 +2,10 @@ package helpdesk
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"strconv"
 )
 
@@ -28,8 +31,22 @@ type ReplyOptions struct {
 	Resolve bool
 	// Attachments go with the last part.
 	Attachments []Attachment
-	// IdempotencyKey, when set, derives one key per part (key + "/" + n).
+	// IdempotencyKey makes the reply resumable: Reply records in Store
+	// which parts the helpdesk accepted, and a later Reply with the same
+	// key, conversation and text sends only the parts still missing, in
+	// order (then the resolve or handover, if that is what failed), and
+	// returns the receipts of the parts sent before. A reply already
+	// complete is not sent again. Each part also carries its own key
+	// (key + "/" + n) to the driver, which uses it to reconcile a send
+	// whose outcome it could not see. The key must be unique per answer
+	// (the id of the customer message it answers is a good one); reusing
+	// it for another text fails with ErrInvalidRequest.
 	IdempotencyKey string
+	// Store records the progress of replies with an IdempotencyKey (nil:
+	// one in-memory store per process, which a retry in the same process
+	// resumes from; helpdesk/redisreply shares progress between replicas
+	// and restarts).
+	Store ReplyStore
 	// Handover, when set, hands the conversation to this target with the
 	// last part. Where the helpdesk has CapReassignWithMessage the last
 	// part (followed by Handover.Notice, when set) becomes the handover's
@@ -45,6 +62,13 @@ type ReplyOptions struct {
 // delivered. When every part was delivered but the resolve that follows
 // the last one failed, it returns every receipt and a
 // *ResolveAfterReplyError. On success it returns one receipt per part.
+//
+// With ReplyOptions.IdempotencyKey, calling Reply again after a failure
+// resumes the reply where it stopped: no part is sent twice by Reply
+// itself, and none out of order. While one call holds the key, another
+// fails with ErrReplyInProgress. A part the helpdesk accepted but whose
+// progress could not be recorded (the store failed) is reported as an
+// error and would be sent again by a retry.
 func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opts ReplyOptions) ([]*Receipt, error) {
 	parts := []string{text}
 	if opts.Splitter != nil {
@@ -71,21 +95,89 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 		}
 		return nil, nil
 	}
+	r := &replier{hd: hd, conv: conv, parts: parts, opts: opts}
+	if opts.IdempotencyKey == "" {
+		return r.run(ctx)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	r.store = opts.Store
+	if r.store == nil {
+		r.store = defaultReplyStore()
+	}
+	r.key = replyKey(conv, opts.IdempotencyKey)
+	token, p, err := r.store.Claim(ctx, r.key, ReplyLease)
+	if err != nil {
+		return nil, fmt.Errorf("helpdesk: reply %q: %w", opts.IdempotencyKey, err)
+	}
+	defer r.store.Release(context.WithoutCancel(ctx), r.key, token) //nolint:errcheck // the lease ends anyway
+	r.token = token
+	digest := replyDigest(parts, opts)
+	if p.Digest != "" && p.Digest != digest {
+		return nil, &FieldError{Field: "idempotency_key", Problem: "already used for another reply to this conversation"}
+	}
+	p.Digest = digest
+	if p.Delivered > len(parts) {
+		p.Delivered = len(parts)
+	}
+	r.p = &p
+	return r.run(ctx)
+}
+
+// replier sends one reply, recording progress when it has a key.
+type replier struct {
+	hd    Helpdesk
+	conv  Conversation
+	parts []string
+	opts  ReplyOptions
+
+	store ReplyStore // nil without an idempotency key
+	key   string
+	token string
+	p     *ReplyProgress
+}
+
+func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
+	parts, opts, hd, conv := r.parts, r.opts, r.hd, r.conv
+	n := len(parts)
+	receipts := make([]*Receipt, 0, n)
+	start := 0
+	if r.p != nil {
+		for i := 0; i < r.p.Delivered; i++ {
+			rc := &Receipt{}
+			if i < len(r.p.MessageIDs) {
+				rc.MessageID = r.p.MessageIDs[i]
+			}
+			receipts = append(receipts, rc)
+		}
+		start = r.p.Delivered
+		if r.p.Finished {
+			if opts.Resolve && len(receipts) > 0 {
+				receipts[len(receipts)-1].Resolved = true
+			}
+			return receipts, nil
+		}
+	}
 	combine := opts.Handover != nil && hd.Capabilities().Has(CapReassignWithMessage) && len(opts.Attachments) == 0
-	receipts := make([]*Receipt, 0, len(parts))
-	for i, p := range parts {
+	for i := start; i < n; i++ {
+		p := parts[i]
 		if err := ctx.Err(); err != nil {
-			return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
+			return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
 		}
 		msg := Message{Text: p}
-		last := i == len(parts)-1
+		last := i == n-1
 		if last && combine {
 			to := *opts.Handover
 			to.Notice = joinNotice(p, to.Notice)
 			if err := hd.Reassign(ctx, conv, to); err != nil {
-				return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
+				return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
 			}
-			return append(receipts, &Receipt{}), nil
+			receipts = append(receipts, &Receipt{})
+			if err := r.record(ctx, "", true); err != nil {
+				return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
+			}
+			return receipts, nil
 		}
 		if last {
 			msg.Attachments = opts.Attachments
@@ -94,22 +186,93 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 		if opts.IdempotencyKey != "" {
 			msg.IdempotencyKey = opts.IdempotencyKey + "/" + strconv.Itoa(i+1)
 		}
-		r, err := hd.SendMessage(ctx, conv, msg)
+		rc, err := hd.SendMessage(ctx, conv, msg)
 		if err != nil {
 			var ra *ResolveAfterReplyError
-			if errors.As(err, &ra) && r != nil {
-				return append(receipts, r), err
+			if errors.As(err, &ra) && rc != nil {
+				receipts = append(receipts, rc)
+				if rerr := r.record(ctx, rc.MessageID, false); rerr != nil {
+					return receipts, &PartialSendError{Delivered: i, Total: n, Err: rerr}
+				}
+				return receipts, err
 			}
-			return receipts, &PartialSendError{Delivered: i, Total: len(parts), Err: err}
+			return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
 		}
-		receipts = append(receipts, r)
+		if rc == nil {
+			rc = &Receipt{}
+		}
+		receipts = append(receipts, rc)
+		if err := r.record(ctx, rc.MessageID, last && opts.Handover == nil); err != nil {
+			return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
+		}
 	}
-	if opts.Handover != nil {
+	switch {
+	case start == n && opts.Resolve:
+		// Every part was delivered by an earlier call whose resolve failed.
+		if err := hd.Resolve(ctx, conv); err != nil {
+			return receipts, &ResolveAfterReplyError{Err: err}
+		}
+		receipts[n-1].Resolved = true
+	case opts.Handover != nil:
 		if err := hd.Reassign(ctx, conv, *opts.Handover); err != nil {
 			return receipts, &HandoverAfterReplyError{Err: err}
 		}
+	default:
+		return receipts, nil
+	}
+	if err := r.finish(ctx); err != nil {
+		return receipts, err
 	}
 	return receipts, nil
+}
+
+// record notes one more delivered part (and whether the reply is complete).
+func (r *replier) record(ctx context.Context, messageID string, finished bool) error {
+	if r.p == nil {
+		return nil
+	}
+	r.p.Delivered++
+	r.p.MessageIDs = append(r.p.MessageIDs, messageID)
+	r.p.Finished = finished
+	if err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease); err != nil {
+		return fmt.Errorf("helpdesk: part delivered, recording the reply's progress failed: %w", err)
+	}
+	return nil
+}
+
+// finish marks the reply complete after its resolve or handover.
+func (r *replier) finish(ctx context.Context) error {
+	if r.p == nil {
+		return nil
+	}
+	r.p.Finished = true
+	if err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease); err != nil {
+		return fmt.Errorf("helpdesk: reply complete, recording it failed: %w", err)
+	}
+	return nil
+}
+
+// replyKey scopes an idempotency key to one conversation.
+func replyKey(conv Conversation, key string) string {
+	return conv.Vendor + "|" + conv.Account + "|" + conv.ID + "|" + key
+}
+
+// replyDigest identifies a reply's parts and what follows them.
+func replyDigest(parts []string, opts ReplyOptions) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(strconv.Itoa(len(p))))
+		h.Write([]byte{0})
+		h.Write([]byte(p))
+	}
+	fmt.Fprintf(h, "\x00resolve=%t", opts.Resolve)
+	for _, a := range opts.Attachments {
+		fmt.Fprintf(h, "\x00att=%q", a.URL)
+	}
+	if t := opts.Handover; t != nil {
+		fmt.Fprintf(h, "\x00handover=%s:%s:%q:%q", t.Kind, t.ID, t.Notice, t.Note)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // joinNotice puts the handover notice after the answer's last part.
