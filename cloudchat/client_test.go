@@ -425,7 +425,7 @@ func TestConfig(t *testing.T) {
 	require.ErrorAs(t, err, &ce)
 	require.NotNil(t, ce.Field("CLOUDCHAT_ACCOUNT_ID"), "unparsable variables are named")
 	require.ErrorContains(t, err, "CLOUDCHAT_ACCOUNT_ID")
-	require.ErrorContains(t, err, "APIToken")
+	require.ErrorContains(t, err, "CLOUDCHAT_API_TOKEN: required")
 	require.NotContains(t, err.Error(), "user-secret-token")
 }
 

@@ -100,9 +100,12 @@ const (
 // CLOUDCHAT_BOT_AGENT_ID, CLOUDCHAT_N2_TEAM_ID and CLOUDCHAT_WEBHOOK_SECRET
 // (several secrets separated by commas), plus the optional
 // CLOUDCHAT_TOKEN_KIND ("agent_bot" or "user"), CLOUDCHAT_N2_AGENT_ID,
-// CLOUDCHAT_CONTACT_INBOX_ID and CLOUDCHAT_SERVER_VERSION. It returns the
-// config and every problem found (unparsable numbers, named by variable,
-// and Validate's findings) in one *helpdesk.ConfigError.
+// CLOUDCHAT_CONTACT_INBOX_ID and CLOUDCHAT_SERVER_VERSION. A dashboard URL
+// pasted as CLOUDCHAT_BASE_URL (https://chat.example.com/app/accounts/1/...)
+// is cut to the instance's address, and its account id is used when
+// CLOUDCHAT_ACCOUNT_ID is empty. It returns the config and every problem
+// found (unparsable numbers and Validate's findings), each once and named
+// by its variable, in one *helpdesk.ConfigError.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	ce := &helpdesk.ConfigError{Vendor: Vendor}
 	num := func(name string) int64 {
@@ -116,8 +119,9 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		return n
 	}
+	base, fromURL := dashboardBase(strings.TrimSpace(getenv(EnvBaseURL)))
 	c := Config{
-		BaseURL:        strings.TrimSpace(getenv(EnvBaseURL)),
+		BaseURL:        base,
 		AccountID:      num(EnvAccountID),
 		APIToken:       strings.TrimSpace(getenv(EnvAPIToken)),
 		TokenKind:      TokenKind(strings.TrimSpace(getenv(EnvTokenKind))),
@@ -133,8 +137,53 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			c.WebhookSecrets = append(c.WebhookSecrets, s)
 		}
 	}
+	if c.AccountID == 0 {
+		c.AccountID = fromURL
+	}
 	c.check(ce)
+	ce.NameEnv(envVars)
 	return c, ce.Err()
+}
+
+// envVars names the variable ConfigFromEnv reads each Config field from,
+// so that its problems name what the user sets.
+var envVars = map[string]string{
+	"BaseURL":        EnvBaseURL,
+	"AccountID":      EnvAccountID,
+	"APIToken":       EnvAPIToken,
+	"TokenKind":      EnvTokenKind,
+	"UserToken":      EnvUserToken,
+	"BotID":          EnvBotAgentID,
+	"N2TeamID":       EnvN2TeamID,
+	"N2AgentID":      EnvN2AgentID,
+	"ContactInboxID": EnvContactInboxID,
+	"WebhookSecrets": EnvWebhookSecret,
+	"ServerVersion":  EnvServerVersion,
+}
+
+// dashboardBase turns a URL pasted from the browser's address bar
+// (https://chat.example.com/app/accounts/1/dashboard) into the instance's
+// address, and returns the account id it names (0 when none). Any other
+// value is returned unchanged, for Validate to judge.
+func dashboardBase(s string) (string, int64) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return s, 0
+	}
+	i := strings.Index(u.Path, "/app/")
+	if i < 0 && !strings.HasSuffix(u.Path, "/app") {
+		return s, 0
+	}
+	if i < 0 {
+		i = len(u.Path) - len("/app")
+	}
+	var account int64
+	if rest, ok := strings.CutPrefix(u.Path[i:], "/app/accounts/"); ok {
+		id, _, _ := strings.Cut(rest, "/")
+		account, _ = strconv.ParseInt(id, 10, 64)
+	}
+	u.Path, u.RawPath, u.RawQuery, u.Fragment = u.Path[:i], "", "", ""
+	return strings.TrimRight(u.String(), "/"), account
 }
 
 // ErrInvalidConfig is matched (errors.Is) by every error Validate, New and
@@ -159,6 +208,8 @@ func (c Config) check(ce *helpdesk.ConfigError) {
 		bad("BaseURL", "must be an absolute http(s) URL")
 	} else if u.User != nil || u.RawQuery != "" {
 		bad("BaseURL", "must not carry credentials or a query string")
+	} else if p := strings.TrimRight(u.Path, "/"); p == "/app" || strings.Contains(p+"/", "/app/") || strings.Contains(p+"/", "/api/") {
+		bad("BaseURL", "must be the instance's address, the part of the dashboard URL before /app (e.g. https://chat.example.com), not a dashboard or API URL")
 	}
 	if c.AccountID <= 0 {
 		bad("AccountID", "required, a positive number (after /app/accounts/ in the dashboard URL)")

@@ -3,6 +3,7 @@ package hubspot
 import (
 	"encoding/base32"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -353,7 +354,9 @@ func redacted(s string) string {
 // HUBSPOT_BOT_USER_ID, HUBSPOT_BOT_EMAIL, HUBSPOT_INBOX_IDS,
 // HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID, HUBSPOT_HANDOVER (agent, owner
 // or event; default agent), HUBSPOT_HANDOVER_EVENT, HUBSPOT_MFA_SECRET,
-// HUBSPOT_WEBHOOK_URL and HUBSPOT_BASE_URL. It validates the result.
+// HUBSPOT_WEBHOOK_URL and HUBSPOT_BASE_URL. It validates the result; each
+// problem names its environment variable (HUBSPOT_BOT_USER_ID, not
+// BotUserID).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	list := func(k string) []string {
@@ -381,12 +384,33 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	switch {
 	case team != "" && agent != "":
 		ce := &helpdesk.ConfigError{Vendor: Vendor}
-		ce.Add("Handover", "set HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID, not both")
+		ce.Add("HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID", "set one, not both")
 		return c, ce
 	case team != "":
 		c.Handover = helpdesk.Target{Kind: helpdesk.TargetGroup, ID: team}
 	case agent != "":
 		c.Handover = helpdesk.Target{Kind: helpdesk.TargetAgent, ID: agent}
 	}
-	return c, c.Validate()
+	err := c.Validate()
+	var ce *helpdesk.ConfigError
+	if errors.As(err, &ce) {
+		ce.NameEnv(envVars)
+	}
+	return c, err
+}
+
+// envVars names the variable ConfigFromEnv reads each Config field from,
+// so that its problems name what the user sets.
+var envVars = map[string]string{
+	"AccessToken":   "HUBSPOT_ACCESS_TOKEN",
+	"ClientSecrets": "HUBSPOT_CLIENT_SECRET",
+	"BotUserID":     "HUBSPOT_BOT_USER_ID",
+	"BotEmail":      "HUBSPOT_BOT_EMAIL",
+	"InboxIDs":      "HUBSPOT_INBOX_IDS",
+	"Handover":      "HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID",
+	"HandoverMode":  "HUBSPOT_HANDOVER",
+	"HandoverEvent": "HUBSPOT_HANDOVER_EVENT",
+	"MFASecret":     "HUBSPOT_MFA_SECRET",
+	"WebhookURL":    "HUBSPOT_WEBHOOK_URL",
+	"BaseURL":       "HUBSPOT_BASE_URL",
 }

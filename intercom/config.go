@@ -2,6 +2,7 @@ package intercom
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -121,7 +122,8 @@ const (
 // INTERCOM_BOT_TEAM_ID, INTERCOM_N2_TEAM_ID, INTERCOM_N2_ADMIN_ID
 // (optional), INTERCOM_CLIENT_SECRET and INTERCOM_ACTION_TOKEN (several
 // separated by commas), INTERCOM_APP_ID and INTERCOM_VERSION (optional).
-// It returns the config and Validate's findings.
+// It returns the config and Validate's findings, each named by its
+// environment variable (INTERCOM_N2_TEAM_ID, not N2TeamID).
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	list := func(k string) []string {
@@ -146,7 +148,28 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		AppID:         get(EnvAppID),
 		Version:       get(EnvVersion),
 	}
-	return c, c.Validate()
+	err := c.Validate()
+	var ce *helpdesk.ConfigError
+	if errors.As(err, &ce) {
+		ce.NameEnv(envVars)
+	}
+	return c, err
+}
+
+// envVars names the variable ConfigFromEnv reads each Config field from,
+// so that its problems name what the user sets.
+var envVars = map[string]string{
+	"AccessToken":   EnvAccessToken,
+	"Region":        EnvRegion,
+	"BaseURL":       EnvBaseURL,
+	"BotAdminID":    EnvBotAdminID,
+	"BotTeamID":     EnvBotTeamID,
+	"N2TeamID":      EnvN2TeamID,
+	"N2AdminID":     EnvN2AdminID,
+	"ClientSecrets": EnvClientSecret,
+	"ActionTokens":  EnvActionToken,
+	"AppID":         EnvAppID,
+	"Version":       EnvVersion,
 }
 
 // ParseTeamID returns the team id in s: the number itself, or the number

@@ -381,19 +381,21 @@ func (c Config) MarshalJSON() ([]byte, error) {
 //	SUNSHINE_WEBHOOK_SECRET  chat settings; setting SUNSHINE_APP_ID selects chat mode
 //	SUNSHINE_BASE_URL        Sunshine base URL override (optional)
 //
-// The returned error lists every problem (unparsable numbers and Validate's
-// findings) and never contains secret values.
+// The returned error is a *helpdesk.ConfigError listing every problem once
+// (unparsable numbers and Validate's findings), each named by its
+// environment variable (ZENDESK_N2_GROUP_ID, not N2GroupID); it never
+// contains secret values.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	ce := &helpdesk.ConfigError{Vendor: Vendor}
-	num := func(field, k string) int64 {
+	num := func(_, k string) int64 {
 		v := get(k)
 		if v == "" {
 			return 0
 		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n <= 0 {
-			ce.Add(field, "%s must be a positive number, got %q", k, v)
+			ce.Add(k, "must be a positive number, got %q", v)
 			return 0
 		}
 		return n
@@ -419,6 +421,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		c.Mode = ModeChat
 	}
 	c.validate(ce)
+	ce.NameEnv(envVars)
 	if s, err := NormalizeSubdomain(c.Subdomain); err == nil {
 		c.Subdomain = s
 	}
@@ -426,6 +429,26 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, err
 	}
 	return c.Normalize(), nil
+}
+
+// envVars names the variable ConfigFromEnv reads each Config field from,
+// so that its problems name what the user sets.
+var envVars = map[string]string{
+	"Subdomain":              "ZENDESK_SUBDOMAIN",
+	"Email":                  "ZENDESK_EMAIL",
+	"APIToken":               "ZENDESK_API_TOKEN",
+	"OAuthToken":             "ZENDESK_OAUTH_TOKEN",
+	"BotUserID":              "ZENDESK_BOT_USER_ID",
+	"BotGroupID":             "ZENDESK_BOT_GROUP_ID",
+	"N2GroupID":              "ZENDESK_N2_GROUP_ID",
+	"WebhookSecrets":         "ZENDESK_WEBHOOK_SECRET",
+	"Plan":                   "ZENDESK_PLAN",
+	"BaseURL":                "ZENDESK_BASE_URL",
+	"SunshineAppID":          "SUNSHINE_APP_ID",
+	"SunshineKeyID":          "SUNSHINE_KEY_ID",
+	"SunshineSecret":         "SUNSHINE_SECRET",
+	"SunshineWebhookSecrets": "SUNSHINE_WEBHOOK_SECRET",
+	"SunshineBaseURL":        "SUNSHINE_BASE_URL",
 }
 
 func splitList(s string) []string {

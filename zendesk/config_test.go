@@ -141,7 +141,7 @@ func TestConfigFromEnv(t *testing.T) {
 		return env[k]
 	})
 	require.ErrorIs(t, err, zendesk.ErrInvalidConfig)
-	require.ErrorContains(t, err, "ZENDESK_BOT_USER_ID must be a positive number")
+	require.ErrorContains(t, err, "ZENDESK_BOT_USER_ID: must be a positive number")
 	require.ErrorContains(t, err, "credentials are required")
 	require.NotContains(t, err.Error(), "SECRET")
 	require.True(t, errors.Is(err, zendesk.ErrInvalidConfig))
