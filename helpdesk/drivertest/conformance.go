@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -69,6 +70,7 @@ func RunConformance(t *testing.T, h Harness) {
 		{"Webhook/Stale", func(t *testing.T, s *suite) { testWebhookTime(t, s, -signedOffset, helpdesk.ErrSignatureStale) }},
 		{"Webhook/Future", func(t *testing.T, s *suite) { testWebhookTime(t, s, signedOffset, helpdesk.ErrSignatureFuture) }},
 		{"Webhook/Replay", testWebhookReplay},
+		{"Webhook/ReplayWithNewHeaders", testWebhookReplayNewHeaders},
 		{"Webhook/Unsigned", testWebhookUnsigned},
 		{"Webhook/Malformed", testWebhookMalformed},
 		{"Webhook/HandlerDropsRedelivery", testHandlerRedelivery},
@@ -771,6 +773,62 @@ func testWebhookReplay(t *testing.T, s *suite) {
 		require.Less(t, rec.Code, 300, "delivery %d: %s", i, rec.Body.String())
 	}
 	require.Equal(t, int32(1), calls.Load(), "a delivery replayed byte for byte must be handled once")
+}
+
+// testWebhookReplayNewHeaders replays a signed delivery with each of its
+// headers changed, then dropped, one at a time. A header the driver needs
+// and verifies makes the replay fail, which is fine; a header it accepts in
+// any form is not covered by the signature, so it must not change the
+// delivery ids: an attacker who captured a delivery could otherwise get it
+// handled again inside the tolerance by changing that header (Zendesk's
+// invocation id, Chatwoot's X-Chatwoot-Delivery).
+func testWebhookReplayNewHeaders(t *testing.T, s *suite) {
+	if webhooksUnsupported(t, s) {
+		return
+	}
+	conv := s.NewConversation(t)
+	orig := s.CustomerMessage(t, conv, "replayed with new headers", Delivery{})
+	body, err := io.ReadAll(orig.Body)
+	require.NoError(t, err)
+	replay := func() *http.Request {
+		c := orig.Clone(context.Background())
+		c.Body = io.NopCloser(bytes.NewReader(body))
+		c.ContentLength = int64(len(body))
+		return c
+	}
+	ids := func(r *http.Request) ([]string, error) {
+		events, err := Deliver(context.Background(), s.Helpdesk, r)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]string, 0, len(events))
+		for _, e := range events {
+			out = append(out, e.DeliveryID)
+		}
+		sort.Strings(out)
+		return out, nil
+	}
+	want, err := ids(replay())
+	require.NoError(t, err)
+	require.NotEmpty(t, want)
+	tried := 0
+	for name := range orig.Header {
+		for _, mode := range []string{"changed", "dropped"} {
+			r := replay()
+			if mode == "dropped" {
+				r.Header.Del(name)
+			} else {
+				r.Header.Set(name, r.Header.Get(name)+"-replayed")
+			}
+			got, err := ids(r)
+			if err != nil {
+				continue // the driver needs this header as it was
+			}
+			tried++
+			require.Equal(t, want, got, "header %s %s: it is not verified, yet it changes the delivery ids, so a replay with it %s would be handled again", name, mode, mode)
+		}
+	}
+	t.Logf("%d of %d header changes were accepted and kept the delivery ids", tried, 2*len(orig.Header))
 }
 
 func testWebhookUnsigned(t *testing.T, s *suite) {

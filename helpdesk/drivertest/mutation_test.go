@@ -62,6 +62,20 @@ func (d leaksSecret) VerifyWebhook(req *helpdesk.WebhookRequest) error {
 	return nil
 }
 
+// idFromUnsignedHeader builds delivery ids from a header the signature
+// does not cover, as a driver keyed on a vendor's delivery-id header
+// would: a captured delivery replayed with that header changed is handled
+// again.
+type idFromUnsignedHeader struct{ driver.Driver }
+
+func (d idFromUnsignedHeader) ParseWebhook(ctx context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	events, err := d.Driver.ParseWebhook(ctx, req)
+	for i := range events {
+		events[i].DeliveryID += ":" + req.Header.Get("Content-Type")
+	}
+	return events, err
+}
+
 // keepsRefusedClaims is a dedupe store whose Release does nothing: a
 // queued handler that refuses a delivery with 503 keeps its claim, so the
 // vendor's redelivery is dropped as a duplicate and the customer's
@@ -99,6 +113,12 @@ var mutants = map[string]struct {
 			return noReplayWindow{d}
 		})),
 		mustFail: []string{"Webhook/Stale", "Webhook/Future"},
+	},
+	"DeliveryIDFromUnsignedHeader": {
+		harness: fakeHarness(nil, helpdesktest.WithDriver(func(d driver.Driver) driver.Driver {
+			return idFromUnsignedHeader{d}
+		})),
+		mustFail: []string{"Webhook/ReplayWithNewHeaders"},
 	},
 	"SecretInErrors": {
 		harness: fakeHarness(nil, helpdesktest.WithDriver(func(d driver.Driver) driver.Driver {
