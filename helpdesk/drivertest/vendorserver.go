@@ -1,8 +1,10 @@
 package drivertest
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -137,6 +139,11 @@ func (s *VendorServer) serve(w http.ResponseWriter, r *http.Request) {
 	stall := s.stall
 	s.mu.Unlock()
 	if stall > 0 {
+		// Read the body first: the server notices a client that hung up
+		// (and cancels r.Context) only once the body has been consumed.
+		if body, err := io.ReadAll(r.Body); err == nil {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		select {
 		case <-time.After(stall):
 		case <-r.Context().Done():
