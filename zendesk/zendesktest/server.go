@@ -6,8 +6,9 @@
 // else fails the test with its method and path. It checks credentials,
 // keeps ticket state (status, group, assignee, comments with their public
 // flag and author), refuses updates to closed tickets with Zendesk's 422,
-// validates request bodies (unknown or mistyped ticket fields, an assignee
-// outside the group → RecordInvalid), honours Idempotency-Key on ticket
+// validates request bodies (mistyped ticket fields, an assignee outside the
+// group → RecordInvalid; properties Zendesk ignores, such as a comment's
+// read-only created_at, are accepted and listed by IgnoredFields), honours Idempotency-Key on ticket
 // updates, and can rate-limit with Zendesk's headers, fail or stall through
 // drivertest.VendorServer. IdempotencyKeys lists the Idempotency-Key
 // headers it received, in order.
@@ -104,6 +105,7 @@ type Server struct {
 	convs           map[string]*Conversation
 	idem            map[string]idemRecord
 	idemKeys        []string
+	ignored         []string
 	requiredOnSolve []RequiredField
 	issuedTokens    map[string]bool
 	rateLimit       int
@@ -399,6 +401,28 @@ func (s *Server) IdempotencyKeys() []string {
 	return append([]string(nil), s.idemKeys...)
 }
 
+// IgnoredFields lists the request properties the fake accepted without
+// using, as Zendesk does ("ticket.created_at", "comment.id",
+// "message.foo"), in the order received. A fake as strict as Zendesk and
+// no stricter accepts what Zendesk accepts; tests that want a client to
+// send only documented properties check this list.
+func (s *Server) IgnoredFields() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.ignored...)
+}
+
+func (s *Server) recordIgnored(r *http.Request, fields []string) {
+	if len(fields) == 0 {
+		return
+	}
+	sort.Strings(fields)
+	s.t.Logf("zendesktest: %s %s: ignored %v, as Zendesk does", r.Method, r.URL.Path, fields)
+	s.mu.Lock()
+	s.ignored = append(s.ignored, fields...)
+	s.mu.Unlock()
+}
+
 // Ticket returns a copy of a ticket's state.
 func (s *Server) Ticket(id int64) (Ticket, bool) {
 	s.mu.Lock()
@@ -637,11 +661,15 @@ func (s *Server) putTicket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	problems := map[string]string{}
+	var ignored []string
 	for k, v := range fields {
 		kind, known := ticketFields[k]
 		switch {
 		case !known:
-			problems[k] = k + ": is not a ticket property"
+			// Zendesk ignores properties it does not take on update
+			// (read-only ones such as created_at, or unknown ones):
+			// accept, and record them for tests that care.
+			ignored = append(ignored, "ticket."+k)
 		case !checkType(kind, v):
 			problems[k] = k + ": has the wrong type (" + kind + ")"
 		}
@@ -650,8 +678,14 @@ func (s *Server) putTicket(w http.ResponseWriter, r *http.Request) {
 	if raw, ok := fields["comment"]; ok && problems["comment"] == "" {
 		_ = json.Unmarshal(raw, &cm)
 		for k, v := range cm {
-			if kind, known := commentFields[k]; !known || !checkType(kind, v) {
-				problems["comment"] = "Comment: " + k + " is not a valid comment property or has the wrong type"
+			kind, known := commentFields[k]
+			switch {
+			case !known:
+				// A read-only created_at, id or via, as other Go
+				// clients send: Zendesk ignores it.
+				ignored = append(ignored, "comment."+k)
+			case !checkType(kind, v):
+				problems["comment"] = "Comment: " + k + " has the wrong type"
 			}
 		}
 		var b string
@@ -683,6 +717,7 @@ func (s *Server) putTicket(w http.ResponseWriter, r *http.Request) {
 		recordInvalid(w, problems)
 		return
 	}
+	s.recordIgnored(r, ignored)
 
 	key := r.Header.Get("Idempotency-Key")
 	hash := sha256.Sum256(append([]byte(r.URL.Path+"\x00"), body...))
@@ -995,10 +1030,22 @@ func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
 		} `json:"content"`
 		Metadata map[string]any `json:"metadata"`
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	// Unknown properties are accepted and recorded (IgnoredFields): where
+	// unsure whether Sunshine refuses them, the fake accepts.
+	var top map[string]json.RawMessage
+	if json.Unmarshal(body, &top) == nil {
+		var ignored []string
+		for k := range top {
+			switch k {
+			case "author", "content", "metadata":
+			default:
+				ignored = append(ignored, "message."+k)
+			}
+		}
+		s.recordIgnored(r, ignored)
+	}
 	switch {
-	case dec.Decode(&req) != nil:
+	case json.Unmarshal(body, &req) != nil:
 		sunBad(w, "invalid message body")
 		return
 	case req.Author == nil || (req.Author.Type != "business" && req.Author.Type != "user"):
