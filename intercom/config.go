@@ -68,6 +68,13 @@ type Config struct {
 	// reply, close and assignment is made as this admin, and its own
 	// replies are recognised by it when they come back by webhook.
 	BotAdminID string
+	// AppPackageCode is the app's package code, which Intercom puts on
+	// conversation parts the app made through the API (app_package_code):
+	// Developer Hub → your app → Basic information. Optional: parts
+	// carrying it are recognised as the bot's own even when another admin
+	// id made them (a second replica configured with another teammate, a
+	// token rotated to another admin).
+	AppPackageCode string
 	// BotTeamID is the bot's team inbox ("Claudia's Group"): Inbox → Team
 	// inboxes → the team; the number at the end of the browser URL
 	// (https://app.intercom.com/a/inbox/{app_id}/inbox/team/7286213). The

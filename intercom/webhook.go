@@ -360,12 +360,15 @@ func (c *Client) message(ctx context.Context, topic string, p *part, plain bool)
 			if err != nil {
 				return nil, err
 			}
-			if string(p.Author.ID) == bot {
+			if string(p.Author.ID) == bot || c.cfg.AppPackageCode != "" && p.AppPackageCode == c.cfg.AppPackageCode {
 				m.Author.Role, m.Author.Self = helpdesk.RoleBot, true
 			}
 		}
 	case "bot":
 		m.Author.Role = helpdesk.RoleBot
+		if c.cfg.AppPackageCode != "" && p.AppPackageCode == c.cfg.AppPackageCode {
+			m.Author.Self = true
+		}
 	case "team":
 		m.Author.Role = helpdesk.RoleAgent
 	default:

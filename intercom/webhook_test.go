@@ -369,3 +369,33 @@ func TestSelfLearnedFromMe(t *testing.T) {
 	}
 	require.Equal(t, 1, e.srv.RequestsTo("GET /me"))
 }
+
+// A part the app made through the API carries its app_package_code: with
+// Config.AppPackageCode set it is the bot's own even under another admin
+// id (a replica configured with another teammate).
+func TestSelfByAppPackageCode(t *testing.T) {
+	e := newEnv(t, func(c *intercom.Config, _ *intercom.Options, _ *intercomtest.Options) { c.AppPackageCode = "fake-app" })
+	conv := e.newConversation(t)
+	c, _ := e.srv.Conversation(conv.ID)
+	c.ID = conv.ID
+	for _, tc := range []struct {
+		author intercomtest.Author
+		code   string
+		self   bool
+	}{
+		{intercomtest.Author{Type: "admin", ID: "555", Name: "Other teammate"}, "fake-app", true},
+		{intercomtest.Author{Type: "admin", ID: "555", Name: "Other teammate"}, "", false},
+		{intercomtest.Author{Type: "admin", ID: "555", Name: "Other teammate"}, "another-app", false},
+		{intercomtest.Author{Type: "bot", ID: "777", Name: "Workflow"}, "fake-app", true},
+	} {
+		body := intercomtest.Payload(intercomtest.Event{
+			Topic: intercom.TopicAdminReplied, Conversation: c,
+			Parts: []intercomtest.Part{{ID: stablePartID(conv, tc.author.ID+tc.code), PartType: "comment", Body: "<p>hi</p>", Author: tc.author, AppPackageCode: tc.code}},
+		})
+		evs, err := deliver(t, e.client, e.signer.Request(body))
+		require.NoError(t, err)
+		require.Len(t, evs, 1)
+		require.Equal(t, tc.self, evs[0].FromSelf(), "%+v code %q", tc.author, tc.code)
+		require.False(t, evs[0].IsCustomerMessage())
+	}
+}
