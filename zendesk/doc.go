@@ -39,7 +39,9 @@
 //	GetTicket    GET  /api/v2/tickets/{id}
 //	ListGroups   GET  /api/v2/groups?page[size]=100 (cursor pagination)
 //	CreateGroup  POST /api/v2/groups (admin only; a 403 matches ErrAdminRequired)
-//	Closer       PUT  /api/v2/tickets/{id}  {"ticket":{"status":"closed","safe_update":true,"updated_stamp":…}}
+//	BulkCloser   GET  /api/v2/tickets/show_many?ids=… (keep the tickets still solved), then
+//	             PUT  /api/v2/tickets/update_many {"tickets":[{"id","status":"closed","safe_update":true,
+//	                  "updated_stamp"},…]} (≤100), then GET /api/v2/job_statuses/{id} for per-ticket results
 //
 // Every ticket PUT draws on the "tickets-update" limit and carries an
 // Idempotency-Key (derived from Message.IdempotencyKey, else random), so a
