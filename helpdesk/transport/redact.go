@@ -140,3 +140,18 @@ func secretParam(k string) bool {
 	}
 	return false
 }
+
+// SafeURL returns the URL in s for printing: user info and secret-looking
+// parameter values replaced by Redacted (a base URL pasted as
+// https://user:token@host must not print its token). A string that does
+// not parse as a URL is redacted as text.
+func SafeURL(s string) string {
+	if s == "" {
+		return s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return (*Redactor)(nil).Redact(s)
+	}
+	return (*Redactor)(nil).RedactURL(u)
+}

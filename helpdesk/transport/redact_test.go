@@ -118,3 +118,16 @@ func TestRequestIDRedacted(t *testing.T) {
 		}
 	}
 }
+
+func TestSafeURL(t *testing.T) {
+	const s = "Zq9xSecretValue77"
+	for in, want := range map[string]string{
+		"":                                   "",
+		"https://acme.zendesk.com":           "https://acme.zendesk.com",
+		"https://bot:" + s + "@chat.example": "https://[REDACTED]@chat.example",
+		"https://chat.example/?token=" + s:   "https://chat.example/?token=[REDACTED]",
+		"://bad url token=" + s:              "://bad url token=" + transport.Redacted,
+	} {
+		require.Equal(t, want, transport.SafeURL(in), in)
+	}
+}
