@@ -1,0 +1,28 @@
+package main
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
+)
+
+// A small run checks the mechanics: every timer fires exactly once, the
+// killed replica's included. Lateness is only logged: a loaded machine can
+// stall the process; the command's runs are the measurement.
+func TestRunFiresEveryTimerOnceDespiteAKill(t *testing.T) {
+	res, err := Run(context.Background(), Config{
+		RedisAddr: redistest.Addr(t), Replicas: 3, Timers: 3000,
+		Spread: 2 * time.Second, Lead: 2 * time.Second, Kill: time.Second, Lease: time.Second, Seed: 3,
+	})
+	require.NoError(t, err)
+	t.Log(res.Line())
+	require.Equal(t, 3000, res.Fired)
+	require.Zero(t, res.Lost)
+	require.Zero(t, res.Doubles)
+	require.Positive(t, res.RedisBytesPerTimer)
+	require.Positive(t, res.GoBytesPerTimer)
+}
