@@ -3,6 +3,7 @@ package lifecycle_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -341,4 +342,30 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		_, err := lifecycle.New(fake, cfg)
 		require.Error(t, err, name)
 	}
+}
+
+func TestRetriesHonourRetryAfterAndStopOnRefusals(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		e := newEnv(t, func(c *lifecycle.Config) { c.AutoClose = nil })
+		ctx := context.Background()
+		a := e.fake.Open("a", helpdesk.ChannelWebChat)
+		_, err := e.bot.SendMessage(ctx, a, helpdesk.Message{Text: "answer"})
+		require.NoError(t, err)
+		e.fake.FailNextWithStatus(helpdesktest.OpSendMessage, http.StatusTooManyRequests) // Retry-After: 1 minute
+		sleepUntil(e.rec.start, time.Hour)
+		require.Equal(t, []stamped{
+			{0, "send a answer"}, {5 * time.Minute, "send a Still there? ERR"}, {6 * time.Minute, "send a Still there?"},
+		}, e.rec.Calls())
+
+		b := e.fake.Open("b", helpdesk.ChannelWebChat)
+		_, err = e.bot.SendMessage(ctx, b, helpdesk.Message{Text: "answer"})
+		require.NoError(t, err)
+		e.fake.FailNext(helpdesktest.OpSendMessage, fmt.Errorf("refused: %w", helpdesk.ErrUnauthorized))
+		sleepUntil(e.rec.start, 2*time.Hour)
+		require.Len(t, e.rec.Calls(), 5, "no retry after a refusal")
+		f := e.failures()
+		require.Len(t, f, 1)
+		require.Equal(t, 1, f[0].Attempts)
+		require.ErrorIs(t, f[0], helpdesk.ErrUnauthorized)
+	})
 }

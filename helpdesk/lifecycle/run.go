@@ -188,7 +188,9 @@ func (s *Scheduler) failed(ctx context.Context, t Timer, err error) {
 		return
 	}
 	attempts := t.Attempt + 1
-	if attempts >= s.cfg.MaxAttempts {
+	// A request the helpdesk refuses as such will not succeed later.
+	final := errors.Is(err, helpdesk.ErrUnsupported) || errors.Is(err, helpdesk.ErrInvalidRequest) || errors.Is(err, helpdesk.ErrUnauthorized)
+	if final || attempts >= s.cfg.MaxAttempts {
 		s.finish(ctx, t, nil, 0)
 		f := &Failure{Kind: t.Kind, Conv: t.Conv, Attempts: attempts, Err: err}
 		if s.cfg.OnError != nil {
@@ -203,6 +205,10 @@ func (s *Scheduler) failed(ctx context.Context, t Timer, err error) {
 	backoff := s.cfg.RetryBase << (attempts - 1)
 	if backoff > 5*time.Minute || backoff <= 0 {
 		backoff = 5 * time.Minute
+	}
+	var ae *helpdesk.APIError
+	if errors.As(err, &ae) && ae.RetryAfter > backoff {
+		backoff = ae.RetryAfter // the vendor said when
 	}
 	s.log.WarnContext(ctx, "lifecycle: timer action failed, retrying", "conversation", t.Key, "kind", t.Kind.String(), "attempt", attempts, "in", backoff, "err", err)
 	s.finish(ctx, t, &next, backoff)
