@@ -12,6 +12,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/budget"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // ErrInvalidConfig is matched by every error Config.Validate and New return
@@ -139,7 +140,7 @@ func (c Config) BudgetKey() string {
 // String keeps secrets out of %v and %s.
 func (c Config) String() string {
 	return fmt.Sprintf("klaviyo.Config{BaseURL:%q Revision:%q SendingNumber:%q APIKey:%s WebhookSecrets:%d redacted}",
-		c.baseURL(), c.revision(), c.SendingNumber, redacted(c.APIKey), len(c.WebhookSecrets))
+		transport.SafeURL(c.baseURL()), c.revision(), c.SendingNumber, redacted(c.APIKey), len(c.WebhookSecrets))
 }
 
 // GoString keeps secrets out of %#v.
@@ -153,12 +154,12 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		SendingNumber  string `json:"sending_number,omitempty"`
 		APIKey         string `json:"api_key"`
 		WebhookSecrets int    `json:"webhook_secrets"`
-	}{c.baseURL(), c.revision(), c.SendingNumber, redacted(c.APIKey), len(c.WebhookSecrets)})
+	}{transport.SafeURL(c.baseURL()), c.revision(), c.SendingNumber, redacted(c.APIKey), len(c.WebhookSecrets)})
 }
 
 // LogValue keeps secrets out of slog.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("base_url", c.baseURL()), slog.String("revision", c.revision()),
+	return slog.GroupValue(slog.String("base_url", transport.SafeURL(c.baseURL())), slog.String("revision", c.revision()),
 		slog.String("sending_number", c.SendingNumber), slog.String("api_key", redacted(c.APIKey)),
 		slog.Int("webhook_secrets", len(c.WebhookSecrets)))
 }

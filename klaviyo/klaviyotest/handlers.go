@@ -179,6 +179,12 @@ func (s *Server) bulkCreateEvents(w http.ResponseWriter, r *http.Request, body [
 		}
 	}
 	s.bulkBatches++
+	if len(s.failAfter) > 0 {
+		status := s.failAfter[0]
+		s.failAfter = s.failAfter[1:]
+		writeError(w, status, time.Second)
+		return
+	}
 	w.WriteHeader(http.StatusAccepted)
 }
 

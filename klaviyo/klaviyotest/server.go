@@ -107,6 +107,7 @@ type Server struct {
 	deliveries  map[string][]byte
 	windows     map[string]*window
 	bulkBatches int
+	failAfter   []int
 }
 
 type window struct {
@@ -376,4 +377,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 func invalid(w http.ResponseWriter, detail string) {
 	writeErrorDetail(w, http.StatusBadRequest, klaviyo.CodeInvalid, detail, "")
+}
+
+// FailAfterNext makes the next bulk job be recorded and then answered with
+// status: the ambiguous failure (the events arrived, the client cannot
+// know) after which a client resends the same job. Several calls queue
+// several failures.
+func (s *Server) FailAfterNext(status int) {
+	s.mu.Lock()
+	s.failAfter = append(s.failAfter, status)
+	s.mu.Unlock()
 }
