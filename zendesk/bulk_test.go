@@ -3,6 +3,9 @@ package zendesk_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"net/http"
+	"os"
 	"sync"
 	"testing"
 	"time"
@@ -174,4 +177,43 @@ func BenchmarkSeedScenarioRequestsPerTicket(b *testing.B) {
 		rpt = seedScenario(b, 1000)
 	}
 	b.ReportMetric(rpt, "requests/ticket")
+}
+
+// Solved tickets close a day after the bot solved them unless the customer
+// writes again, on timers shared by the replicas through Redis (pass a
+// redislifecycle.Store as Config.Store; the default keeps them in memory).
+func ExampleClient_BulkCloser() {
+	cfg, err := zendesk.ConfigFromEnv(os.Getenv)
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := zendesk.New(cfg, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	s, err := lifecycle.New(client, lifecycle.Config{
+		Reengage:    &lifecycle.Reengage{After: 5 * time.Minute, Message: "Are you still there?"},
+		AutoClose:   &lifecycle.AutoClose{After: 35 * time.Minute, Message: "I'm closing this ticket; reply to reopen it."},
+		CloseSolved: &lifecycle.CloseSolved{After: 24 * time.Hour, Closer: client.BulkCloser(nil)},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	bot := s.Helpdesk() // answer, resolve and hand over through it
+	h, err := helpdesk.NewWebhookHandler(client, s.Middleware(botHandlerFor(bot)), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	http.Handle("/webhooks/zendesk", h)
+	go func() { _ = s.Run(context.Background()) }()
+}
+
+func botHandlerFor(bot helpdesk.Helpdesk) helpdesk.EventFunc {
+	return func(ctx context.Context, e helpdesk.Event) error {
+		if !e.IsCustomerMessage() {
+			return nil
+		}
+		_, err := bot.SendMessage(ctx, e.Conversation, helpdesk.Message{Text: "Here is what I found.", IdempotencyKey: e.DeliveryID})
+		return err
+	}
 }
