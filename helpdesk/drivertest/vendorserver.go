@@ -18,7 +18,8 @@ import (
 // driver's <vendor>test package: an httptest server that answers only the
 // routes registered on it (any other request fails the test with its method
 // and path), checks credentials, counts requests, enforces a fixed-window
-// rate limit the way the vendor does, and can be told to fail or stall.
+// rate limit the way the vendor does, and can be told to fail or stall, or
+// to inject faults before and after processing a request (InjectFaults).
 //
 // Vendor fakes register their documented endpoints with Handle and supply
 // the vendor's error shapes through the VendorServerOptions hooks.
@@ -37,6 +38,8 @@ type VendorServer struct {
 	winStart time.Time
 	winCount int
 	paths    map[string]int
+	faults   *faultState // InjectFaults
+	ignore   []string    // IgnoreHeader
 }
 
 // VendorServerOptions configures a VendorServer.
@@ -160,8 +163,19 @@ func (s *VendorServer) serve(w http.ResponseWriter, r *http.Request) {
 		fail = s.failNext[0]
 		s.failNext = s.failNext[1:]
 	}
+	var fault Fault
+	var plan FaultPlan
+	if fail == 0 {
+		fault = s.drawFault(r)
+		if fault != FaultNone {
+			plan = s.faults.plan
+		}
+	}
+	for _, h := range s.ignore {
+		r.Header.Del(h)
+	}
 	var limited time.Duration
-	if fail == 0 && s.limit > 0 {
+	if fail == 0 && fault == FaultNone && s.limit > 0 {
 		now := s.opts.Now()
 		if s.winStart.IsZero() || now.Sub(s.winStart) >= s.window {
 			s.winStart = now.Truncate(s.window)
@@ -176,6 +190,8 @@ func (s *VendorServer) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case fail != 0:
 		s.Fail(w, fail)
+	case fault != FaultNone:
+		s.inject(w, r, fault, plan)
 	case limited > 0:
 		s.opts.WriteError(w, http.StatusTooManyRequests, limited)
 	default:
