@@ -252,8 +252,18 @@ type Request struct {
 	// retried after ambiguous failures (timeouts, 500, 502, 504).
 	Idempotent bool
 	// IdempotencyKey is sent in the idempotency header and makes the
-	// request idempotent.
+	// request idempotent (unless Reconciled).
 	IdempotencyKey string
+	// Reconciled marks a write whose caller finds out by itself, reading
+	// the vendor back, whether a failed attempt took effect (because the
+	// vendor is not known to honour IdempotencyKey for it). Such a request
+	// is resent only when it provably did not reach the vendor (a refused
+	// connection, a 429): never after a timeout, a reset or a 5xx, a 503
+	// included. Its IdempotencyKey is still sent, under a lower-case
+	// header name, so that net/http does not resend it by itself after a
+	// reset on a reused connection (it does for a request carrying
+	// "Idempotency-Key").
+	Reconciled bool
 }
 
 // Response is a successful answer.
@@ -342,7 +352,10 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	if ctype != "" {
 		rr.Header.Set("Content-Type", ctype)
 	}
-	if req.IdempotencyKey != "" {
+	switch {
+	case req.IdempotencyKey != "" && req.Reconciled:
+		rr.Header[strings.ToLower(c.opts.IdempotencyHeader)] = []string{req.IdempotencyKey}
+	case req.IdempotencyKey != "":
 		rr.Header.Set(c.opts.IdempotencyHeader, req.IdempotencyKey)
 	}
 	if err := c.opts.Auth.Apply(ctx, rr.Request); err != nil {
@@ -544,6 +557,7 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	if st != nil {
 		m := st.call.Method
 		idempotent = m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions || st.req.Idempotent || st.req.IdempotencyKey != ""
+		idempotent = idempotent && !st.req.Reconciled
 	}
 	if err != nil {
 		var we *WaitRefusedError
@@ -558,6 +572,9 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 	}
 	switch resp.StatusCode {
 	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		if resp.StatusCode == http.StatusServiceUnavailable && st != nil && st.req.Reconciled {
+			return false, nil
+		}
 		if d, ok := c.opts.RetryAfter(resp, time.Now()); ok && d > c.opts.MaxRetryWait {
 			return false, nil
 		}
