@@ -171,6 +171,26 @@ func (m *MemoryStore) Get(key string) (Timer, bool) {
 	return e.t, true
 }
 
+// Pending is a timer taken out of a MemoryStore with its due time.
+type Pending struct {
+	Timer Timer
+	Due   time.Time
+}
+
+// Take removes up to max timers and returns them with their due times (a
+// store that kept timers during an outage hands them back with it).
+func (m *MemoryStore) Take(max int) []Pending {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Pending
+	for len(out) < max && len(m.due) > 0 {
+		e := m.due[0]
+		out = append(out, Pending{Timer: e.t, Due: e.at})
+		m.removeLocked(e)
+	}
+	return out
+}
+
 // Local reports that every timer of this store is scheduled through this
 // process, so Run need not poll it for timers added elsewhere.
 func (m *MemoryStore) Local() bool { return true }

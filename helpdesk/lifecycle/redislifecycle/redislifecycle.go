@@ -13,8 +13,8 @@
 //
 // While Redis is unreachable, timers the replica sets are kept in its
 // memory and fired from there (not lost; not doubled, as they exist only
-// on this replica); the outage is logged once, and its end once. Timers
-// set during the outage stay local until they fire.
+// on this replica); the outage is logged once, and its end once. When
+// Redis answers again, the timers kept locally move back to it.
 package redislifecycle
 
 import (
@@ -212,6 +212,9 @@ func (s *Store) Claim(ctx context.Context, max int, lease time.Duration) ([]life
 		}
 		return nil, -1, err
 	}
+	if s.local.Len() > 0 {
+		s.handBack(ctx)
+	}
 	next := time.Duration(-1)
 	if len(res) > 0 {
 		if w, ok := res[0].(int64); ok && w >= 0 {
@@ -255,6 +258,24 @@ func (s *Store) Finish(ctx context.Context, claimed lifecycle.Timer, next *lifec
 		return s.local.Put(ctx, *next, d)
 	}
 	return err
+}
+
+// handBack moves the timers kept in this process during an outage to
+// Redis, now that it answers, so that they survive this process too.
+func (s *Store) handBack(ctx context.Context) {
+	now := time.Now()
+	if s.now != nil {
+		now = s.now()
+	}
+	for _, p := range s.local.Take(1000) {
+		v, err := lifecycle.Encode(p.Timer)
+		if err == nil {
+			err = putScript.Run(ctx, s.rdb, []string{s.due, s.hash}, s.clockArg(), p.Timer.Key, v, max(p.Due.Sub(now), 0).Milliseconds()).Err()
+		}
+		if err != nil {
+			_ = s.local.Put(ctx, p.Timer, p.Due.Sub(now))
+		}
+	}
 }
 
 // Len returns the number of timers on Redis (not counting those kept

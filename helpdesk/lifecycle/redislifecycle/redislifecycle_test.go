@@ -212,12 +212,29 @@ func TestRedisOutageKeepsLocalTimersFiringAndLogsOnce(t *testing.T) {
 	}
 	require.Equal(t, 1, strings.Count(logs.String(), "Redis unavailable"), logs.String())
 
+	// A timer set during the outage, still pending when Redis returns,
+	// moves to Redis (and so survives this process).
+	pending := fake.Open("pending", helpdesk.ChannelWebChat)
+	_, err = r.s.Helpdesk().SendMessage(ctx, pending, helpdesk.Message{Text: "answer"})
+	require.NoError(t, err)
 	srv.Restart()
+	n, _, err = r.s.Fire(ctx)
+	require.NoError(t, err)
+	require.Zero(t, n)
+	l, err := r.store.Len(ctx)
+	require.NoError(t, err)
+	require.EqualValues(t, 1, l, "handed back to Redis")
+	clk.Advance(5 * time.Minute)
+	n, _, err = r.s.Fire(ctx)
+	require.NoError(t, err)
+	require.Equal(t, 1, n)
+	require.Equal(t, 1, reengages(fake, "pending"))
+
 	conv := fake.Open("after", helpdesk.ChannelWebChat)
 	_, err = r.s.Helpdesk().SendMessage(ctx, conv, helpdesk.Message{Text: "answer"})
 	require.NoError(t, err)
 	require.Equal(t, 1, strings.Count(logs.String(), "Redis available again"), logs.String())
-	l, err := r.store.Len(ctx)
+	l, err = r.store.Len(ctx)
 	require.NoError(t, err)
 	require.EqualValues(t, 1, l)
 }
