@@ -419,3 +419,10 @@ func (c *Client) WebhookTopics(ctx context.Context) ([]string, error) {
 	}
 	return ids, nil
 }
+
+// CreateConversation fails with helpdesk.ErrUnsupported: Klaviyo opens an
+// SMS conversation only when a text is exchanged. It is here so that
+// helpdesk.CreateConversation treats every driver alike.
+func (c *Client) CreateConversation(ctx context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error) {
+	return c.Helpdesk.(helpdesk.ConversationCreator).CreateConversation(ctx, req)
+}

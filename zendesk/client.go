@@ -228,7 +228,7 @@ func (d clientDriver) ErrorAs(err error, i any) bool { return d.c.ErrorAs(err, i
 // are not supported (Zendesk needs uploads first).
 func (d clientDriver) Capabilities() helpdesk.Capabilities {
 	caps := helpdesk.CapSendMessage | helpdesk.CapInternalNote | helpdesk.CapResolve |
-		helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks
+		helpdesk.CapReassignGroup | helpdesk.CapReassignAgent | helpdesk.CapWebhooks | helpdesk.CapCreateConversation
 	if d.c.cfg.Mode != ModeChat {
 		// One ticket update carries the comment with the solve or with
 		// the handover (a notice without a note).
