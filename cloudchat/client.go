@@ -566,3 +566,25 @@ func (c *Client) knownVersion() (version, bool) {
 
 // messageLimits are the budget limits a message create draws on.
 var messageLimits = []string{LimitMessages}
+
+// String describes c by its configuration, secrets redacted.
+func (c *Client) String() string { return "cloudchat.Client{" + c.cfg.String() + "}" }
+
+// GoString is String, so %#v does not print the tokens either.
+func (c *Client) GoString() string { return c.String() }
+
+// Format makes every verb (%v, %+v, %#v, %s, %q) print String: the
+// client's fields hold the tokens and secrets.
+func (c *Client) Format(f fmt.State, verb rune) {
+	s := c.String()
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = f.Write([]byte(s))
+}
+
+// LogValue implements slog.LogValuer: the configuration, secrets redacted.
+func (c *Client) LogValue() slog.Value { return c.cfg.LogValue() }
+
+// MarshalJSON encodes the configuration, secrets redacted.
+func (c *Client) MarshalJSON() ([]byte, error) { return c.cfg.MarshalJSON() }

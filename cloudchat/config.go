@@ -1,6 +1,7 @@
 package cloudchat
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // TokenKind says whose access token Config.APIToken is.
@@ -290,6 +292,7 @@ func redact(s string) string {
 
 // redactedCopy returns c with every secret replaced.
 func (c Config) redactedCopy() Config {
+	c.BaseURL = transport.SafeURL(c.BaseURL) // https://user:token@host
 	c.APIToken = redact(c.APIToken)
 	c.UserToken = redact(c.UserToken)
 	c.UnsignedToken = redact(c.UnsignedToken)
@@ -339,4 +342,14 @@ func (c Config) LogValue() slog.Value {
 		slog.String("unsigned_token", r.UnsignedToken),
 		slog.String("server_version", r.ServerVersion),
 	)
+}
+
+// MarshalJSON encodes what LogValue shows, so json.Marshal does not print
+// secrets either.
+func (c Config) MarshalJSON() ([]byte, error) {
+	m := map[string]any{}
+	for _, a := range c.LogValue().Group() {
+		m[a.Key] = a.Value.Any()
+	}
+	return json.Marshal(m)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // ErrInvalidConfig is matched by every error Config.Validate and New return
@@ -309,7 +310,7 @@ func (c Config) TOTP(now time.Time) (string, error) {
 // String keeps secrets out of %v and %s.
 func (c Config) String() string {
 	return fmt.Sprintf("hubspot.Config{BotUserID:%q BaseURL:%q HandoverMode:%q Handover:%s AccessToken:%s ClientSecrets:%d redacted MFASecret:%s}",
-		c.BotUserID, c.baseURL(), c.mode(), c.Handover, redacted(c.AccessToken), len(c.ClientSecrets), redacted(c.MFASecret))
+		c.BotUserID, transport.SafeURL(c.baseURL()), c.mode(), c.Handover, redacted(c.AccessToken), len(c.ClientSecrets), redacted(c.MFASecret))
 }
 
 // GoString keeps secrets out of %#v.
@@ -330,13 +331,13 @@ func (c Config) MarshalJSON() ([]byte, error) {
 		AccessToken   string          `json:"access_token"`
 		ClientSecrets int             `json:"client_secrets"`
 		MFASecret     string          `json:"mfa_secret"`
-	}{c.BotUserID, c.BotEmail, c.baseURL(), c.InboxIDs, c.Handover, c.mode(), c.HandoverEvent, c.Flows, c.WebhookURL,
+	}{c.BotUserID, c.BotEmail, transport.SafeURL(c.baseURL()), c.InboxIDs, c.Handover, c.mode(), c.HandoverEvent, c.Flows, c.WebhookURL,
 		redacted(c.AccessToken), len(c.ClientSecrets), redacted(c.MFASecret)})
 }
 
 // LogValue keeps secrets out of slog.
 func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("bot_user_id", c.BotUserID), slog.String("base_url", c.baseURL()),
+	return slog.GroupValue(slog.String("bot_user_id", c.BotUserID), slog.String("base_url", transport.SafeURL(c.baseURL())),
 		slog.String("handover_mode", string(c.mode())), slog.String("handover", c.Handover.String()),
 		slog.String("access_token", redacted(c.AccessToken)), slog.Int("client_secrets", len(c.ClientSecrets)),
 		slog.String("mfa_secret", redacted(c.MFASecret)))

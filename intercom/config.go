@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // ErrInvalidConfig is matched by every error Config.Validate and New return
@@ -232,10 +233,10 @@ func (c Config) Validate() error {
 		ce.Add("Region", "must be \"us\", \"eu\" or \"au\", got %q", string(c.Region))
 	}
 	if c.BotAdminID != "" && !isDigits(c.BotAdminID) {
-		ce.Add("BotAdminID", "must be the numeric admin id, got %q", c.BotAdminID)
+		ce.Add("BotAdminID", "must be the numeric admin id") // not echoed: it may be a pasted token
 	}
 	if c.N2AdminID != "" && !isDigits(c.N2AdminID) {
-		ce.Add("N2AdminID", "must be the numeric admin id, got %q", c.N2AdminID)
+		ce.Add("N2AdminID", "must be the numeric admin id") // not echoed: it may be a pasted token
 	}
 	for _, f := range []struct{ name, v string }{{"BotTeamID", c.BotTeamID}, {"N2TeamID", c.N2TeamID}} {
 		if f.v != "" {
@@ -315,7 +316,7 @@ func redactList(in []string) []string {
 // safe returns a copy with secrets replaced, for printing.
 func (c Config) safe() configView {
 	v := configView{
-		Region: c.Region, BaseURL: c.BaseURL, BotAdminID: c.BotAdminID, BotTeamID: c.BotTeamID,
+		Region: c.Region, BaseURL: transport.SafeURL(c.BaseURL), BotAdminID: c.BotAdminID, BotTeamID: c.BotTeamID,
 		N2TeamID: c.N2TeamID, N2AdminID: c.N2AdminID, AppID: c.AppID, Version: c.Version,
 		ClientSecrets: redactList(c.ClientSecrets), ActionTokens: redactList(c.ActionTokens),
 	}

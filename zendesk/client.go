@@ -82,6 +82,8 @@ type Client struct {
 	posted *recentMap
 	// first Sunshine message seen per conversation.
 	firstMsg *recentMap
+	// sends whose outcome reconciliation could not settle (reconcile.go).
+	unsettled uncertain
 }
 
 // clientDriver is the driver.Driver the embedded Portable wraps.
@@ -204,7 +206,7 @@ func (c *Client) String() string { return "zendesk.Client{" + c.cfg.String() + "
 func (c *Client) GoString() string { return c.String() }
 
 // Format makes every verb print String.
-func (c *Client) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+func (c *Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String()) }
 
 // LogValue implements slog.LogValuer: the configuration, secrets hidden.
 func (c *Client) LogValue() slog.Value { return c.cfg.LogValue() }
@@ -303,7 +305,8 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 		upd.Status = "solved"
 		prio = transport.PriorityCritical
 	}
-	res, err := c.updateTicket(ctx, tid, upd, prio, c.idempotencyKey(tid, msg.IdempotencyKey))
+	key := c.idempotencyKey(tid, msg.IdempotencyKey)
+	res, err := c.sendComment(ctx, tid, upd, prio, key, hostKey(key, msg.IdempotencyKey))
 	if err != nil {
 		return nil, err
 	}
@@ -396,7 +399,7 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	switch {
 	case to.Notice != "" && to.Note != "":
 		note := ticketUpdate{Comment: &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}}
-		if _, err := c.updateTicket(ctx, tid, note, transport.PriorityCritical, c.idempotencyKey(tid, "")); err != nil {
+		if _, err := c.sendComment(ctx, tid, note, transport.PriorityCritical, c.idempotencyKey(tid, ""), ""); err != nil {
 			return err
 		}
 		upd.Comment = &comment{Body: to.Notice, Public: true, AuthorID: c.cfg.BotUserID}
@@ -405,7 +408,7 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	case to.Note != "":
 		upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
 	}
-	res, err := c.updateTicket(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""))
+	res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), "")
 	if err != nil {
 		return err
 	}

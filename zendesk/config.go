@@ -234,7 +234,8 @@ func (c Config) validate(ce *helpdesk.ConfigError) {
 		if e := strings.TrimSpace(c.Email); e == "" {
 			ce.Add("Email", "access email is required with an API token")
 		} else if !strings.Contains(e, "@") || strings.Contains(e, "/token") {
-			ce.Add("Email", "access email %q must be the Zendesk login e-mail (without \"/token\")", e)
+			// The value is not echoed: a token pasted here would end up in logs.
+			ce.Add("Email", "access email must be the Zendesk login e-mail (without \"/token\")")
 		}
 	case hasOAuth:
 	case hasCC:
@@ -330,14 +331,23 @@ func (c Config) String() string {
 	return fmt.Sprintf("zendesk.Config{Mode:%s Subdomain:%q Email:%q APIToken:%s OAuthToken:%s OAuthClientID:%q OAuthClientSecret:%s BotUserID:%d BotGroupID:%d N2GroupID:%d WebhookSecrets:%d SunshineAppID:%q SunshineKeyID:%q SunshineSecret:%s SunshineWebhookSecrets:%d Plan:%q BaseURL:%q SunshineBaseURL:%q}",
 		c.Mode, c.Subdomain, c.Email, set(c.APIToken), set(c.OAuthToken), c.OAuthClientID, set(c.OAuthClientSecret),
 		c.BotUserID, c.BotGroupID, c.N2GroupID, len(c.WebhookSecrets), c.SunshineAppID, c.SunshineKeyID, set(c.SunshineSecret),
-		len(c.SunshineWebhookSecrets), c.Plan, c.BaseURL, c.SunshineBaseURL)
+		len(c.SunshineWebhookSecrets), c.Plan, transport.SafeURL(c.BaseURL), transport.SafeURL(c.SunshineBaseURL))
 }
 
 // GoString is String, so %#v does not print secrets either.
 func (c Config) GoString() string { return c.String() }
 
-// Format makes every verb (%v, %+v, %#v, %s) print String.
-func (c Config) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(c.String())) }
+// Format makes every verb (%v, %+v, %#v, %s) print String, and %q quote
+// it.
+func (c Config) Format(f fmt.State, verb rune) { formatSafe(f, verb, c.String()) }
+
+// formatSafe writes s, the secret-free form of a value, for any verb.
+func formatSafe(f fmt.State, verb rune, s string) {
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = f.Write([]byte(s))
+}
 
 // LogValue implements slog.LogValuer: the fields String shows, secrets
 // only as "[set]" or a count.
@@ -350,7 +360,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Int("webhook_secrets", len(c.WebhookSecrets)), slog.String("sunshine_app_id", c.SunshineAppID),
 		slog.String("sunshine_key_id", c.SunshineKeyID), slog.String("sunshine_secret", set(c.SunshineSecret)),
 		slog.Int("sunshine_webhook_secrets", len(c.SunshineWebhookSecrets)), slog.String("plan", string(c.Plan)),
-		slog.String("base_url", c.BaseURL), slog.String("sunshine_base_url", c.SunshineBaseURL),
+		slog.String("base_url", transport.SafeURL(c.BaseURL)), slog.String("sunshine_base_url", transport.SafeURL(c.SunshineBaseURL)),
 	)
 }
 
