@@ -21,6 +21,11 @@ type Bot struct {
 	MaxChars int // user-set maximum per part (0: the channel's preset)
 	// Log receives one line per decision (the transcript).
 	Log func(format string, args ...any)
+	// Mine reports whether e's conversation still belongs to the bot, from
+	// what the vendor's event says (assignee, group, status); nil means
+	// always. Its "no" feeds the policy's not-assigned-to-the-bot rule, so
+	// the bot stays silent in a conversation a human has taken.
+	Mine func(e helpdesk.Event) bool
 
 	mu    sync.Mutex
 	convs map[string]*convState
@@ -28,6 +33,9 @@ type Bot struct {
 
 type convState struct {
 	botMessages, customerMessages, chars int
+	// handedOver is set once the bot hands the conversation over, or the
+	// vendor reports it assigned away, and cleared when it comes back.
+	handedOver bool
 }
 
 func (b *Bot) state(key string) *convState {
@@ -60,7 +68,12 @@ func (b *Bot) Handle(ctx context.Context, e helpdesk.Event) error {
 	key := e.Conversation.Key()
 	st := b.state(key)
 	b.mu.Lock()
+	if a := e.Assignment; a != nil {
+		// Unassigned is not taken: only someone else's name is.
+		st.handedOver = !a.ToBot && (a.AgentID != "" || a.GroupID != "")
+	}
 	state := escalation.State{Event: e, BotMessages: st.botMessages, CustomerMessages: st.customerMessages, Chars: st.chars}
+	state.NotAssignedToBot = st.handedOver || (b.Mine != nil && e.IsCustomerMessage() && !b.Mine(e))
 	if e.Message != nil {
 		state.Language = guessLanguage(e.Message.Text)
 	}
@@ -87,7 +100,13 @@ func (b *Bot) Handle(ctx context.Context, e helpdesk.Event) error {
 		return nil
 	case escalation.ActionEscalate:
 		b.Log("bot hands %s to %s (%s): %q", e.Conversation.ID, d.Target, d.Reason, d.Target.Notice)
-		return b.HD.Reassign(ctx, e.Conversation, d.Target)
+		if err := b.HD.Reassign(ctx, e.Conversation, d.Target); err != nil {
+			return err
+		}
+		b.mu.Lock()
+		st.handedOver = true
+		b.mu.Unlock()
+		return nil
 	case escalation.ActionReply, escalation.ActionResolve:
 		text := d.Text
 		if d.Fallback != "" && d.Notice != "" {

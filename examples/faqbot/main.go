@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -43,19 +44,25 @@ type vendorMode func(getenv func(string) string, logger *slog.Logger) (helpdesk.
 var vendorModes = map[string]vendorMode{}
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Getenv); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "faqbot:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string, out io.Writer, getenv func(string) string) error {
+// run is the program: out receives the demo's transcript and the help,
+// logs the log lines; ctx ends vendor mode (SIGINT, SIGTERM).
+func run(ctx context.Context, args []string, out, logs io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("faqbot", flag.ContinueOnError)
 	fs.SetOutput(out)
 	vendor := fs.String("vendor", "", "serve webhooks for this helpdesk ("+strings.Join(modeNames(), ", ")+"); empty runs the demo")
 	addr := fs.String("addr", ":8080", "listen address in vendor mode")
 	policyFile := fs.String("policy", "", "escalation policy JSON file (default: the embedded policy)")
 	maxChars := fs.Int("max-chars", 280, "maximum characters per message part (0: the channel's limit)")
+	checkOnly := fs.Bool("check", false, "in vendor mode, check the configuration against the vendor and exit")
 	verbose := fs.Bool("v", false, "log requests")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -72,27 +79,56 @@ func run(args []string, out io.Writer, getenv func(string) string) error {
 	if err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
-	policy, err := escalation.New(cfg)
-	if err != nil {
-		return fmt.Errorf("policy: %w", err)
-	}
-	level := slog.LevelWarn
+	level := slog.LevelInfo
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: level}))
 	if *vendor == "" {
+		policy, err := escalation.New(cfg)
+		if err != nil {
+			return fmt.Errorf("policy: %w", err)
+		}
 		return demo(out, policy, *maxChars)
 	}
-	mode, ok := vendorModes[*vendor]
-	if !ok {
-		return fmt.Errorf("unknown -vendor %q (known: %s)", *vendor, strings.Join(modeNames(), ", "))
-	}
-	hd, paths, err := mode(getenv, logger)
+	hd, paths, policy, err := setupVendor(*vendor, getenv, logger, cfg, *policyFile == "")
 	if err != nil {
 		return err
 	}
-	return serve(*addr, hd, paths, policy, *maxChars, logger)
+	// Wrong tokens or ids show now, not on the first customer message
+	// after its webhook was acknowledged.
+	if err := checkMode(ctx, modeInfo(hd), *vendor); err != nil {
+		return err
+	}
+	if *checkOnly {
+		logger.Info("faqbot configuration checked", "vendor", *vendor)
+		return nil
+	}
+	return serve(ctx, *addr, hd, paths, policy, *maxChars, logger)
+}
+
+// setupVendor builds vendor mode's helpdesk, webhook paths and policy from
+// the environment. embedded says cfg is the embedded policy, whose
+// placeholder targets become the configured level-2 target.
+func setupVendor(vendor string, getenv func(string) string, logger *slog.Logger, cfg escalation.Config, embedded bool) (helpdesk.Helpdesk, []string, *escalation.Policy, error) {
+	mode, ok := vendorModes[vendor]
+	if !ok {
+		return nil, nil, nil, fmt.Errorf("unknown -vendor %q (known: %s)", vendor, strings.Join(modeNames(), ", "))
+	}
+	hd, paths, err := mode(getenv, logger)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if embedded {
+		if cfg, err = forVendor(cfg, modeInfo(hd), vendor); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	policy, err := escalation.New(cfg)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("policy: %w", err)
+	}
+	return hd, paths, policy, nil
 }
 
 func modeNames() []string {
@@ -107,7 +143,7 @@ func modeNames() []string {
 // vendorMux returns the bot's HTTP routes for a vendor: the webhook paths
 // and /healthz. Shut the returned handler down to drain queued events.
 func vendorMux(hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) (*http.ServeMux, *helpdesk.WebhookHandler, error) {
-	bot := &Bot{HD: hd, Policy: policy, FAQ: defaultFAQ, MaxChars: maxChars, Log: func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }}
+	bot := &Bot{HD: hd, Policy: policy, FAQ: defaultFAQ, MaxChars: maxChars, Mine: modeInfo(hd).mine, Log: func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }}
 	// Queued mode acknowledges within milliseconds: Chatwoot hands a
 	// conversation to humans when a bot takes 5 s, Intercom slows
 	// endpoints slower than 500 ms.
@@ -152,17 +188,19 @@ func newServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
-func serve(addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
+func serve(ctx context.Context, addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
 	mux, h, err := vendorMux(hd, paths, policy, maxChars, logger)
 	if err != nil {
 		return err
 	}
 	srv := newServer(addr, mux)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	logger.Warn("faqbot listening", "addr", addr, "paths", paths)
+	go func() { errc <- srv.Serve(ln) }()
+	logger.Info("faqbot listening", "addr", ln.Addr().String(), "paths", paths)
 	select {
 	case err := <-errc:
 		return err

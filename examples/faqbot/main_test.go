@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -10,7 +12,7 @@ import (
 
 func TestDemoRunsTheScript(t *testing.T) {
 	var out bytes.Buffer
-	require.NoError(t, run(nil, &out, func(string) string { return "" }))
+	require.NoError(t, run(context.Background(), nil, &out, io.Discard, func(string) string { return "" }))
 	got := out.String()
 	for _, want := range []string{
 		"bot answers 1001 in 3 part(s)",
@@ -29,7 +31,7 @@ func TestDemoRunsTheScript(t *testing.T) {
 
 func TestUnknownVendorFails(t *testing.T) {
 	var out bytes.Buffer
-	require.ErrorContains(t, run([]string{"-vendor", "nope"}, &out, func(string) string { return "" }), "unknown -vendor")
+	require.ErrorContains(t, run(context.Background(), []string{"-vendor", "nope"}, &out, io.Discard, func(string) string { return "" }), "unknown -vendor")
 }
 
 func TestFAQConfidence(t *testing.T) {

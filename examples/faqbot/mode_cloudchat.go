@@ -9,7 +9,8 @@ import (
 
 // Cloud Chat mode: CLOUDCHAT_BASE_URL, CLOUDCHAT_ACCOUNT_ID,
 // CLOUDCHAT_API_TOKEN, CLOUDCHAT_USER_TOKEN (optional),
-// CLOUDCHAT_BOT_AGENT_ID, CLOUDCHAT_N2_TEAM_ID, CLOUDCHAT_WEBHOOK_SECRET.
+// CLOUDCHAT_BOT_AGENT_ID, CLOUDCHAT_N2_TEAM_ID (or CLOUDCHAT_N2_AGENT_ID),
+// CLOUDCHAT_WEBHOOK_SECRET.
 func init() {
 	vendorModes["cloudchat"] = func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error) {
 		cfg, err := cloudchat.ConfigFromEnv(getenv)
@@ -20,6 +21,16 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
-		return c, []string{"/webhooks/cloudchat"}, nil
+		n2, ok := cfg.N2Target()
+		return &modeHelpdesk{
+			Helpdesk: c,
+			n2:       n2,
+			n2OK:     ok,
+			n2Env:    cloudchat.EnvN2TeamID + " (or " + cloudchat.EnvN2AgentID + ")",
+			// Chatwoot keeps delivering a conversation's messages to the
+			// bot after a human took it: only pending ones not assigned
+			// to a user are the bot's.
+			mine: cloudchat.BotShouldAnswer,
+		}, []string{"/webhooks/cloudchat"}, nil
 	}
 }

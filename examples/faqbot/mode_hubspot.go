@@ -25,6 +25,11 @@ func init() {
 		if err != nil {
 			return nil, nil, err
 		}
-		return c, []string{"/webhooks/hubspot", "/webhooks/hubspot/tickets"}, nil
+		return &modeHelpdesk{
+			Helpdesk: c,
+			n2:       cfg.Handover,
+			n2OK:     cfg.Handover.ID != "",
+			n2Env:    "HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID",
+		}, []string{"/webhooks/hubspot", "/webhooks/hubspot/tickets"}, nil
 	}
 }

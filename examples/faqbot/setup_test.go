@@ -1,16 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
 )
 
 // A new user's mistakes in the environment come back as one list, each
@@ -42,4 +45,61 @@ func TestConfigErrorsNameVariables(t *testing.T) {
 			require.NotRegexp(t, goField, err.Error())
 		})
 	}
+}
+
+// lineWriter hands each log line to a channel, dropping lines when it is
+// full.
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p):
+	default:
+	}
+	return len(p), nil
+}
+
+// faqbot says where it listens at INFO, the default level (a WARN line
+// would read as a problem), and serves /webhooks/sunshine only in
+// Zendesk's chat mode.
+func TestListeningLineAndZendeskPaths(t *testing.T) {
+	srv := zendesktest.NewServer(t, nil)
+	o := srv.Options()
+	env := map[string]string{
+		"ZENDESK_SUBDOMAIN":      o.Subdomain,
+		"ZENDESK_EMAIL":          o.Email,
+		"ZENDESK_API_TOKEN":      o.APIToken,
+		"ZENDESK_BOT_USER_ID":    strconv.FormatInt(o.BotUserID, 10),
+		"ZENDESK_N2_GROUP_ID":    strconv.FormatInt(o.N2GroupID, 10),
+		"ZENDESK_WEBHOOK_SECRET": o.WebhookSecret,
+		"ZENDESK_BASE_URL":       srv.Support.URL,
+	}
+	getenv := func(k string) string { return env[k] }
+	_, paths, err := vendorModes["zendesk"](getenv, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.Equal(t, []string{"/webhooks/zendesk"}, paths, "e-mail mode serves trigger webhooks only")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	lines := make(lineWriter, 16)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-vendor", "zendesk", "-addr", "127.0.0.1:0"}, io.Discard, lines, getenv)
+	}()
+	select {
+	case line := <-lines:
+		require.Contains(t, line, "level=INFO")
+		require.Contains(t, line, `msg="faqbot listening"`)
+		require.Contains(t, line, "paths=[/webhooks/zendesk]")
+	case err := <-done:
+		t.Fatalf("run returned before listening: %v", err)
+	}
+	cancel()
+	require.NoError(t, <-done)
+
+	env["SUNSHINE_APP_ID"], env["SUNSHINE_KEY_ID"], env["SUNSHINE_SECRET"], env["SUNSHINE_WEBHOOK_SECRET"] = o.SunshineAppID, o.SunshineKeyID, o.SunshineSecret, o.SunshineWebhookSecret
+	env["SUNSHINE_BASE_URL"] = srv.Sunshine.URL
+	_, paths, err = vendorModes["zendesk"](getenv, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	require.Equal(t, []string{"/webhooks/zendesk", "/webhooks/sunshine"}, paths)
 }
