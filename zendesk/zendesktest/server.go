@@ -133,7 +133,10 @@ type Comment struct {
 	AuthorID int64
 	Body     string
 	Public   bool
-	seq      int64
+	// CreatedAt is when the API posted it (zero for customer comments
+	// added by the test).
+	CreatedAt time.Time
+	seq       int64
 }
 
 // Group is an agent group and its members.
@@ -239,6 +242,7 @@ func NewServer(t testing.TB, o *Options) *Server {
 	// {id} also matches "123.json": the suffix is optional at Zendesk.
 	s.Support.Handle("PUT /api/v2/tickets/{id}", s.putTicket)
 	s.Support.Handle("GET /api/v2/tickets/{id}", s.getTicket)
+	s.Support.Handle("GET /api/v2/tickets/{id}/comments", s.listComments)
 	s.Support.Handle("GET /api/v2/groups", s.listGroups)
 	s.Support.Handle("GET /api/v2/groups.json", s.listGroups)
 	s.Support.Handle("POST /api/v2/groups", s.createGroup)
@@ -815,6 +819,7 @@ func (s *Server) putTicket(w http.ResponseWriter, r *http.Request) {
 		s.nextID++
 		s.seq++
 		c.ID, c.seq = s.nextID, s.seq
+		c.CreatedAt = s.opts.Now()
 		t.Comments = append(t.Comments, c)
 		events = append(events, map[string]any{"id": c.ID, "type": "Comment", "body": c.Body, "public": c.Public, "author_id": c.AuthorID})
 	}
