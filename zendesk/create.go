@@ -77,7 +77,11 @@ func (d clientDriver) CreateConversation(ctx context.Context, req helpdesk.NewCo
 	if err != nil {
 		return helpdesk.Conversation{}, fieldError(err)
 	}
-	return helpdesk.Conversation{Vendor: Vendor, ID: strconv.FormatInt(int64(res.Ticket.ID), 10), Channel: req.Channel}, nil
+	conv := TicketConversation(d.c.cfg.Subdomain, int64(res.Ticket.ID))
+	if req.Channel != "" {
+		conv.Channel = req.Channel
+	}
+	return conv, nil
 }
 
 // subjectFrom makes a subject from the channel and the first line of the
