@@ -248,6 +248,7 @@ func NewServer(t testing.TB, o *Options) *Server {
 	s.Support.Handle("POST /api/v2/groups", s.createGroup)
 	s.Support.Handle("POST /api/v2/groups.json", s.createGroup)
 	s.Support.Handle("POST /oauth/tokens", s.oauthToken)
+	s.checkRoutes()
 	s.handleBulk()
 	s.Sunshine.Handle("POST /v2/apps/{app}/conversations/{conv}/messages", s.postMessage)
 	s.Sunshine.Handle("POST /v2/apps/{app}/conversations/{conv}/passControl", s.passControl)
