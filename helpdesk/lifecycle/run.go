@@ -58,6 +58,8 @@ func (s *Scheduler) Fire(ctx context.Context) (int, time.Duration, error) {
 	if err != nil {
 		return 0, -1, err
 	}
+	r := &round{Scheduler: s}
+	r.batcher, _ = s.cfg.Store.(BatchFinisher)
 	var closes []Timer
 	work := make(chan Timer)
 	var wg sync.WaitGroup
@@ -66,7 +68,7 @@ func (s *Scheduler) Fire(ctx context.Context) (int, time.Duration, error) {
 		go func() {
 			defer wg.Done()
 			for t := range work {
-				s.fireOne(ctx, t)
+				r.fireOne(ctx, t)
 			}
 		}()
 	}
@@ -80,14 +82,15 @@ func (s *Scheduler) Fire(ctx context.Context) (int, time.Duration, error) {
 	close(work)
 	for len(closes) > 0 {
 		n := min(closeBatch, len(closes))
-		s.fireCloses(ctx, closes[:n])
+		r.fireCloses(ctx, closes[:n])
 		closes = closes[n:]
 	}
 	wg.Wait()
+	r.flush(ctx)
 	return len(timers), next, nil
 }
 
-func (s *Scheduler) fireOne(ctx context.Context, t Timer) {
+func (s *round) fireOne(ctx context.Context, t Timer) {
 	key := "lifecycle-" + t.Gen
 	switch t.Kind {
 	case KindReengage:
@@ -147,7 +150,7 @@ func (s *Scheduler) fireOne(ctx context.Context, t Timer) {
 	}
 }
 
-func (s *Scheduler) fireCloses(ctx context.Context, ts []Timer) {
+func (s *round) fireCloses(ctx context.Context, ts []Timer) {
 	c := s.cfg.CloseSolved
 	if c == nil {
 		for _, t := range ts {
@@ -178,7 +181,7 @@ func (s *Scheduler) fireCloses(ctx context.Context, ts []Timer) {
 // failed retries t with backoff, or gives up: at once when the
 // conversation is gone or closed (its timers are cancelled), after
 // MaxAttempts otherwise (reported to OnError).
-func (s *Scheduler) failed(ctx context.Context, t Timer, err error) {
+func (s *round) failed(ctx context.Context, t Timer, err error) {
 	if ctx.Err() != nil {
 		return // shutting down: the lease runs out and the timer fires again
 	}
@@ -214,12 +217,53 @@ func (s *Scheduler) failed(ctx context.Context, t Timer, err error) {
 	s.finish(ctx, t, &next, backoff)
 }
 
-func (s *Scheduler) finish(ctx context.Context, t Timer, next *Timer, d time.Duration) {
+// round is one Fire: finishes are collected and written in one batch when
+// the store takes batches (one round trip to Redis instead of one per
+// timer).
+type round struct {
+	*Scheduler
+	batcher BatchFinisher
+	mu      sync.Mutex
+	done    []Finish
+}
+
+func (s *round) finish(ctx context.Context, t Timer, next *Timer, d time.Duration) {
+	if s.batcher != nil {
+		s.mu.Lock()
+		s.done = append(s.done, Finish{Claimed: t, Next: next, After: d})
+		s.mu.Unlock()
+		return
+	}
 	err := s.cfg.Store.Finish(ctx, t, next, d)
+	s.finished(ctx, err)
+}
+
+func (s *round) flush(ctx context.Context) {
+	if s.batcher == nil || len(s.done) == 0 {
+		return
+	}
+	s.finished(ctx, s.batcher.FinishMany(ctx, s.done))
+	s.done = nil
+}
+
+func (s *round) finished(ctx context.Context, err error) {
 	s.storeResult(err)
 	if err != nil {
 		// The lease runs out and the timer fires again (same Gen, so the
 		// same idempotency key).
-		s.log.WarnContext(ctx, "lifecycle: timer not finished", "conversation", t.Key, "err", err)
+		s.log.WarnContext(ctx, "lifecycle: timers not finished", "err", err)
 	}
+}
+
+// Finish is one Store.Finish call, for BatchFinisher.
+type Finish struct {
+	Claimed Timer
+	Next    *Timer
+	After   time.Duration
+}
+
+// BatchFinisher is a Store that finishes many claimed timers at once
+// (Fire uses it when the store has it).
+type BatchFinisher interface {
+	FinishMany(ctx context.Context, fs []Finish) error
 }

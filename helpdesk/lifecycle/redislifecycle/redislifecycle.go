@@ -260,6 +260,76 @@ func (s *Store) Finish(ctx context.Context, claimed lifecycle.Timer, next *lifec
 	return err
 }
 
+var _ lifecycle.BatchFinisher = (*Store)(nil)
+
+// FinishMany implements lifecycle.BatchFinisher: the finishes go to Redis
+// in one pipeline (one round trip).
+func (s *Store) FinishMany(ctx context.Context, fs []lifecycle.Finish) error {
+	var remote []lifecycle.Finish
+	for _, f := range fs {
+		if t, ok := s.local.Get(f.Claimed.Key); ok && t.Gen == f.Claimed.Gen {
+			_ = s.local.Finish(ctx, f.Claimed, f.Next, f.After)
+			continue
+		}
+		remote = append(remote, f)
+	}
+	if len(remote) == 0 {
+		return nil
+	}
+	run := func(p redis.Scripter, f lifecycle.Finish, load bool) (*redis.Cmd, error) {
+		nv := ""
+		if f.Next != nil {
+			b, err := lifecycle.Encode(*f.Next)
+			if err != nil {
+				return nil, err
+			}
+			nv = string(b)
+		}
+		args := []any{s.clockArg(), f.Claimed.Key, f.Claimed.Gen, nv, f.After.Milliseconds()}
+		if load {
+			return finishScript.Run(ctx, p, []string{s.due, s.hash}, args...), nil
+		}
+		return finishScript.EvalSha(ctx, p, []string{s.due, s.hash}, args...), nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.Cmd, len(remote))
+	for i, f := range remote {
+		c, err := run(pipe, f, false)
+		if err != nil {
+			return err
+		}
+		cmds[i] = c
+	}
+	_, err := pipe.Exec(ctx)
+	if err != nil && !redis.HasErrorPrefix(err, "NOSCRIPT") {
+		s.result(err)
+		for _, f := range remote {
+			if f.Next != nil && ctx.Err() == nil {
+				_ = s.local.Put(ctx, *f.Next, f.After)
+			}
+		}
+		return err
+	}
+	var errs []error
+	for i, c := range cmds {
+		if c.Err() == nil || !redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			continue
+		}
+		// The script is not cached yet (or Redis restarted): once more,
+		// loading it.
+		c2, err := run(s.rdb, remote[i], true)
+		if err == nil {
+			err = c2.Err()
+		}
+		if err != nil && err != redis.Nil {
+			errs = append(errs, err)
+		}
+	}
+	err = errors.Join(errs...)
+	s.result(err)
+	return err
+}
+
 // handBack moves the timers kept in this process during an outage to
 // Redis, now that it answers, so that they survive this process too.
 func (s *Store) handBack(ctx context.Context) {
