@@ -23,6 +23,7 @@ var roots = []string{
 	"./helpdesk/helpdesktest", // the Fake: programs such as faqbot link it
 	"./zendesk",
 	"./cloudchat",
+	"./klaviyo",
 }
 
 // forbidden reports why a non-standard package must not be linked by a
