@@ -97,7 +97,7 @@ func (c Config) Validate() error {
 		ce.Add("APIKey", "contains white space")
 	case publicKey.MatchString(key):
 		ce.Add("APIKey", "looks like a public API key (site id): server calls need a private API key starting with pk_")
-	case !strings.HasPrefix(key, "pk_") || len(key) < 8:
+	case !strings.HasPrefix(key, "pk_") || len(key) == len("pk_"):
 		ce.Add("APIKey", "must be a private API key starting with pk_")
 	}
 	if c.Revision != "" {
