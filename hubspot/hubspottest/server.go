@@ -166,6 +166,7 @@ func NewServer(t testing.TB) *Server {
 	s.Handle("PATCH /crm/v3/objects/tickets/{ticketId}", s.patchTicket)
 	s.Handle("POST /events/v3/send", s.sendEvent)
 	s.registerChannels()
+	s.registerCheck()
 	return s
 }
 
