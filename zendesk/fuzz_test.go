@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,6 +52,7 @@ func requireWebhookError(t *testing.T, err error) {
 // json.Unmarshal whenever it accepts a body.
 func FuzzParseTrigger(f *testing.F) {
 	addFixtures(f, "trigger_")
+	addFixtures(f, "event_")
 	f.Add([]byte(`{"ticketId":"1","text":"a\u00e9\ud83d\ude00\n","attachments":[{"filename":"x","url":"y"}],"author":{"id":"9001"}}`))
 	f.Add([]byte(`{"ticketId":"1","TicketId":"2"}`))
 	f.Add([]byte(`{"ticketId":"1","text":"\ud800"}`))
@@ -77,8 +79,13 @@ func FuzzParseTrigger(f *testing.F) {
 			requireWebhookError(t, err)
 			return
 		}
-		if len(events) != 1 || events[0].Conversation.ID == "" || events[0].DeliveryID == "" {
+		if len(events) != 1 || events[0].DeliveryID == "" {
 			t.Fatalf("bad events %+v", events)
+		}
+		// Only an event-subscription webhook of an unmapped type (e.g. a
+		// user event) may have no ticket.
+		if events[0].Conversation.ID == "" && !(events[0].Type == helpdesk.EventOther && strings.HasPrefix(events[0].VendorType, "zen:event-type:")) {
+			t.Fatalf("event without a conversation: %+v", events[0])
 		}
 		if m := events[0].Message; m != nil && m.Author.Self && m.Author.Role != helpdesk.RoleBot {
 			t.Fatalf("self message with role %s", m.Author.Role)
@@ -111,6 +118,88 @@ func FuzzParseSunshine(f *testing.F) {
 			}
 			if e.IsCustomerMessage() && e.Message.Author.Self {
 				t.Fatalf("own message looks like the customer's: %+v", e)
+			}
+		}
+	})
+}
+
+// FuzzMutatedCustomerMessage mutates known-good customer messages of every
+// Zendesk webhook kind (trigger bodies, event-subscription webhooks,
+// Sunshine deliveries): the answer is a 4xx, or, for a body that still
+// says it carries a message (a trigger body with a comment id or text, an
+// event of a message type, a Sunshine conversation:message), a message
+// event, never an EventOther: a customer message never turns into a
+// silent 200.
+func FuzzMutatedCustomerMessage(f *testing.F) {
+	for _, name := range []string{"trigger_customer.json", "trigger_seed.json", "event_comment_added_customer.json",
+		"event_messaging_message_added_end_user.json", "sunshine_numeric_external_id.json", "sunshine_form_response.json"} {
+		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(strings.HasPrefix(name, "sunshine_"), b)
+	}
+	c := fuzzClient(f)
+	f.Fuzz(func(t *testing.T, sunshine bool, body []byte) {
+		h := http.Header{"Content-Type": {"application/json"}}
+		if sunshine {
+			h.Set(HeaderSunshineAPIKey, "sunkey")
+		} else {
+			ts := fuzzNow.Format(time.RFC3339)
+			h.Set(HeaderSignatureTimestamp, ts)
+			h.Set(HeaderSignature, TriggerScheme().Sign("whsec", &helpdesk.WebhookRequest{Body: body}, ts))
+		}
+		events, err := c.ParseWebhook(context.Background(), &helpdesk.WebhookRequest{Header: h, Body: body, ReceivedAt: fuzzNow})
+		if err != nil {
+			if st := helpdesk.WebhookStatus(err); st < 400 || st > 499 {
+				t.Fatalf("status %d for %v", st, err)
+			}
+			return
+		}
+		requireMessage := func(i int, why string) {
+			if i >= len(events) || events[i].Type != helpdesk.EventMessageCreated || events[i].Message == nil {
+				t.Fatalf("%s became %+v", why, events)
+			}
+		}
+		if sunshine {
+			var env struct {
+				Events []struct {
+					Type any `json:"type"`
+				} `json:"events"`
+			}
+			if json.Unmarshal(body, &env) != nil || len(env.Events) != len(events) {
+				return
+			}
+			for i, e := range env.Events {
+				if e.Type == "conversation:message" {
+					requireMessage(i, "a conversation:message")
+				}
+			}
+			return
+		}
+		var head struct {
+			Type      any `json:"type"`
+			CommentID any `json:"commentId"`
+			Text      any `json:"text"`
+		}
+		if json.Unmarshal(body, &head) != nil {
+			return
+		}
+		switch typ, _ := head.Type.(string); {
+		case typ == EventTypeCommentAdded || typ == EventTypeMessagingMessageAdded:
+			requireMessage(0, typ)
+		case strings.HasPrefix(typ, eventTypePrefix):
+		default:
+			for _, v := range []any{head.CommentID, head.Text} {
+				switch v := v.(type) {
+				case nil:
+				case string:
+					if strings.TrimSpace(v) != "" {
+						requireMessage(0, "a trigger body with a comment")
+					}
+				default:
+					t.Fatalf("a trigger body with a malformed comment field was accepted: %+v", events)
+				}
 			}
 		}
 	})

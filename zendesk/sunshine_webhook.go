@@ -86,14 +86,41 @@ type SunshineMessage struct {
 		User        *SunshineUser `json:"user,omitempty"`
 	} `json:"author"`
 	Content struct {
-		Type      string `json:"type"`
-		Text      string `json:"text,omitempty"`
-		MediaURL  string `json:"mediaUrl,omitempty"`
-		MediaType string `json:"mediaType,omitempty"`
-		AltText   string `json:"altText,omitempty"`
+		Type      string  `json:"type"`
+		Text      string  `json:"text,omitempty"`
+		MediaURL  string  `json:"mediaUrl,omitempty"`
+		MediaType string  `json:"mediaType,omitempty"`
+		MediaSize float64 `json:"mediaSize,omitempty"`
+		AltText   string  `json:"altText,omitempty"`
+		// TextFallback is a formResponse's readable text ("label: value"
+		// lines), Fields its submitted fields.
+		TextFallback string              `json:"textFallback,omitempty"`
+		Fields       []SunshineFormField `json:"fields,omitempty"`
 	} `json:"content"`
 	Source   SunshineSource `json:"source"`
 	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// SunshineFormField is one submitted field of a formResponse message
+// (type "text", "email" or "select"; the answer is in Text, Email or
+// Select).
+type SunshineFormField struct {
+	Type   string `json:"type"`
+	Name   string `json:"name"`
+	Label  string `json:"label"`
+	Text   string `json:"text,omitempty"`
+	Email  string `json:"email,omitempty"`
+	Select []struct {
+		Name  string `json:"name"`
+		Label string `json:"label"`
+	} `json:"select,omitempty"`
+}
+
+// SunshineFormResponse is the Event.Extra of a formResponse message (the
+// customer submitted a form): its fields, typed. Message.Text is the
+// message's textFallback.
+type SunshineFormResponse struct {
+	Fields []SunshineFormField
 }
 
 type sunMessagePayload struct {
@@ -142,13 +169,21 @@ func (c *Client) verifySunshine(req *helpdesk.WebhookRequest) error {
 // ParseSunshine verifies a Sunshine Conversations delivery (the X-API-Key
 // header compared in constant time with the configured secrets) and maps
 // each event: conversation:message from a user → a customer message; the
-// bot's own business messages → Author.Self with RoleBot; agents' messages
-// from Agent Workspace → RoleAgent; conversation:create →
-// EventConversationCreated; switchboard events → EventConversationAssigned
-// with *SunshineSwitchboard; conversation:postback → EventOther with
-// *SunshinePostback; anything else → EventOther with *SunshineOther. The
-// delivery id of each event is events[i].id. ParseWebhook calls it for
-// Sunshine deliveries; errors are not wrapped in a *helpdesk.OpError.
+// bot's own business messages → Author.Self with RoleBot; other business
+// messages by author.subtypes (activity → RoleSystem, agent → RoleAgent,
+// bot or AI → RoleBot; without a subtype, Agent Workspace → RoleAgent);
+// a formResponse → its textFallback as text and *SunshineFormResponse as
+// Event.Extra; conversation:create → EventConversationCreated; switchboard
+// events → EventConversationAssigned with *SunshineSwitchboard (offerControl
+// and the :failure events → EventOther: nothing changed hands);
+// conversation:postback → EventOther with *SunshinePostback; anything else
+// → EventOther with *SunshineOther. Fields the driver does not need never
+// refuse a message (see decodeTolerant); a conversation:message without a
+// conversation id, message id or user/business author, or with one of the
+// fields it reads of another JSON type, refuses the delivery with
+// helpdesk.ErrInvalidPayload. The delivery id of each event is
+// events[i].id. ParseWebhook calls it for Sunshine deliveries; errors are
+// not wrapped in a *helpdesk.OpError.
 func (c *Client) ParseSunshine(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
 	if req == nil {
 		return nil, driver.InvalidPayload("no request")
@@ -166,8 +201,11 @@ func (c *Client) parseSunshine(req *helpdesk.WebhookRequest) ([]helpdesk.Event, 
 	if len(req.Body) == 0 {
 		return nil, driver.InvalidPayload("empty body")
 	}
+	if err := refuseNUL(req.Body); err != nil {
+		return nil, err
+	}
 	var env SunshineEnvelope
-	if err := json.Unmarshal(req.Body, &env); err != nil {
+	if err := decodeTolerant(req.Body, &env, sunEnvelopeNeeded); err != nil {
 		return nil, driver.InvalidPayload("Sunshine body is not the expected JSON object: %s", jsonProblem(err))
 	}
 	if env.Events == nil {
@@ -175,12 +213,28 @@ func (c *Client) parseSunshine(req *helpdesk.WebhookRequest) ([]helpdesk.Event, 
 	}
 	events := make([]helpdesk.Event, 0, len(env.Events))
 	for i := range env.Events {
-		events = append(events, c.sunshineEvent(&env, &env.Events[i]))
+		ev, err := c.sunshineEvent(&env, &env.Events[i])
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, ev)
 	}
 	return events, nil
 }
 
-func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) helpdesk.Event {
+// sunEnvelopeNeeded and sunMessageNeeded are the fields that decide
+// whether and how a message is seen (see decodeTolerant): one of them with
+// another JSON type refuses the delivery, while any other field that does
+// not decode (the spec's own examples have a numeric user.externalId) is
+// left empty.
+var (
+	sunEnvelopeNeeded = []string{"events.*.id", "events.*.type"}
+	sunMessageNeeded  = []string{"conversation.id", "message.id", "message.author.type", "message.author.userId",
+		"message.author.subtypes.*", "message.content.type", "message.content.text", "message.content.textFallback",
+		"message.content.mediaUrl", "message.source.type"}
+)
+
+func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) (helpdesk.Event, error) {
 	ev := helpdesk.Event{VendorType: e.Type, DeliveryID: e.ID, Raw: e.Payload, Type: helpdesk.EventOther}
 	if t, err := time.Parse(time.RFC3339, e.CreatedAt); err == nil {
 		ev.OccurredAt = t
@@ -189,23 +243,34 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 	if appID == "" {
 		appID = c.cfg.SunshineAppID
 	}
-	other := func() helpdesk.Event {
+	other := func() (helpdesk.Event, error) {
 		ev.Type = helpdesk.EventOther
 		ev.Extra = &SunshineOther{Type: e.Type, Payload: e.Payload}
 		if ev.DeliveryID == "" {
 			ev.DeliveryID = fallbackEventID(e)
 		}
-		return ev
+		return ev, nil
 	}
 	switch {
 	case e.Type == "conversation:message":
 		var p sunMessagePayload
-		if json.Unmarshal(e.Payload, &p) != nil || p.Conversation.ID == "" {
-			return other()
+		if err := decodeTolerant(e.Payload, &p, sunMessageNeeded); err != nil {
+			return ev, driver.InvalidPayload("Sunshine conversation:message %s: %s", e.ID, jsonProblem(err))
+		}
+		switch {
+		case p.Conversation.ID == "":
+			return ev, driver.InvalidPayload("Sunshine conversation:message %s without conversation.id", e.ID)
+		case p.Message.ID == "":
+			return ev, driver.InvalidPayload("Sunshine conversation:message %s without message.id", e.ID)
+		case p.Message.Author.Type != "user" && p.Message.Author.Type != "business":
+			return ev, driver.InvalidPayload("Sunshine conversation:message %s: author.type %q is neither user nor business", e.ID, p.Message.Author.Type)
 		}
 		ev.Conversation = c.sunConversation(appID, &p.Conversation)
 		ev.Type = helpdesk.EventMessageCreated
 		ev.Message = c.sunMessage(&p.Message)
+		if p.Message.Content.Type == "formResponse" {
+			ev.Extra = &SunshineFormResponse{Fields: p.Message.Content.Fields}
+		}
 		ev.Conversation.Channel = sunChannel(&p.Message.Source)
 		if ev.DeliveryID == "" && p.Message.ID != "" {
 			ev.DeliveryID = "message:" + p.Message.ID
@@ -225,7 +290,7 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 		}
 	case e.Type == "conversation:postback":
 		var p SunshinePostback
-		if json.Unmarshal(e.Payload, &p) != nil {
+		if unmarshalLenient(e.Payload, &p) != nil {
 			return other()
 		}
 		ev.Conversation = c.sunConversation(appID, &p.Conversation)
@@ -234,20 +299,22 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 		var p struct {
 			Conversation SunshineConversationRef `json:"conversation"`
 		}
-		if json.Unmarshal(e.Payload, &p) != nil || p.Conversation.ID == "" {
+		if unmarshalLenient(e.Payload, &p) != nil || p.Conversation.ID == "" {
 			return other()
 		}
 		ev.Conversation = c.sunConversation(appID, &p.Conversation)
 		ev.Type = helpdesk.EventConversationCreated
 	case strings.HasPrefix(e.Type, "switchboard:"):
 		var p SunshineSwitchboard
-		if json.Unmarshal(e.Payload, &p) != nil {
+		if unmarshalLenient(e.Payload, &p) != nil {
 			return other()
 		}
 		p.Type = e.Type
 		ev.Conversation = c.sunConversation(appID, &p.Conversation)
 		ev.Extra = &p
-		if !strings.HasSuffix(e.Type, ":failure") {
+		// offerControl only invites the pending integration: nothing is
+		// assigned until it accepts (acceptControl) or control is passed.
+		if !strings.HasSuffix(e.Type, ":failure") && e.Type != "switchboard:offerControl" {
 			ev.Type = helpdesk.EventConversationAssigned
 			a := &helpdesk.Assignment{}
 			if act := p.Conversation.ActiveSwitchboardIntegration; act != nil {
@@ -262,7 +329,7 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 	if ev.DeliveryID == "" {
 		ev.DeliveryID = fallbackEventID(e)
 	}
-	return ev
+	return ev, nil
 }
 
 // fallbackEventID stands in for a missing events[i].id (never seen from
@@ -285,8 +352,15 @@ func (c *Client) sunConversation(appID string, ref *SunshineConversationRef) hel
 
 func (c *Client) sunMessage(m *SunshineMessage) *helpdesk.InboundMessage {
 	msg := &helpdesk.InboundMessage{ID: m.ID, Text: m.Content.Text, Public: true}
+	if msg.Text == "" {
+		msg.Text = m.Content.TextFallback // formResponse: "label: value" lines
+	}
 	if m.Content.MediaURL != "" {
-		msg.Attachments = []helpdesk.Attachment{{URL: m.Content.MediaURL, Name: m.Content.AltText, ContentType: m.Content.MediaType}}
+		att := helpdesk.Attachment{URL: m.Content.MediaURL, Name: m.Content.AltText, ContentType: m.Content.MediaType}
+		if m.Content.MediaSize > 0 && m.Content.MediaSize < 1<<53 {
+			att.Size = int64(m.Content.MediaSize)
+		}
+		msg.Attachments = []helpdesk.Attachment{att}
 	}
 	a := &m.Author
 	switch a.Type {
@@ -311,10 +385,19 @@ func (c *Client) sunMessage(m *SunshineMessage) *helpdesk.InboundMessage {
 		if !mine && m.Source.Type == "api:conversations" && c.cfg.BotName != "" && a.DisplayName == c.cfg.BotName {
 			mine = true
 		}
+		// author.subtypes (one of AI, activity, agent, bot) says who wrote
+		// a business message: "activity" is a system line (e.g. the
+		// ticket was closed), "agent" a human agent, "bot" and "AI" a bot.
 		switch {
 		case mine:
 			msg.Author.Self = true
 			msg.Author.ID = strconv.FormatInt(c.cfg.BotUserID, 10)
+		case hasSubtype(a.Subtypes, "activity"):
+			msg.Author.Role = helpdesk.RoleSystem
+		case hasSubtype(a.Subtypes, "agent"):
+			msg.Author.Role = helpdesk.RoleAgent
+		case hasSubtype(a.Subtypes, "bot"), hasSubtype(a.Subtypes, "AI"):
+			msg.Author.Role = helpdesk.RoleBot
 		case strings.HasPrefix(m.Source.Type, "zd:agentWorkspace"):
 			msg.Author.Role = helpdesk.RoleAgent
 		}
@@ -344,4 +427,13 @@ func sunChannel(s *SunshineSource) helpdesk.Channel {
 		return helpdesk.ChannelSMS
 	}
 	return helpdesk.ChannelWebChat
+}
+
+func hasSubtype(subtypes []string, want string) bool {
+	for _, s := range subtypes {
+		if strings.EqualFold(s, want) {
+			return true
+		}
+	}
+	return false
 }

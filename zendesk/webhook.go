@@ -1,6 +1,7 @@
 package zendesk
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -180,8 +181,10 @@ func (d clientDriver) VerifyWebhook(req *helpdesk.WebhookRequest) error {
 }
 
 // ParseWebhook implements driver.Driver, on a verified delivery: trigger
-// webhooks give one event (see ParseTrigger), Sunshine deliveries one per
-// event they carry (see ParseSunshine).
+// webhooks give one event (see ParseTrigger), event-subscription webhooks
+// (signed alike, told apart by their zen:event-type body; see events.go)
+// one event, Sunshine deliveries one per event they carry (see
+// ParseSunshine). A body with a raw NUL byte is refused.
 func (d clientDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
 	switch deliveryOf(req) {
 	case deliveryTrigger:
@@ -228,6 +231,14 @@ func (c *Client) parseTrigger(req *helpdesk.WebhookRequest, at time.Time) ([]hel
 	if err := requireJSON(req); err != nil {
 		return nil, err
 	}
+	if err := refuseNUL(req.Body); err != nil {
+		return nil, err
+	}
+	// Event-subscription webhooks are signed like trigger webhooks; their
+	// body says which kind it is (see events.go).
+	if events, ok, err := c.parseEventWebhook(req, at); ok {
+		return events, err
+	}
 	var p TriggerPayload
 	if err := decodeTrigger(req.Body, &p); err != nil {
 		return nil, err
@@ -272,17 +283,34 @@ func decodeTrigger(body []byte, p *TriggerPayload) error {
 		return nil
 	}
 	*p = TriggerPayload{}
-	err := json.Unmarshal(body, p)
+	err := decodeTolerant(body, p, triggerNeeded)
 	if err == nil {
 		return nil
 	}
 	if fixed, ok := escapeControlInStrings(body); ok {
 		*p = TriggerPayload{}
-		if json.Unmarshal(fixed, p) == nil {
+		if decodeTolerant(fixed, p, triggerNeeded) == nil {
 			return nil
 		}
 	}
 	return driver.InvalidPayload("trigger body is not the expected JSON object: %s", jsonProblem(err))
+}
+
+// triggerNeeded are the trigger body fields that decide whether and how a
+// comment is seen (see decodeTolerant): one of them with another JSON type
+// refuses the body; any other field that does not decode is left empty.
+var triggerNeeded = []string{"ticketId", "commentId", "text", "isPublic", "author.id", "sender.id", "sender.role",
+	"attachments.*.url", "attachments.*.filename"}
+
+// refuseNUL refuses a body with a raw NUL byte. No vendor sends one (JSON
+// allows none, inside strings or out, and even unescaped trigger
+// placeholders carry line breaks and tabs, which are repaired, never NUL):
+// every driver answers such a body with helpdesk.ErrInvalidPayload.
+func refuseNUL(body []byte) error {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return driver.InvalidPayload("body has a raw NUL byte")
+	}
+	return nil
 }
 
 // jsonProblem describes a decoding error without quoting the body.
@@ -292,6 +320,8 @@ func jsonProblem(err error) string {
 		return "syntax error at offset " + strconv.FormatInt(e.Offset, 10)
 	case *json.UnmarshalTypeError:
 		return "field " + e.Field + " has JSON type " + e.Value + ", expected " + e.Type.String()
+	case *neededFieldError:
+		return e.Error()
 	}
 	return "invalid JSON"
 }
@@ -439,7 +469,7 @@ func channelFromVia(via string) helpdesk.Channel {
 	switch strings.ToLower(strings.TrimSpace(via)) {
 	case "":
 		return helpdesk.ChannelUnknown
-	case "mail", "email", "e-mail", "web form", "web_form", "web widget", "web_widget", "closed ticket":
+	case "mail", "email", "e-mail", "web", "web form", "web_form", "web widget", "web_widget", "closed ticket":
 		return helpdesk.ChannelEmail
 	case "chat", "messaging", "native messaging", "native_messaging", "mobile sdk", "mobile_sdk":
 		return helpdesk.ChannelWebChat
