@@ -6,7 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"math"
+	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -126,9 +129,18 @@ func (c *Client) verifyUnsigned(req *helpdesk.WebhookRequest) error {
 // message is created once, and Chatwoot may deliver it twice under two
 // delivery ids, or once per webhook path); for other events it is
 // "<event>:<conversation id>:<hash of the signed body>" (with the event
-// type appended when a delivery yields several events). The X-Chatwoot-Delivery header is not used: the
-// signature does not cover it, so a captured delivery replayed inside the
-// tolerance with a new one would be handled again.
+// type appended when a delivery yields several events), except status
+// changes: "conversation_status:<conversation id>:<status>:<updated_at>",
+// one key for the conversation_status_changed (or conversation_opened /
+// conversation_resolved) and the conversation_updated Chatwoot sends for
+// one change, so the host sees it once. The X-Chatwoot-Delivery header is
+// not used: the signature does not cover it, so a captured delivery
+// replayed inside the tolerance with a new one would be handled again.
+// Conversation events happened at updated_at (timestamp is the last
+// activity). A field the driver does not need never refuses a delivery; one
+// it reads (content, private, sender type, status, assignee type, account
+// id) of another JSON type, or a body that is not JSON (a raw NUL byte
+// included), is helpdesk.ErrInvalidPayload.
 // Conversation.Account is the payload's account id, so a delivery from
 // another account (a system-wide bot) is never acted on in this one.
 // Event.Raw is the body with every "pubsub_token" value (the contact's
@@ -166,6 +178,8 @@ type payload struct {
 	User         *person     `json:"user"`
 	Contact      *person     `json:"contact"`
 	Conversation *nested     `json:"conversation"`
+	// webwidget_triggered carries the contact's latest conversation here.
+	CurrentConversation *nested `json:"current_conversation"`
 	// contact_* events carry the contact at the top level.
 	Name              string          `json:"name"`
 	Email             string          `json:"email"`
@@ -231,6 +245,8 @@ type attachment struct {
 	ExternalURL string     `json:"external_url"`
 	ContentType string     `json:"content_type"`
 	FileSize    int64      `json:"file_size"`
+	// FallbackTitle names location and fallback attachments.
+	FallbackTitle string `json:"fallback_title"`
 }
 
 // flexString reads a JSON string or number (ids) as a string; null is "".
@@ -369,8 +385,8 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 		return nil, driver.InvalidPayload("body is not a JSON object")
 	}
 	var p payload
-	if err := json.Unmarshal(trimmed, &p); err != nil {
-		return nil, driver.InvalidPayload("body is not a Chatwoot webhook payload")
+	if err := decodeTolerant(trimmed, &p, payloadNeeded); err != nil {
+		return nil, driver.InvalidPayload("body is not a Chatwoot webhook payload: %s", err)
 	}
 	if p.Event == "" {
 		return nil, driver.InvalidPayload("no event name")
@@ -426,7 +442,10 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 			return nil, driver.InvalidPayload("%s without a conversation id", p.Event)
 		}
 		base.Conversation = c.conversation(account, p.ID, &p.conversation, p.Inbox)
-		base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
+		// updated_at is when the change was saved; timestamp is the
+		// conversation's last activity, which a status change or an
+		// assignment does not move.
+		base.OccurredAt = firstTime(p.UpdatedAt, p.Timestamp, p.CreatedAt)
 		if base.OccurredAt.IsZero() {
 			base.OccurredAt = received
 		}
@@ -439,6 +458,7 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 			return []helpdesk.Event{base}, nil
 		case "conversation_status_changed", "conversation_opened", "conversation_resolved":
 			base.Type = helpdesk.EventStatusChanged
+			base.DeliveryID = statusChangeKey(&p, key)
 			if st == nil {
 				st = &helpdesk.StatusChange{}
 			}
@@ -461,6 +481,7 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 		if hasAny(changed, "status") {
 			e := base
 			e.Type = helpdesk.EventStatusChanged
+			e.DeliveryID = statusChangeKey(&p, key)
 			if st != nil {
 				s := *st
 				if from := changedStatusFrom(p.ChangedAttributes); from != "" {
@@ -478,7 +499,9 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 		}
 		if len(out) > 1 {
 			for i := range out {
-				out[i].DeliveryID += ":" + string(out[i].Type)
+				if out[i].Type != helpdesk.EventStatusChanged {
+					out[i].DeliveryID += ":" + string(out[i].Type)
+				}
 			}
 		}
 		for i := range out {
@@ -502,12 +525,17 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 		ve.Private = bytes.Contains(body, []byte(`"is_private":true`))
 	}
 	base.Extra = ve
-	if p.Conversation != nil && p.Conversation.ID != "" {
-		base.Conversation = c.conversation(account, p.Conversation.ID, &p.Conversation.conversation, p.Inbox)
-	} else {
+	switch cv := p.Conversation; {
+	case cv != nil && cv.ID != "":
+		base.Conversation = c.conversation(account, cv.ID, &cv.conversation, p.Inbox)
+	case p.CurrentConversation != nil && p.CurrentConversation.ID != "":
+		// webwidget_triggered: the contact inbox's current conversation.
+		cv = p.CurrentConversation
+		base.Conversation = c.conversation(account, cv.ID, &cv.conversation, p.Inbox)
+	default:
 		base.Conversation = helpdesk.Conversation{Vendor: Vendor, Account: account}
 	}
-	base.OccurredAt = firstTime(p.Timestamp, p.UpdatedAt, p.CreatedAt)
+	base.OccurredAt = firstTime(p.UpdatedAt, p.Timestamp, p.CreatedAt)
 	if base.OccurredAt.IsZero() {
 		base.OccurredAt = received
 	}
@@ -583,9 +611,126 @@ func (c *Client) message(p *payload) *helpdesk.InboundMessage {
 		if u == "" {
 			u = a.ExternalURL
 		}
-		m.Attachments = append(m.Attachments, helpdesk.Attachment{URL: u, ContentType: a.ContentType, Size: a.FileSize, Name: a.FileType})
+		m.Attachments = append(m.Attachments, helpdesk.Attachment{URL: u, ContentType: a.ContentType, Size: a.FileSize, Name: attachmentName(&a, u)})
 	}
 	return m
+}
+
+// attachmentName is the attachment's file name. Chatwoot's attachment
+// data (Attachment#push_event_data) has no name field: the file name is
+// the last segment of data_url (an Active Storage URL ending in the blob's
+// file name); location and fallback attachments have fallback_title.
+// file_type ("image", "file", ...) is a kind, never a name.
+func attachmentName(a *attachment, u string) string {
+	if t := strings.TrimSpace(a.FallbackTitle); t != "" {
+		return t
+	}
+	pu, err := url.Parse(u)
+	if err != nil || pu.Path == "" || strings.HasSuffix(pu.Path, "/") {
+		return ""
+	}
+	return path.Base(pu.Path)
+}
+
+// statusChangeKey is the delivery id of a status change. Chatwoot reports
+// one change twice, as conversation_status_changed (and, to agent bots,
+// conversation_opened/resolved) and as conversation_updated with status
+// among the changed attributes, both built from the same saved
+// conversation: keying on the conversation, its new status and its
+// updated_at (all in the signed body) makes them one delivery, so the host
+// acts once. Without a time the key falls back to the body's hash.
+func statusChangeKey(p *payload, key string) string {
+	t := firstTime(p.UpdatedAt, p.Timestamp)
+	if t.IsZero() {
+		return "conversation_status:" + string(p.ID) + ":" + key
+	}
+	return "conversation_status:" + string(p.ID) + ":" + p.Status + ":" + strconv.FormatInt(t.UnixNano(), 10)
+}
+
+// payloadNeeded are the fields that decide whether and how a message is
+// seen (see decodeTolerant): one of them with another JSON type refuses
+// the delivery; any other field that does not decode is left empty, so a
+// field the driver does not need never hides a customer's message. Ids and
+// message_type accept strings and numbers and never fail.
+var payloadNeeded = []string{"event", "content", "private?", "sender.type", "conversation.status", "status",
+	"conversation.meta.assignee_type", "meta.assignee_type", "account.id#",
+	"attachments.*.data_url", "attachments.*.external_url"}
+
+// decodeTolerant unmarshals body into v. json.Unmarshal skips a value of
+// the wrong JSON type and decodes the rest; the type error is dropped
+// unless one of needed (dot-separated paths, "*" for array elements, a
+// trailing "?" for booleans, "#" for strings or numbers, else strings) is
+// the malformed value.
+func decodeTolerant(body []byte, v any, needed []string) error {
+	err := json.Unmarshal(body, v)
+	if err == nil {
+		return nil
+	}
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return errors.New("not valid JSON")
+	}
+	var root any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if dec.Decode(&root) != nil {
+		return errors.New("not valid JSON")
+	}
+	if _, ok := root.(map[string]any); !ok {
+		return errors.New("not a JSON object")
+	}
+	for _, p := range needed {
+		kind := p[len(p)-1]
+		if kind == '?' || kind == '#' {
+			p = p[:len(p)-1]
+		}
+		if !wellTyped(root, strings.Split(p, "."), kind) {
+			return errors.New("field " + p + " has an unexpected JSON type")
+		}
+	}
+	return nil
+}
+
+// wellTyped reports whether the value at parts is absent, null or of the
+// kind wanted: '?' a boolean, '#' a string or number, else a string.
+func wellTyped(v any, parts []string, kind byte) bool {
+	if v == nil {
+		return true
+	}
+	if len(parts) == 0 {
+		var ok bool
+		switch v.(type) {
+		case bool:
+			ok = kind == '?'
+		case json.Number:
+			ok = kind == '#'
+		case string:
+			ok = kind != '?'
+		}
+		return ok
+	}
+	if parts[0] == "*" {
+		list, ok := v.([]any)
+		if !ok {
+			return false
+		}
+		for _, e := range list {
+			if !wellTyped(e, parts[1:], kind) {
+				return false
+			}
+		}
+		return true
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return false
+	}
+	for k, child := range m {
+		if strings.EqualFold(k, parts[0]) && !wellTyped(child, parts[1:], kind) {
+			return false
+		}
+	}
+	return true
 }
 
 // staffAuthor classifies an outgoing message's sender: contacts have no

@@ -112,8 +112,8 @@ func TestParseFixtures(t *testing.T) {
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusResolved, VendorTo: "resolved"},
 		}}},
 		{"conversation_status_changed.json", []helpdesk.Event{{
-			Type: helpdesk.EventStatusChanged, VendorType: "conversation_status_changed", DeliveryID: "conversation_status_changed:321:ae7cc18f8cbdc5d75379cb75",
-			OccurredAt: time.Unix(1784020900, 0).UTC(),
+			Type: helpdesk.EventStatusChanged, VendorType: "conversation_status_changed", DeliveryID: "conversation_status:321:open:1784020900250000000",
+			OccurredAt: time.Unix(1784020900, 25e7).UTC(), // updated_at, not timestamp (the last activity)
 			Conversation: wa(map[string]string{"cloudchat.can_reply": "true", "cloudchat.status": "open", "cloudchat.inbox_id": "4",
 				"cloudchat.vendor_channel": "Channel::Whatsapp", "cloudchat.contact_id": "77", "cloudchat.team_id": "3"}),
 			Status: &helpdesk.StatusChange{To: helpdesk.StatusOpen, VendorTo: "open"},
