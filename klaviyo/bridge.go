@@ -241,3 +241,37 @@ func (b *Bridge) HandleDesk(ctx context.Context, e helpdesk.Event) error {
 	}
 	return err
 }
+
+// Handover bridges an SMS conversation the bot hands over: it opens a
+// ticket requested by the customer with text (or, when the phone has an
+// open ticket, adds text to it as an internal note) and links the phone,
+// so that agents' public replies go back by SMS. key makes a retried
+// handover open no second ticket. It returns the ticket.
+func (b *Bridge) Handover(ctx context.Context, sms helpdesk.Conversation, text, key string) (helpdesk.Conversation, error) {
+	phone := sms.Get(ExtraPhone)
+	if !ValidPhone(phone) {
+		return helpdesk.Conversation{}, &helpdesk.FieldError{Field: "conversation.extra." + ExtraPhone, Problem: "the SMS conversation carries no E.164 phone number"}
+	}
+	if link, ok, err := b.links.ByPhone(ctx, phone); err != nil {
+		return helpdesk.Conversation{}, err
+	} else if ok {
+		_, err := b.desk.SendMessage(ctx, link.Ticket, helpdesk.Message{Text: text, Internal: true, IdempotencyKey: "klaviyo-handover:" + key})
+		if err == nil {
+			return link.Ticket, nil
+		}
+		if !errors.Is(err, helpdesk.ErrConversationClosed) && !errors.Is(err, helpdesk.ErrNotFound) {
+			return helpdesk.Conversation{}, err
+		}
+	}
+	ticket, err := helpdesk.CreateConversation(ctx, b.desk, helpdesk.NewConversation{
+		Requester:      helpdesk.Author{Role: helpdesk.RoleCustomer, Phone: phone},
+		Text:           text,
+		Channel:        helpdesk.ChannelSMS,
+		Tags:           b.opts.Tags,
+		IdempotencyKey: "klaviyo-handover:" + key,
+	})
+	if err != nil {
+		return helpdesk.Conversation{}, err
+	}
+	return ticket, b.links.Put(ctx, Link{Phone: phone, SMS: sms, Ticket: ticket})
+}

@@ -144,3 +144,26 @@ func TestNewBridgeNeedsCreate(t *testing.T) {
 	require.ErrorIs(t, err, klaviyo.ErrInvalidConfig)
 	require.Contains(t, err.Error(), "CapCreateConversation")
 }
+
+func TestBridgeHandover(t *testing.T) {
+	ctx := context.Background()
+	env, newProfile, sent := newBridge(t, nil)
+	p := newProfile("+5531998765432")
+	conv := env.parse(sent(p, "quero falar com alguém")).Conversation
+	ticket, err := env.bridge.Handover(ctx, conv, "The customer asked for a human.", "h1")
+	require.NoError(t, err)
+	fc, ok := env.desk.Conversation(ticket.ID)
+	require.True(t, ok)
+	require.Equal(t, "The customer asked for a human.", fc.Messages[0].Text)
+	again, err := env.bridge.Handover(ctx, conv, "Still waiting.", "h2")
+	require.NoError(t, err)
+	require.Equal(t, ticket.ID, again.ID, "a linked phone keeps its ticket")
+
+	// The agent's reply reaches the customer.
+	require.NoError(t, env.bridge.HandleDesk(ctx, helpdesk.Event{Type: helpdesk.EventMessageCreated, DeliveryID: "z9", Conversation: ticket,
+		Message: &helpdesk.InboundMessage{Author: helpdesk.Author{Role: helpdesk.RoleAgent}, Text: "Oi, sou a Bia.", Public: true}}))
+	require.Equal(t, []string{"Oi, sou a Bia."}, env.srv.Outbound(p))
+
+	_, err = env.bridge.Handover(ctx, helpdesk.Conversation{Vendor: klaviyo.Vendor, ID: "01P"}, "x", "h3")
+	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
+}
