@@ -31,6 +31,11 @@ func init() {
 			// bot after a human took it: only pending ones not assigned
 			// to a user are the bot's.
 			mine: cloudchat.BotShouldAnswer,
+			check: namedCheck(c.Check, map[string]string{
+				"BaseURL": cloudchat.EnvBaseURL, "AccountID": cloudchat.EnvAccountID, "APIToken": cloudchat.EnvAPIToken,
+				"UserToken": cloudchat.EnvUserToken, "BotID": cloudchat.EnvBotAgentID,
+				"N2TeamID": cloudchat.EnvN2TeamID, "N2AgentID": cloudchat.EnvN2AgentID,
+			}),
 		}, []string{"/webhooks/cloudchat"}, nil
 	}
 }

@@ -30,6 +30,10 @@ func init() {
 			n2:       cfg.Handover,
 			n2OK:     cfg.Handover.ID != "",
 			n2Env:    "HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID",
+			check: namedCheck(c.Check, map[string]string{
+				"AccessToken": "HUBSPOT_ACCESS_TOKEN", "BotUserID": "HUBSPOT_BOT_USER_ID",
+				"Handover": "HUBSPOT_N2_TEAM_ID or HUBSPOT_N2_AGENT_ID",
+			}),
 		}, []string{"/webhooks/hubspot", "/webhooks/hubspot/tickets"}, nil
 	}
 }

@@ -31,6 +31,11 @@ func init() {
 			n2OK:     ok,
 			n2Env:    intercom.EnvN2TeamID + " (or " + intercom.EnvN2AdminID + ")",
 			mine:     intercomMine(cfg),
+			check: namedCheck(c.Check, map[string]string{
+				"AccessToken": intercom.EnvAccessToken, "AppID": intercom.EnvAppID,
+				"BotAdminID": intercom.EnvBotAdminID, "N2AdminID": intercom.EnvN2AdminID,
+				"BotTeamID": intercom.EnvBotTeamID, "N2TeamID": intercom.EnvN2TeamID,
+			}),
 		}
 		if team, ok := intercom.ParseTeamID(cfg.BotTeamID); ok {
 			m.botGroups = []string{team}

@@ -35,6 +35,11 @@ func init() {
 			n2OK:     cfg.N2GroupID > 0,
 			n2Env:    "ZENDESK_N2_GROUP_ID",
 			mine:     zendeskMine(cfg),
+			check: namedCheck(c.Check, map[string]string{
+				"APIToken": "ZENDESK_API_TOKEN", "OAuthToken": "ZENDESK_OAUTH_TOKEN",
+				"BotUserID": "ZENDESK_BOT_USER_ID", "BotGroupID": "ZENDESK_BOT_GROUP_ID", "N2GroupID": "ZENDESK_N2_GROUP_ID",
+				"SunshineAppID": "SUNSHINE_APP_ID", "SunshineKeyID": "SUNSHINE_KEY_ID",
+			}),
 		}
 		if cfg.BotGroupID > 0 {
 			m.botGroups = []string{id(cfg.BotGroupID)}

@@ -101,6 +101,19 @@ func checkMode(ctx context.Context, m *modeHelpdesk, vendor string) error {
 	return &checkError{msg: b.String(), err: ce}
 }
 
+// namedCheck is check with its problems named by the environment
+// variables the mode reads them from (vars: Config field → variable).
+func namedCheck(check func(context.Context) error, vars map[string]string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		err := check(ctx)
+		var ce *helpdesk.ConfigError
+		if errors.As(err, &ce) {
+			ce.NameEnv(vars)
+		}
+		return err
+	}
+}
+
 // checkError is a failed startup check: one line per problem.
 type checkError struct {
 	msg string

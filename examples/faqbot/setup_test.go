@@ -103,3 +103,39 @@ func TestListeningLineAndZendeskPaths(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/zendesk", "/webhooks/sunshine"}, paths)
 }
+
+// Before it listens, faqbot checks the configuration against the vendor
+// and reports every mismatch as one list naming the variables; -check
+// stops there.
+func TestStartupCheckListsProblems(t *testing.T) {
+	srv := zendesktest.NewServer(t, nil)
+	o := srv.Options()
+	env := map[string]string{
+		"ZENDESK_SUBDOMAIN":      o.Subdomain,
+		"ZENDESK_EMAIL":          o.Email,
+		"ZENDESK_API_TOKEN":      o.APIToken,
+		"ZENDESK_BOT_USER_ID":    strconv.FormatInt(o.RequesterID, 10), // an end-user, not an agent
+		"ZENDESK_N2_GROUP_ID":    "424242",                             // no such group
+		"ZENDESK_WEBHOOK_SECRET": o.WebhookSecret,
+		"ZENDESK_BASE_URL":       srv.Support.URL,
+	}
+	getenv := func(k string) string { return env[k] }
+	lines := make(lineWriter, 16)
+	err := run(context.Background(), []string{"-vendor", "zendesk", "-addr", "127.0.0.1:0"}, io.Discard, lines, getenv)
+	require.Error(t, err)
+	require.Equal(t, "the zendesk account does not match the configuration (2 problem(s)):\n"+
+		"  - ZENDESK_BOT_USER_ID: user "+env["ZENDESK_BOT_USER_ID"]+" is an end-user, not an agent: comments it authors would not come from the bot\n"+
+		"  - ZENDESK_N2_GROUP_ID: no group 424242 in this Zendesk account (the number after \"groups/\" in the group's Admin Center URL)",
+		err.Error())
+	require.Empty(t, lines, "nothing listens after a failed check")
+
+	env["ZENDESK_BOT_USER_ID"] = strconv.FormatInt(o.BotUserID, 10)
+	env["ZENDESK_N2_GROUP_ID"] = strconv.FormatInt(o.N2GroupID, 10)
+	require.NoError(t, run(context.Background(), []string{"-vendor", "zendesk", "-check"}, io.Discard, lines, getenv))
+	require.Contains(t, <-lines, "faqbot configuration checked")
+
+	env["ZENDESK_API_TOKEN"] = "wrong-token"
+	err = run(context.Background(), []string{"-vendor", "zendesk", "-check"}, io.Discard, lines, getenv)
+	require.ErrorContains(t, err, "ZENDESK_API_TOKEN: Zendesk refused the credentials")
+	require.NotContains(t, err.Error(), "wrong-token")
+}
