@@ -30,6 +30,8 @@ type backend interface {
 	clearPause(idx []int)
 	// slow paces limit i at no more than one call per interval for d.
 	slow(i int, interval, d time.Duration)
+	// resize replaces limit i by l (a learned count).
+	resize(i int, l Limit)
 }
 
 // core holds what the local and shared budgets have in common: the limits,
@@ -45,6 +47,10 @@ type core struct {
 
 	backoffMu sync.Mutex
 	strikes   []int // consecutive 429s without a Retry-After, per limit
+
+	learnMu sync.Mutex
+	current []Limit // limits as learned from the vendor's headers
+	learned []bool  // a learned limit was logged
 }
 
 func newCore(account string, limits []Limit, opts []Option) (*core, error) {
@@ -64,6 +70,8 @@ func newCore(account string, limits []Limit, opts []Option) (*core, error) {
 		opts:    o,
 		gates:   map[uint64]*gate{},
 		strikes: make([]int, len(limits)),
+		current: append([]Limit(nil), limits...),
+		learned: make([]bool, len(limits)),
 	}, nil
 }
 
@@ -160,11 +168,16 @@ func (c *core) observe(call transport.Call, status int, h http.Header) {
 		c.be.clearPause(idx)
 	}
 	for _, q := range fb.Quotas {
+		if q.Total > 0 {
+			for _, i := range c.quotaTargets(q) {
+				c.learn(i, q)
+			}
+		}
 		if q.Remaining < 0 {
 			continue
 		}
 		for _, i := range c.quotaTargets(q) {
-			l := c.limits[i]
+			l := c.limit(i)
 			reset, rolling := q.Reset, false
 			if reset <= 0 {
 				reset, rolling = q.Window, true
@@ -194,6 +207,61 @@ func (c *core) observe(call transport.Call, status int, h http.Header) {
 				c.be.slow(i, iv, reset)
 			}
 		}
+	}
+}
+
+// limit returns limit i as currently learned.
+func (c *core) limit(i int) Limit {
+	c.learnMu.Lock()
+	defer c.learnMu.Unlock()
+	return c.current[i]
+}
+
+// Limits returns the budget's limits, with the counts learned from the
+// vendor's headers so far.
+func (c *core) Limits() []Limit {
+	c.learnMu.Lock()
+	defer c.learnMu.Unlock()
+	return append([]Limit(nil), c.current...)
+}
+
+// learn applies a vendor-reported total to limit i when the limit learns
+// (Share > 0) and the report is about its window.
+func (c *core) learn(i int, q Quota) {
+	base := c.limits[i]
+	if base.Share <= 0 || (q.Window > 0 && q.Window != base.Window) {
+		return
+	}
+	n := int(float64(q.Total) * base.Share)
+	if n < 1 {
+		n = 1
+	}
+	c.learnMu.Lock()
+	cur := c.current[i]
+	if cur.Count == n {
+		c.learnMu.Unlock()
+		return
+	}
+	nl := base
+	nl.Count = n
+	if nl.Burst >= n {
+		nl.Burst = 0
+	}
+	c.current[i] = nl
+	first := !c.learned[i]
+	c.learned[i] = true
+	c.learnMu.Unlock()
+	c.be.resize(i, nl)
+	// Waits the queues expect were computed with the old size.
+	c.gatesMu.Lock()
+	for _, g := range c.gates {
+		g.setNext(time.Time{})
+	}
+	c.gatesMu.Unlock()
+	if first {
+		c.opts.logger.Info("budget: learned the account's limit from the vendor's headers",
+			"account", c.account, "limit", base.Name, "vendor_total", q.Total, "share", base.Share,
+			"using", nl.String(), "configured", base.String())
 	}
 }
 

@@ -59,6 +59,12 @@
 // headers slow the pace before a 429 happens, which matters when human
 // agents or other apps spend the same limit.
 //
+// A limit with Share set learns the account's real limit: the first
+// response whose headers report the vendor's total (Quota.Total) resizes
+// it to Share of that total, up or down, and the budget logs the learned
+// limit once. Count is then only the safe start, so users need not know
+// their plan. A shared budget rescales the debt it holds in the store.
+//
 // # Waiting
 //
 // Wait honours the context's cancellation and deadline. A call with

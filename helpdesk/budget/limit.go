@@ -31,6 +31,14 @@ type Limit struct {
 	// Burst is how many requests may go at once after an idle period,
 	// below Count (1 when Count is 1). Zero means DefaultBurst(Count).
 	Burst int
+	// Share, when positive (at most 1), makes the limit learn the
+	// account's real limit from the vendor's headers: a Quota whose Total
+	// reports this limit replaces Count by Share·Total (and the burst by
+	// its default, unless Burst is set and still below it). Count is then
+	// the safe start, used until the first response says otherwise, so
+	// users need not know their plan. The budget logs each learned limit
+	// once.
+	Share float64
 }
 
 // DefaultBurst is the burst used when Limit.Burst is zero: 2 % of count,
@@ -114,6 +122,9 @@ func validateLimits(limits []Limit) error {
 		if l.Burst >= l.Count && l.Count > 1 {
 			// Burst + rate·Window <= Count leaves no rate at all.
 			return configErr("limit %q: burst %d must be below count %d", l.Name, l.Burst, l.Count)
+		}
+		if !(l.Share >= 0 && l.Share <= 1) {
+			return configErr("limit %q: share %v outside [0, 1]", l.Name, l.Share)
 		}
 		if l.PerEndpoint && l.Name == "" {
 			return configErr("an endpoint limit needs a name")

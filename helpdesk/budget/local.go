@@ -60,14 +60,16 @@ type localBackend struct {
 	limits  []localLimit
 	reserve []float64 // tokens normal calls leave, per limit
 	share   int
-	probeTO time.Duration
+	// reserveShare is the share of each bucket kept for critical calls.
+	reserveShare float64
+	probeTO      time.Duration
 }
 
 // newLocalBackend builds one bucket per limit, taking 1/share of each. A
 // cold backend starts with empty buckets: it replaces a shared budget that
 // may just have spent the burst.
 func newLocalBackend(limits []Limit, share int, reserve float64, probeTO time.Duration, cold bool) *localBackend {
-	lb := &localBackend{share: share, probeTO: probeTO}
+	lb := &localBackend{share: share, probeTO: probeTO, reserveShare: reserve}
 	now := time.Now()
 	for _, l := range limits {
 		bk := l.share(share)
@@ -170,6 +172,23 @@ func (lb *localBackend) clearPause(idx []int) {
 			l.probeEnd = time.Time{}
 		}
 	}
+}
+
+func (lb *localBackend) resize(i int, l Limit) {
+	bk := l.share(lb.share)
+	r := rate.Limit(bk.rate())
+	now := time.Now()
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	ll := &lb.limits[i]
+	// Tokens carry over (capped by the new burst): learning a larger
+	// limit adds rate, not a burst.
+	ll.lim.SetBurstAt(now, bk.burst)
+	if ll.slowUntil.IsZero() || r < ll.lim.Limit() {
+		ll.lim.SetLimitAt(now, r)
+	}
+	ll.base = r
+	lb.reserve[i] = reserveTokens(bk.burst, lb.reserveShare)
 }
 
 func (lb *localBackend) slow(i int, interval, d time.Duration) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -174,6 +175,7 @@ type storeBackend struct {
 	store   Store
 	opts    options
 	acct    string
+	mu      sync.RWMutex // guards buckets and reserve, which learning resizes
 	buckets []bucket
 	reserve []float64
 
@@ -254,6 +256,7 @@ func (sb *storeBackend) try(ctx context.Context, p transport.Priority, idx []int
 		mask |= 1 << i
 	}
 	a := Admission{Cold: sb.cold.Load()&mask != 0, ProbeTimeout: sb.opts.probeTimeout, ProbePoll: probePoll, Buckets: make([]StoreBucket, len(idx))}
+	sb.mu.RLock()
 	for j, i := range idx {
 		need := 1.0
 		if p != transport.PriorityCritical {
@@ -261,6 +264,7 @@ func (sb *storeBackend) try(ctx context.Context, p transport.Priority, idx []int
 		}
 		a.Buckets[j] = StoreBucket{Limit: i, Interval: sb.buckets[i].interval, Burst: sb.buckets[i].burst, Need: need}
 	}
+	sb.mu.RUnlock()
 	var sd StoreDecision
 	err := sb.call(ctx, func(ctx context.Context) error {
 		var err error
@@ -339,6 +343,15 @@ func (sb *storeBackend) clearPause(idx []int) {
 	if err := sb.call(context.Background(), func(ctx context.Context) error { return sb.store.ClearPause(ctx, idx) }); err != nil {
 		sb.failed(err)
 	}
+}
+
+func (sb *storeBackend) resize(i int, l Limit) {
+	sb.local.resize(i, l)
+	bk := l.share(1)
+	sb.mu.Lock()
+	sb.buckets[i] = bk
+	sb.reserve[i] = reserveTokens(bk.burst, sb.opts.reserve)
+	sb.mu.Unlock()
 }
 
 func (sb *storeBackend) slow(i int, interval, d time.Duration) {

@@ -282,3 +282,20 @@ func TestSharedSeveralLimitsAtOnce(t *testing.T) {
 	}
 	require.False(t, try(t, zs[0], critical))
 }
+
+// A shared budget learns the account's limit like a local one: every
+// replica sees the vendor's headers, so every replica resizes.
+func TestSharedLearnsTheAccountLimit(t *testing.T) {
+	rs := replicas(t, redistest.Addr(t), 2, []budget.Limit{{Name: "account", Count: 60, Window: time.Hour, Burst: 2, Share: 1}},
+		budget.WithHeaders(budget.IETFHeaders), budget.WithReserve(0))
+	require.True(t, try(t, rs[0], critical))
+	require.True(t, try(t, rs[1], critical))
+	require.False(t, try(t, rs[0], critical), "the burst is spent, and a token takes a minute")
+	for _, b := range rs {
+		b.Observe(critical, http.StatusOK, http.Header{"Ratelimit-Limit": {"360000"}, "Ratelimit-Remaining": {"350000"}, "Ratelimit-Reset": {"3000"}})
+		require.Equal(t, 360000, b.Limits()[0].Count)
+	}
+	// 360000/h is a token every 10 ms.
+	require.True(t, tryWithin(t, rs[0], critical, time.Second))
+	require.True(t, tryWithin(t, rs[1], critical, time.Second))
+}

@@ -10,7 +10,9 @@ import "github.com/redis/go-redis/v9"
 // admitScript is GCRA over one or more limits at once: either every limit
 // has room and all are charged, or none is and the longest wait is returned.
 //
-// KEYS, three per limit: tat (theoretical arrival time), pause (hash u =
+// KEYS, three per limit: tat (theoretical arrival time, "tat:interval",
+// the interval it was computed with, so that a resized limit rescales
+// its debt), pause (hash u =
 // pause end, p = end of the running probe), slow (hash i = interval, u =
 // until); then the account's epoch key, which New writes and which only a
 // Redis that lost its data lacks.
@@ -37,11 +39,12 @@ if redis.call('EXISTS', epoch) == 0 then
   redis.call('SET', epoch, '1')
 end
 local wait, reason, which = 0, 0, 0
-local new_tat, probe = {}, {}
+local new_tat, probe, base = {}, {}, {}
 for i = 1, n do
   local k = (i - 1) * 3
   local a = 4 + (i - 1) * 3
   local iv = tonumber(ARGV[a + 1])
+  local base_iv = iv
   local burst = tonumber(ARGV[a + 2])
   local need = tonumber(ARGV[a + 3])
   local s = redis.call('HMGET', KEYS[k + 3], 'i', 'u')
@@ -62,12 +65,22 @@ for i = 1, n do
   end
   local tat = redis.call('GET', KEYS[k + 1])
   if tat then
-    tat = tonumber(tat)
+    local tv, ti = string.match(tat, '^(%d+):?(%d*)$')
+    tat = tonumber(tv)
+    ti = tonumber(ti)
+    -- The limit was resized (learned from the vendor's headers): the
+    -- debt ahead of now is a number of tokens, so rescale it.
+    if ti and ti > 0 and ti ~= base_iv and tat > now then
+      tat = now + math.floor((tat - now) * base_iv / ti)
+      -- Record it at once: a refused call must not rescale again from
+      -- the old figure.
+      redis.call('SET', KEYS[k + 1], string.format('%d:%d', tat, base_iv), 'PX', math.ceil((tat - now) / 1000) + 1000)
+    end
   elseif cold then
     -- Record the empty bucket now, admitted or not: a bucket that is
     -- never written would start empty again on every attempt.
     tat = now + burst * iv
-    redis.call('SET', KEYS[k + 1], string.format('%d', tat), 'PX', math.ceil(burst * iv / 1000) + 1000)
+    redis.call('SET', KEYS[k + 1], string.format('%d:%d', tat, base_iv), 'PX', math.ceil(burst * iv / 1000) + 1000)
   else
     tat = now
   end
@@ -75,6 +88,7 @@ for i = 1, n do
   local w = tat - now - (burst - need) * iv
   if w > wait then wait, reason, which = w, 1, i end
   new_tat[i] = tat + iv
+  base[i] = base_iv
 end
 if wait > 0 then
   return {0, math.ceil(wait), reason, which, 0}
@@ -82,7 +96,7 @@ end
 local probing = 0
 for i = 1, n do
   local k = (i - 1) * 3
-  redis.call('SET', KEYS[k + 1], string.format('%d', new_tat[i]), 'PX', math.ceil((new_tat[i] - now) / 1000) + 1000)
+  redis.call('SET', KEYS[k + 1], string.format('%d:%d', new_tat[i], base[i]), 'PX', math.ceil((new_tat[i] - now) / 1000) + 1000)
   if probe[i] then
     redis.call('HSET', KEYS[k + 2], 'p', string.format('%d', now + probe_timeout))
     probing = 1
