@@ -35,7 +35,8 @@
 //	                       notice (public) or note (private) comment; notice AND note: two PUTs (note first)
 //	             chat:     notice message, POST …/passControl {"switchboardIntegration":"zd-agentWorkspace",
 //	                       "metadata":{"first_message_id",…}}, then the ticket PUT when its id is known
-//	ParseWebhook trigger webhooks (X-Zendesk-Webhook-Signature) and Sunshine deliveries (X-API-Key); no request
+//	ParseWebhook trigger and event-subscription webhooks (X-Zendesk-Webhook-Signature) and Sunshine
+//	             deliveries (X-API-Key); no request
 //	GetTicket    GET  /api/v2/tickets/{id}
 //	ListGroups   GET  /api/v2/groups?page[size]=100 (cursor pagination)
 //	CreateGroup  POST /api/v2/groups (admin only; a 403 matches ErrAdminRequired)
@@ -79,7 +80,9 @@
 // header followed by the raw body (TriggerScheme), checked by a
 // driver.Verifier against every configured secret, then the signed time
 // against the receive time with Options.Tolerance (default 5 minutes).
-// Sunshine deliveries carry a shared secret in X-API-Key, compared in
+// Webhooks subscribed to Zendesk events (zen:event-type:ticket.comment_added
+// and others, see EventPayload) are signed alike and accepted on the same
+// route; the README says which kind to choose. Sunshine deliveries carry a shared secret in X-API-Key, compared in
 // constant time with Config.SunshineWebhookSecrets; they sign no time, so
 // dedupe on the events' ids is their replay guard. The bot's own comments and internal notes
 // never look like customer messages (Event.IsCustomerMessage). For chat,
