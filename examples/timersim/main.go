@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -40,7 +41,11 @@ func main() {
 	flag.DurationVar(&cfg.Lease, "lease", 5*time.Second, "claim lease")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "random seed of the due times")
 	flag.StringVar(&redisAddr, "redis", redisAddr, "Redis address (default $"+redistest.EnvAddr+"; empty starts redis-server from PATH)")
+	verbose := flag.Bool("v", false, "log the schedulers' warnings and errors to stderr")
 	flag.Parse()
+	if *verbose {
+		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
 	if redisAddr == "" {
 		srv, err := redistest.StartServer()
 		if errors.Is(err, exec.ErrNotFound) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -38,6 +39,8 @@ type Config struct {
 	Lease time.Duration
 	// Seed of the due times.
 	Seed uint64
+	// Logger receives the schedulers' and stores' logs (nil: none).
+	Logger *slog.Logger
 }
 
 // Result are the figures of a run.
@@ -46,12 +49,13 @@ type Result struct {
 	P50, P99, Max                       time.Duration
 	LateAfterKill                       int // timers fired more than 1 s late (the killed replica's leases)
 	RedisBytesPerTimer, GoBytesPerTimer float64
+	SetTime                             time.Duration // to set every timer
 }
 
 // Line is the summary line.
 func (r Result) Line() string {
-	return fmt.Sprintf("timers=%d fired=%d doubles=%d lost=%d p50=%s p99=%s max=%s late_over_1s=%d redis_bytes_per_timer=%.0f memory_store_bytes_per_timer=%.0f",
-		r.Timers, r.Fired, r.Doubles, r.Lost, r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond),
+	return fmt.Sprintf("set_in=%s timers=%d fired=%d doubles=%d lost=%d p50=%s p99=%s max=%s late_over_1s=%d redis_bytes_per_timer=%.0f memory_store_bytes_per_timer=%.0f",
+		r.SetTime.Round(time.Second), r.Timers, r.Fired, r.Doubles, r.Lost, r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond),
 		r.LateAfterKill, r.RedisBytesPerTimer, r.GoBytesPerTimer)
 }
 
@@ -144,8 +148,9 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 			for i := w; i < cfg.Timers; i += 16 {
 				conv := helpdesk.Conversation{Vendor: "sim", ID: strconv.Itoa(i), Channel: helpdesk.ChannelWebChat}
 				t := lifecycle.Timer{Key: conv.Key(), Kind: lifecycle.KindReengage, Conv: conv, Gen: lifecycle.NewGen()}
-				rec.due[i] = time.Now().Add(offsets[i]).UnixMilli()
-				if err := setter.Put(ctx, t, offsets[i]); err != nil {
+				due := start.Add(offsets[i])
+				rec.due[i] = due.UnixMilli()
+				if err := setter.Put(ctx, t, time.Until(due)); err != nil {
 					putErr.Store(err)
 					return
 				}
@@ -161,6 +166,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	res.RedisBytesPerTimer = float64(after-before) / float64(cfg.Timers)
+	res.SetTime = time.Since(start)
 	if time.Since(start) > cfg.Lead {
 		return res, fmt.Errorf("timersim: setting the timers took %s, more than -lead %s", time.Since(start).Round(time.Millisecond), cfg.Lead)
 	}
@@ -173,13 +179,13 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 	for id := range cfg.Replicas {
 		rdb := redis.NewClient(&redis.Options{Addr: cfg.RedisAddr, PoolSize: 32})
 		defer rdb.Close()
-		st, err := redislifecycle.New(rdb, &redislifecycle.Options{Prefix: prefix})
+		st, err := redislifecycle.New(rdb, &redislifecycle.Options{Prefix: prefix, Logger: cfg.Logger})
 		if err != nil {
 			return res, err
 		}
 		s, err := lifecycle.New(replicaDesk{r: rec, id: id}, lifecycle.Config{
 			Reengage: &lifecycle.Reengage{After: time.Minute, Message: "Still there?"},
-			Store:    st, Lease: cfg.Lease, Poll: 100 * time.Millisecond, Workers: 16,
+			Store:    st, Lease: cfg.Lease, Poll: 100 * time.Millisecond, Workers: 16, Logger: cfg.Logger,
 		})
 		if err != nil {
 			return res, err
