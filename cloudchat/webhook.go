@@ -638,9 +638,11 @@ func attachmentName(a *attachment, u string) string {
 // among the changed attributes, both built from the same saved
 // conversation: keying on the conversation, its new status and its
 // updated_at (all in the signed body) makes them one delivery, so the host
-// acts once. Without a time the key falls back to the body's hash.
+// acts once. Without updated_at the key falls back to the body's hash
+// (timestamp, the last activity, would merge two changes made between two
+// messages).
 func statusChangeKey(p *payload, key string) string {
-	t := firstTime(p.UpdatedAt, p.Timestamp)
+	t := p.UpdatedAt.time()
 	if t.IsZero() {
 		return "conversation_status:" + string(p.ID) + ":" + key
 	}
