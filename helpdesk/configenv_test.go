@@ -11,7 +11,7 @@ import (
 func TestConfigErrorNameEnv(t *testing.T) {
 	ce := &helpdesk.ConfigError{Vendor: "acme"}
 	ce.Add("ACME_BOT_ID", "must be a positive number, got %q", "x") // a parse problem, named by variable
-	ce.Add("BotID", "required")                                       // the same variable again: dropped
+	ce.Add("BotID", "required")                                     // the same variable again: dropped
 	ce.Add("Secrets[1]", "empty secret")
 	ce.Add("Token", "required")
 	ce.Add("Token", "required") // word for word again: dropped

@@ -28,6 +28,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/internal/skips"
 )
 
 // EnvAddr names the environment variable holding the address of an
@@ -206,6 +208,7 @@ func unavailable(t testing.TB, why string) {
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("redistest: %s (CI=true: Redis is required)", why)
 	}
+	skips.Record("Redis tests", why, "install redis-server on PATH (or set CI=true to make its absence fail)", t.Name())
 	t.Skipf("redistest: skipping: %s", why)
 }
 
