@@ -426,3 +426,28 @@ func (c *Client) WebhookTopics(ctx context.Context) ([]string, error) {
 func (c *Client) CreateConversation(ctx context.Context, req helpdesk.NewConversation) (helpdesk.Conversation, error) {
 	return c.Helpdesk.(helpdesk.ConversationCreator).CreateConversation(ctx, req)
 }
+
+// Check verifies the configuration against Klaviyo with one request (GET
+// /api/webhook-topics, tier XS): that the key is a valid private key with
+// the webhooks:read scope and that the revision is one Klaviyo serves.
+// Mismatches come back as a *helpdesk.ConfigError naming the Config
+// field; a failure to reach Klaviyo as it happened.
+func (c *Client) Check(ctx context.Context) error {
+	_, err := c.WebhookTopics(ctx)
+	var ae *helpdesk.APIError
+	if err == nil || !errors.As(err, &ae) {
+		return err
+	}
+	ce := &helpdesk.ConfigError{Vendor: Vendor}
+	switch ae.StatusCode {
+	case http.StatusUnauthorized:
+		ce.Add("APIKey", "Klaviyo refused the key: revoked, or not this account's private key")
+	case http.StatusForbidden:
+		ce.Add("APIKey", "the key lacks a scope (webhooks:read is checked; SMS also needs conversations:read and conversations:write)")
+	case http.StatusBadRequest:
+		ce.Add("Revision", "Klaviyo refused the request: %s", ae.Message)
+	default:
+		return err
+	}
+	return ce.Err()
+}

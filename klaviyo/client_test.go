@@ -295,3 +295,15 @@ func TestThrottled(t *testing.T) {
 	require.NotEmpty(t, ae.RequestID, "the error object's id")
 	require.Equal(t, time.Hour, ae.RetryAfter)
 }
+
+func TestCheck(t *testing.T) {
+	c, srv := newClient(t, nil)
+	require.NoError(t, c.Check(context.Background()))
+	srv.FailNext(http.StatusUnauthorized)
+	err := c.Check(context.Background())
+	var ce *helpdesk.ConfigError
+	require.ErrorAs(t, err, &ce)
+	require.NotNil(t, ce.Field("APIKey"))
+	srv.FailNext(http.StatusForbidden)
+	require.ErrorContains(t, c.Check(context.Background()), "webhooks:read")
+}

@@ -64,7 +64,8 @@ func newKlaviyoMode(getenv func(string) string, logger *slog.Logger) (helpdesk.H
 	}
 	k := &klaviyoDesk{sms: sms, smsHD: sms, seen: map[string]bool{}, log: logger}
 	paths := []string{"/webhooks/klaviyo"}
-	info := &modeHelpdesk{Helpdesk: k, n2: helpdesk.Target{Kind: helpdesk.TargetGroup, ID: klaviyoInbox}, n2OK: true, n2Env: "ZENDESK_N2_GROUP_ID"}
+	info := &modeHelpdesk{Helpdesk: k, n2: helpdesk.Target{Kind: helpdesk.TargetGroup, ID: klaviyoInbox}, n2OK: true, n2Env: "ZENDESK_N2_GROUP_ID",
+		check: namedCheck(sms.Check, map[string]string{"APIKey": "KLAVIYO_API_KEY", "Revision": "KLAVIYO_REVISION"})}
 	if getenv("ZENDESK_SUBDOMAIN") != "" {
 		zd, zpaths, err := vendorModes["zendesk"](getenv, logger)
 		if err != nil {
@@ -80,7 +81,24 @@ func newKlaviyoMode(getenv func(string) string, logger *slog.Logger) (helpdesk.H
 			return nil, nil, err
 		}
 		k.deskMine = zm.mine
-		info.n2, info.n2OK, info.botGroups, info.check = zm.n2, zm.n2OK, zm.botGroups, zm.check
+		info.n2, info.n2OK, info.botGroups = zm.n2, zm.n2OK, zm.botGroups
+		if smsCheck, deskCheck := info.check, zm.check; deskCheck != nil {
+			info.check = func(ctx context.Context) error {
+				// One list for both accounts.
+				all := &helpdesk.ConfigError{Vendor: klaviyo.Vendor}
+				for _, check := range []func(context.Context) error{smsCheck, deskCheck} {
+					err := check(ctx)
+					var ce *helpdesk.ConfigError
+					if err != nil && !errors.As(err, &ce) {
+						return err
+					}
+					if ce != nil {
+						all.Problems = append(all.Problems, ce.Problems...)
+					}
+				}
+				return all.Err()
+			}
+		}
 		paths = append(paths, zpaths...)
 	}
 	info.mine = k.mine

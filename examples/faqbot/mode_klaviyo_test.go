@@ -57,6 +57,12 @@ func TestKlaviyoMode(t *testing.T) {
 	require.NoError(t, h.Shutdown(context.Background()))
 
 	require.NotEmpty(t, srv.Outbound(asker), "the bot must answer the text")
+
+	// The startup check names the variable to fix.
+	check := modeInfo(hd).check
+	require.NoError(t, check(context.Background()))
+	srv.FailNext(http.StatusUnauthorized)
+	require.ErrorContains(t, check(context.Background()), "KLAVIYO_API_KEY")
 	require.Empty(t, srv.Outbound(quitter), "STOP and HELP are Klaviyo's to answer")
 
 	// A forged delivery is refused.
@@ -121,6 +127,7 @@ func TestKlaviyoModeWithZendesk(t *testing.T) {
 	deliverSMS(t, mux, kl.SentSMS(p, "Do you accept bitcoin?"))
 	require.NoError(t, h.Shutdown(context.Background()))
 
+	require.NoError(t, modeInfo(hd).check(context.Background()), "both accounts match")
 	k := modeInfo(hd).Helpdesk.(*klaviyoDesk)
 	link, ok, err := k.bridge.Links().ByPhone(context.Background(), "+5511987654321")
 	require.NoError(t, err)
