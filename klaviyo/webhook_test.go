@@ -160,3 +160,24 @@ func FuzzParseWebhook(f *testing.F) {
 		}
 	})
 }
+
+// TestParseFixture reads a delivery written from Klaviyo's documented
+// shapes (a Get Event payload inside the system webhook envelope).
+func TestParseFixture(t *testing.T) {
+	body, err := os.ReadFile("testdata/sent_sms.json")
+	require.NoError(t, err)
+	c, err := klaviyo.New(klaviyo.Config{APIKey: klaviyotest.APIKey, WebhookSecrets: webhookSecrets}, nil)
+	require.NoError(t, err)
+	events, err := parse(t, c, body, time.Time{})
+	require.NoError(t, err)
+	require.Len(t, events, 1)
+	e := events[0]
+	require.True(t, e.IsCustomerMessage())
+	require.Equal(t, "Oi! Meu pedido #4821 ainda não chegou.", e.Message.Text)
+	require.Equal(t, "01GDDKASAP8TKDDA2GRZDSVP4H", e.Conversation.ID)
+	require.Equal(t, "01JR7CONV0000000000000001", e.Conversation.Get(klaviyo.ExtraConversationID))
+	require.Equal(t, "+5511987654321", e.Conversation.Get(klaviyo.ExtraPhone))
+	require.Equal(t, "Ana Souza", e.Message.Author.Name)
+	require.Equal(t, "klaviyo:4mXqKcPa6Jf", e.DeliveryID)
+	require.Equal(t, time.Date(2026, 4, 14, 3, 50, 12, 0, time.UTC), e.OccurredAt.UTC())
+}
