@@ -10,7 +10,10 @@ import (
 )
 
 // Splitter cuts a long answer into message-sized parts. helpdesk/split
-// provides one per channel (split.New(split.Preset(...))).
+// builds one from a channel's limit:
+//
+//	limit, _ := split.Preset(string(conv.Channel))
+//	s, err := split.New(limit)
 type Splitter interface {
 	Split(text string) ([]string, error)
 }

@@ -469,6 +469,8 @@ type Signing struct {
 
 // Delivery returns a signed webhook request carrying events, which the
 // Fake's ParseWebhook (and a helpdesk.WebhookHandler around it) accepts.
+// It is a POST to DefaultDeliveryPath (/webhooks/fake); DeliveryTo
+// addresses it to the route a test mounts its handler at.
 func (f *Fake) Delivery(events ...helpdesk.Event) *http.Request {
 	return f.DeliveryWith(Signing{}, events...)
 }
@@ -497,7 +499,7 @@ func (f *Fake) SignedRequestWith(body []byte, s Signing) *http.Request {
 	if s.Secret == "" && len(f.secrets) > 0 {
 		s.Secret = f.secrets[0]
 	}
-	r := httptest.NewRequest(http.MethodPost, "http://localhost/webhooks/fake", bytes.NewReader(body))
+	r := httptest.NewRequest(http.MethodPost, "http://localhost"+DefaultDeliveryPath, bytes.NewReader(body))
 	r.Header.Set("Content-Type", "application/json")
 	FakeScheme.SignRequest(r, body, s.Secret, s.At)
 	return r
