@@ -36,11 +36,16 @@ const (
 
 // Limit presets (Options.Limits). LimitsFree is the default, the safe
 // choice when the plan is unknown: the headers then tell the budget more.
+//
+// Every preset learns the account's real limits from
+// X-HubSpot-RateLimit-Max and X-HubSpot-RateLimit-Daily
+// (budget.Limit.Share): the preset is the safe start, and a paid account
+// on the default LimitsFree rises to its own limits after one response.
 var (
-	LimitsFree         = []budget.Limit{{Count: BurstFree, Window: Window}, {Name: LimitDaily, Count: DailyFree, Window: 24 * time.Hour}}
-	LimitsProfessional = []budget.Limit{{Count: BurstPaid, Window: Window}, {Name: LimitDaily, Count: DailyProfessional, Window: 24 * time.Hour}}
-	LimitsEnterprise   = []budget.Limit{{Count: BurstPaid, Window: Window}, {Name: LimitDaily, Count: DailyEnterprise, Window: 24 * time.Hour}}
-	LimitsOAuth        = []budget.Limit{{Count: BurstFree, Window: Window}}
+	LimitsFree         = []budget.Limit{{Count: BurstFree, Window: Window, Share: 1}, {Name: LimitDaily, Count: DailyFree, Window: 24 * time.Hour, Share: 1}}
+	LimitsProfessional = []budget.Limit{{Count: BurstPaid, Window: Window, Share: 1}, {Name: LimitDaily, Count: DailyProfessional, Window: 24 * time.Hour, Share: 1}}
+	LimitsEnterprise   = []budget.Limit{{Count: BurstPaid, Window: Window, Share: 1}, {Name: LimitDaily, Count: DailyEnterprise, Window: 24 * time.Hour, Share: 1}}
+	LimitsOAuth        = []budget.Limit{{Count: BurstFree, Window: Window, Share: 1}}
 )
 
 // Rate-limit and request-id headers.

@@ -52,7 +52,9 @@ func conversationLimit(n int) budget.Limit {
 // workspace; hosts that run other apps there pass a smaller share.
 func DefaultLimits() []budget.Limit {
 	return []budget.Limit{
-		{Name: LimitApp, Count: per10s(AppPerMinute), Window: Window},
+		// X-RateLimit-Limit reports the app's limit: the budget learns it
+		// (a workspace on an older, lower limit is paced to it at once).
+		{Name: LimitApp, Count: per10s(AppPerMinute), Window: Window, Share: 1},
 		{Name: LimitWorkspace, Count: per10s(WorkspacePerMinute), Window: Window},
 	}
 }

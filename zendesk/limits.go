@@ -112,13 +112,23 @@ func PlanLimits(planRPM, ticketUpdates int) []budget.Limit {
 // Limits returns the Support API limits the bot may use: the plan's
 // account-wide requests per minute, and its share (TicketUpdateShare) of
 // the Update Ticket limit, which human agents' edits draw on too.
+//
+// Both learn the account's real limits from Zendesk's headers
+// (budget.Limit.Share): the plan (Team, 200/min, when Config.Plan is
+// empty) is only the safe start, and the first response's X-Rate-Limit
+// (or ratelimit-limit) and Zendesk-RateLimit-tickets-update total raise
+// or lower them, so the default budget paces to the account's actual plan
+// without the user naming it.
 func (c Config) Limits() []budget.Limit {
 	c = c.Normalize()
 	share := int(math.Floor(c.TicketUpdateShare * float64(c.Plan.TicketUpdatesPerMinute())))
 	if share < 2 {
 		share = 2
 	}
-	return PlanLimits(c.Plan.RequestsPerMinute(), share)
+	limits := PlanLimits(c.Plan.RequestsPerMinute(), share)
+	limits[0].Share = 1
+	limits[1].Share = c.TicketUpdateShare
+	return limits
 }
 
 // NewBudget returns an in-process budget for the account (Limits, paced by
