@@ -70,6 +70,7 @@ type Client struct {
 	cfg      Config
 	bot      *transport.Client
 	user     *transport.Client // nil without Config.UserToken
+	rec      reconciler        // reconcile.go
 	verifier *driver.Verifier  // Config.WebhookSecrets
 	unsigned *driver.Verifier  // Config.UnsignedToken; nil without it
 	prefix   string            // /api/v1/accounts/{id}
@@ -351,20 +352,15 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 	if !msg.Internal && conv.Get(ExtraCanReply) == "false" {
 		return nil, &WindowClosedError{Channel: conv.Channel, Conversation: conv.ID}
 	}
-	var out messageResp
-	_, err = c.bot.Do(ctx, &transport.Request{
-		Method: http.MethodPost,
-		Path:   path,
-		Body: messageBody{
-			Content: msg.Text, MessageType: "outgoing", Private: msg.Internal, ContentType: "text",
-			EchoID: msg.IdempotencyKey,
-		},
-		Limits: messageLimits,
-	}, &out)
+	body := messageBody{
+		Content: msg.Text, MessageType: "outgoing", Private: msg.Internal, ContentType: "text",
+		EchoID: msg.IdempotencyKey,
+	}
+	id, err := c.postMessage(ctx, conv, path, body, hostKey(conv, msg.IdempotencyKey))
 	if err != nil {
 		return nil, err
 	}
-	return &helpdesk.Receipt{MessageID: out.ID.String()}, nil
+	return &helpdesk.Receipt{MessageID: id}, nil
 }
 
 // Resolve resolves with

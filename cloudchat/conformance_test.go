@@ -156,6 +156,7 @@ func (e *env) harness(t *testing.T) *drivertest.Env {
 		},
 		IdempotencyKeys: e.srv.EchoIDs,
 		FailNext:        e.srv.FailNext,
+		InjectFaults:    e.srv.InjectFaults,
 		RetryAfter:      false, // Chatwoot's 429 says nothing; the driver computes the wait
 		Stall:           e.srv.Stall,
 		Requests:        e.srv.Requests,

@@ -98,6 +98,7 @@ func ticketEnv(t *testing.T) *drivertest.Env {
 		},
 		IdempotencyKeys: srv.IdempotencyKeys,
 		FailNext:        srv.Support.FailNext,
+		InjectFaults:    srv.Support.InjectFaults,
 		RetryAfter:      true,
 		Stall: func(d time.Duration) {
 			srv.Support.Stall(d)

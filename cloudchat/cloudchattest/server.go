@@ -300,6 +300,7 @@ func (s *Server) routes() {
 	h("POST "+acct+"/conversations/{id}/toggle_status", "0", s.toggleStatus)
 	h("POST "+acct+"/conversations/{id}/assignments", "0", s.assign)
 	h("GET "+acct+"/conversations/{id}", "4.14.2", s.getConversation)
+	h("GET "+acct+"/conversations/{id}/messages", "", s.listMessages)
 	h("GET "+acct+"/conversations/{id}/labels", "4.14.2", s.getLabels)
 	h("POST "+acct+"/conversations/{id}/labels", "4.14.2", s.setLabels)
 	h("GET "+acct+"/contacts/search", "", s.searchContacts)
@@ -676,7 +677,9 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, _ []byt
 	if c == nil {
 		return
 	}
-	writeJSON(w, 200, ConversationJSON(*c, s.opts.AccountID))
+	obj := ConversationJSON(*c, s.opts.AccountID)
+	obj["messages"] = s.lastPublic(c)
+	writeJSON(w, 200, obj)
 }
 
 func (s *Server) getLabels(w http.ResponseWriter, r *http.Request, _ []byte) {

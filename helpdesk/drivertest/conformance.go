@@ -84,6 +84,7 @@ func RunConformance(t *testing.T, h Harness) {
 		}},
 		{"Context/Cancelled", testContextCancelled},
 		{"Context/Deadline", testContextDeadline},
+		{"Faults/EveryAnswerOnceInOrder", testFaults},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

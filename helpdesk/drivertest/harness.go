@@ -117,6 +117,11 @@ type Env struct {
 	RetryAfter bool
 	// Stall makes the fake hold every API request for d before answering.
 	Stall func(d time.Duration)
+	// InjectFaults makes the fake fail a share of API writes as p says
+	// (VendorServer.InjectFaults on each fake server the driver writes
+	// to); a zero plan stops. The Faults scenario needs it and skips,
+	// saying so, while a driver's Env lacks it.
+	InjectFaults func(p FaultPlan)
 	// Requests returns how many API requests the fake has answered.
 	Requests func() int
 
