@@ -16,6 +16,7 @@ import (
 	"github.com/agentdesk/agentdesk/cloudchat/cloudchattest"
 	"github.com/agentdesk/agentdesk/escalation"
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/hubspot/hubspottest"
 	"github.com/agentdesk/agentdesk/intercom"
 	"github.com/agentdesk/agentdesk/intercom/intercomtest"
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
@@ -188,4 +189,51 @@ func TestIntercomEmbeddedPolicyHandsOver(t *testing.T) {
 		require.NotEqual(t, intercomtest.DefaultBotAdminID, p.Author.ID, "the bot stays silent in a conversation a human holds: %+v", p)
 	}
 	require.Equal(t, n2, after.TeamAssigneeID)
+}
+
+// HubSpot with the embedded policy hands over to HUBSPOT_N2_AGENT_ID, and
+// once it has, the customer's next message gets no bot answer: the thread
+// is the agent's.
+func TestHubSpotEmbeddedPolicyHandsOver(t *testing.T) {
+	srv := hubspottest.NewServer(t)
+	const external = "https://bot.example.com/webhooks/hubspot"
+	secret := "hs-client-secret-faqbot-1"
+	agent := strconv.Itoa(hubspottest.AgentUserID)
+	env := map[string]string{
+		"HUBSPOT_ACCESS_TOKEN":  hubspottest.Token,
+		"HUBSPOT_CLIENT_SECRET": secret,
+		"HUBSPOT_BOT_USER_ID":   strconv.Itoa(hubspottest.BotUserID),
+		"HUBSPOT_N2_AGENT_ID":   agent,
+		"HUBSPOT_WEBHOOK_URL":   external,
+		"HUBSPOT_BASE_URL":      srv.URL,
+	}
+	mux, h := embeddedMux(t, "hubspot", env)
+	deliver := func(thread int64, text string) {
+		body := srv.CustomerDelivery(thread, text)
+		signed := httptest.NewRequest(http.MethodPost, external, bytes.NewReader(body))
+		hubspottest.Sign(signed, body, secret, time.Now())
+		r := httptest.NewRequest(http.MethodPost, "http://10.0.0.7:8080/webhooks/hubspot", bytes.NewReader(body))
+		r.Header = signed.Header.Clone()
+		r.Header.Set("Content-Type", "application/json")
+		require.Less(t, serveCode(mux, r), 300)
+	}
+	threads := map[string]int64{}
+	for name, text := range handoverTexts {
+		threads[name] = srv.NewThread("hi")
+		deliver(threads[name], text)
+	}
+	// After the handover the thread is the agent's: a question the FAQ
+	// answers gets no bot answer there. Events of one thread are handled
+	// in order, so it is decided after the handover.
+	deliver(threads["low confidence"], "How do I reset my password?")
+	require.NoError(t, h.Shutdown(context.Background()))
+
+	for name, id := range threads {
+		th, _ := srv.Thread(id)
+		require.Equal(t, "A-"+agent, th.AssignedTo, "%s: handed to HUBSPOT_N2_AGENT_ID", name)
+	}
+	th, _ := srv.Thread(threads["low confidence"])
+	for _, m := range th.Messages {
+		require.NotContains(t, m.Text, "Forgot password", "the bot stays silent in a thread it handed over")
+	}
 }
