@@ -61,6 +61,13 @@ type WebhookOptions struct {
 	// redeliver an acknowledged delivery). Its dedupe claim is released
 	// before the call. Shutdown's *ShutdownError counts them too.
 	OnAbandoned func(Event)
+	// Queue, when set, selects durable queued mode: the handler
+	// acknowledges with 200 once Queue.Enqueue stored a delivery's events
+	// (503 when it fails, so that the vendor redelivers) and runs
+	// Queue.Run, which hands them to the event function here or on
+	// another replica (helpdesk/redisqueue). QueueSize, Workers,
+	// HandleTimeout and OnAbandoned are then the Queue's business.
+	Queue Queue
 }
 
 // WebhookHandler is an http.Handler for vendor webhooks: it caps the body,
@@ -145,7 +152,16 @@ func NewWebhookHandler(p WebhookParser, fn EventFunc, opts *WebhookOptions) (*We
 	}
 	h.locks.m = make(map[string]*keyLock)
 	h.handedOff = sync.NewCond(&h.mu)
-	if o.QueueSize > 0 {
+	if o.Queue != nil {
+		h.baseCtx, h.cancel = context.WithCancel(context.Background())
+		h.wg.Add(1)
+		go func() {
+			defer h.wg.Done()
+			if err := o.Queue.Run(h.baseCtx, fn); err != nil && h.baseCtx.Err() == nil {
+				h.log.Error("webhook queue stopped", "error", err.Error())
+			}
+		}()
+	} else if o.QueueSize > 0 {
 		h.queues = make(map[string]*convQueue)
 		h.ready = make(chan string, o.QueueSize)
 		h.baseCtx, h.cancel = context.WithCancel(context.Background())
@@ -214,6 +230,16 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(fresh) == 0 {
 		writeReply(w, http.StatusOK, webhookReply{Status: "ok", Duplicates: dups})
+		return
+	}
+	if h.opts.Queue != nil {
+		if err := h.opts.Queue.Enqueue(r.Context(), fresh); err != nil {
+			h.release(keys)
+			h.log.Error("webhook queue refused a delivery", "error", err.Error())
+			writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "busy", Error: "queue unavailable"})
+			return
+		}
+		writeReply(w, http.StatusOK, webhookReply{Status: "queued", Events: len(fresh), Duplicates: dups})
 		return
 	}
 	if h.opts.QueueSize > 0 {
@@ -427,6 +453,12 @@ func (h *WebhookHandler) Shutdown(ctx context.Context) error {
 		close(h.ready)
 	}
 	h.mu.Unlock()
+	if h.opts.Queue != nil {
+		// Stored events stay in the queue for the next run or another
+		// replica: stop taking them; Run returns once those in hand are
+		// handled.
+		h.cancel()
+	}
 	done := make(chan struct{})
 	go func() {
 		h.wg.Wait()

@@ -1,0 +1,453 @@
+// Package redisqueue is a durable helpdesk.Queue on Redis Streams, for the
+// webhook handler's queued mode with several replicas
+// (helpdesk.WebhookOptions.Queue): a delivery is acknowledged to the vendor
+// only once its events are in Redis, and a replica that dies has its events
+// handled by another.
+//
+// # Design
+//
+// Events are spread over Shards streams by conversation. Each shard is
+// handled by one replica at a time, the holder of the shard's lease (SET
+// NX PX, renewed every Lease/3), through a consumer group: it reads new
+// entries with XREADGROUP, hands each to the event function in stream
+// order, and acknowledges it (XACK) after the function returned. So the
+// events of one conversation are handled in order, one at a time, across
+// all replicas. When a replica dies its leases expire (after Lease, 15 s by
+// default) and the replicas that take its shards first claim the entries it
+// had read but not acknowledged (XAUTOCLAIM), in order. An event the
+// function had handled but the dead replica had not yet acknowledged is
+// handed over again: handling is at least once, with a window of one event
+// per shard.
+//
+// An event whose function keeps failing is retried with a backoff, then,
+// after MaxAttempts, moved to the dead-letter stream (Prefix + "dead"),
+// acknowledged, and passed to OnDeadLetter; Replay puts dead letters back.
+//
+// # Capacity
+//
+// Enqueue refuses (the handler answers 503) when a shard's stream holds
+// MaxLen events (default 100,000 per shard, 1.6 million with 16 shards,
+// about 1 to 2 KB of Redis memory each): a flood is absorbed up to that cap,
+// bounded by Redis memory, not by the handler's workers. Handled entries
+// are deleted (XDEL) after acknowledgement.
+//
+// # When Redis fails
+//
+// Enqueue fails (503, the vendor redelivers) and Run retries until Redis
+// answers. Redis without persistence loses the events stored when it
+// restarts: enable appendonly for a durable queue.
+package redisqueue
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+)
+
+// Defaults.
+const (
+	DefaultPrefix        = "agentdesk:queue:"
+	DefaultShards        = 16
+	DefaultLease         = 15 * time.Second
+	DefaultMaxAttempts   = 5
+	DefaultMaxLen        = 100_000
+	DefaultHandleTimeout = 2 * time.Minute
+)
+
+// ErrFull is returned by Enqueue when a shard holds MaxLen events.
+var ErrFull = errors.New("redisqueue: queue full")
+
+// Options configures a Queue. The zero value is usable.
+type Options struct {
+	// Prefix of every key (default DefaultPrefix). Replicas sharing a
+	// queue use the same Prefix and Shards.
+	Prefix string
+	// Shards is how many streams events are spread over (default
+	// DefaultShards): the most conversations handled at once.
+	Shards int
+	// Lease is how long a replica holds a shard without renewing it: the
+	// longest a dead replica's events wait (default DefaultLease).
+	Lease time.Duration
+	// MaxAttempts is how many times an event is handed to the event
+	// function before it is dead-lettered (default DefaultMaxAttempts).
+	MaxAttempts int
+	// MaxLen caps each shard's stream (default DefaultMaxLen).
+	MaxLen int64
+	// HandleTimeout bounds each call of the event function (default
+	// DefaultHandleTimeout).
+	HandleTimeout time.Duration
+	// OnDeadLetter receives each event moved to the dead-letter stream,
+	// with the last error.
+	OnDeadLetter func(helpdesk.Event, error)
+	// Logger receives failures (default: silent).
+	Logger *slog.Logger
+	// Consumer names this replica in the consumer group (default random).
+	Consumer string
+}
+
+// Queue implements helpdesk.Queue.
+type Queue struct {
+	c    redis.UniversalClient
+	o    Options
+	log  *slog.Logger
+	once sync.Map // shard -> group created
+}
+
+var _ helpdesk.Queue = (*Queue)(nil)
+
+// New returns a queue on client.
+func New(client redis.UniversalClient, o *Options) (*Queue, error) {
+	if client == nil {
+		return nil, errors.New("redisqueue: nil client")
+	}
+	q := &Queue{c: client}
+	if o != nil {
+		q.o = *o
+	}
+	if q.o.Shards < 0 || q.o.Lease < 0 || q.o.MaxAttempts < 0 || q.o.MaxLen < 0 || q.o.HandleTimeout < 0 {
+		return nil, errors.New("redisqueue: negative option")
+	}
+	def := func(p *int, v int) {
+		if *p == 0 {
+			*p = v
+		}
+	}
+	def(&q.o.Shards, DefaultShards)
+	def(&q.o.MaxAttempts, DefaultMaxAttempts)
+	if q.o.Prefix == "" {
+		q.o.Prefix = DefaultPrefix
+	}
+	if q.o.Lease == 0 {
+		q.o.Lease = DefaultLease
+	}
+	if q.o.MaxLen == 0 {
+		q.o.MaxLen = DefaultMaxLen
+	}
+	if q.o.HandleTimeout == 0 {
+		q.o.HandleTimeout = DefaultHandleTimeout
+	}
+	if q.o.Consumer == "" {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		q.o.Consumer = hex.EncodeToString(b[:])
+	}
+	q.log = q.o.Logger
+	if q.log == nil {
+		q.log = slog.New(slog.DiscardHandler)
+	}
+	return q, nil
+}
+
+const group = "handlers"
+
+func (q *Queue) stream(shard int) string { return q.o.Prefix + "s:" + strconv.Itoa(shard) }
+func (q *Queue) lease(shard int) string  { return q.o.Prefix + "lease:" + strconv.Itoa(shard) }
+func (q *Queue) attempts() string        { return q.o.Prefix + "attempts" }
+
+// DeadLetters is the dead-letter stream's key.
+func (q *Queue) DeadLetters() string { return q.o.Prefix + "dead" }
+
+func (q *Queue) shardOf(ev helpdesk.Event) int {
+	h := fnv.New32a()
+	h.Write([]byte(ev.Conversation.Key()))
+	return int(h.Sum32() % uint32(q.o.Shards))
+}
+
+var addScript = redis.NewScript(`
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
+return redis.call('XADD', KEYS[1], '*', 'event', ARGV[2])`)
+
+// Enqueue implements helpdesk.Queue.
+func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
+	pipe := q.c.Pipeline()
+	cmds := make([]*redis.Cmd, len(events))
+	for i, ev := range events {
+		raw, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("redisqueue: encoding event: %w", err)
+		}
+		cmds[i] = addScript.Eval(ctx, pipe, []string{q.stream(q.shardOf(ev))}, q.o.MaxLen, raw)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return fmt.Errorf("redisqueue: storing events: %w", err)
+	}
+	for _, c := range cmds {
+		if err := c.Err(); errors.Is(err, redis.Nil) {
+			return ErrFull
+		} else if err != nil {
+			return fmt.Errorf("redisqueue: storing events: %w", err)
+		}
+	}
+	return nil
+}
+
+// Run implements helpdesk.Queue: one loop per shard, each handling the
+// shard while this replica holds its lease.
+func (q *Queue) Run(ctx context.Context, fn helpdesk.EventFunc) error {
+	var wg sync.WaitGroup
+	for s := range q.o.Shards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			q.runShard(ctx, s, fn)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+var renewScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0`)
+
+var dropScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`)
+
+// runShard competes for shard's lease and handles it while held.
+func (q *Queue) runShard(ctx context.Context, shard int, fn helpdesk.EventFunc) {
+	poll := q.o.Lease / 3
+	for ctx.Err() == nil {
+		ok, err := q.c.SetNX(ctx, q.lease(shard), q.o.Consumer, q.o.Lease).Result()
+		if err != nil || !ok {
+			if err != nil && ctx.Err() == nil {
+				q.log.Warn("redisqueue: lease", "shard", shard, "error", err.Error())
+			}
+			if !sleep(ctx, poll) {
+				return
+			}
+			continue
+		}
+		q.holdShard(ctx, shard, fn)
+	}
+}
+
+// holdShard handles shard until ctx ends or the lease is lost.
+func (q *Queue) holdShard(ctx context.Context, shard int, fn helpdesk.EventFunc) {
+	hctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var renewed sync.WaitGroup
+	renewed.Add(1)
+	go func() {
+		defer renewed.Done()
+		t := time.NewTicker(q.o.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-hctx.Done():
+				return
+			case <-t.C:
+			}
+			n, err := renewScript.Run(hctx, q.c, []string{q.lease(shard)}, q.o.Consumer, q.o.Lease.Milliseconds()).Int()
+			if err != nil && hctx.Err() == nil {
+				q.log.Warn("redisqueue: renewing lease", "shard", shard, "error", err.Error())
+				continue // the next tick tries again, while the lease lasts
+			}
+			if n != 1 {
+				cancel() // lost: another replica may hold it now
+				return
+			}
+		}
+	}()
+	defer func() {
+		cancel()
+		renewed.Wait()
+		_ = dropScript.Run(context.WithoutCancel(ctx), q.c, []string{q.lease(shard)}, q.o.Consumer).Err()
+	}()
+	stream := q.stream(shard)
+	if err := q.c.XGroupCreateMkStream(hctx, stream, group, "0").Err(); err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
+		q.log.Warn("redisqueue: creating group", "shard", shard, "error", err.Error())
+		sleep(hctx, q.o.Lease/3)
+		return
+	}
+	// First what earlier holders read but did not acknowledge, in order.
+	start := "0-0"
+	for hctx.Err() == nil {
+		msgs, next, err := q.c.XAutoClaim(hctx, &redis.XAutoClaimArgs{Stream: stream, Group: group, Consumer: q.o.Consumer, MinIdle: 0, Start: start, Count: 100}).Result()
+		if err != nil {
+			if hctx.Err() == nil {
+				q.log.Warn("redisqueue: claiming", "shard", shard, "error", err.Error())
+			}
+			return
+		}
+		if !q.handleAll(hctx, stream, msgs, fn) {
+			return
+		}
+		if next == "0-0" || len(msgs) == 0 {
+			break
+		}
+		start = next
+	}
+	for hctx.Err() == nil {
+		res, err := q.c.XReadGroup(hctx, &redis.XReadGroupArgs{Group: group, Consumer: q.o.Consumer,
+			Streams: []string{stream, ">"}, Count: 50, Block: q.o.Lease / 3}).Result()
+		if errors.Is(err, redis.Nil) {
+			continue
+		}
+		if err != nil {
+			if hctx.Err() == nil {
+				q.log.Warn("redisqueue: reading", "shard", shard, "error", err.Error())
+				sleep(hctx, 100*time.Millisecond)
+			}
+			if strings.Contains(fmt.Sprint(err), "NOGROUP") {
+				return
+			}
+			continue
+		}
+		for _, s := range res {
+			if !q.handleAll(hctx, stream, s.Messages, fn) {
+				return
+			}
+		}
+	}
+}
+
+// handleAll handles msgs in order; false when the shard must be let go.
+func (q *Queue) handleAll(ctx context.Context, stream string, msgs []redis.XMessage, fn helpdesk.EventFunc) bool {
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			return false
+		}
+		if !q.handle(ctx, stream, m, fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// handle hands one entry to fn until it succeeds or is dead-lettered, then
+// acknowledges and deletes it. False when ctx ended first (the entry stays
+// pending for the next holder).
+func (q *Queue) handle(ctx context.Context, stream string, m redis.XMessage, fn helpdesk.EventFunc) bool {
+	raw, _ := m.Values["event"].(string)
+	var ev helpdesk.Event
+	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+		q.dead(ctx, stream, m, raw, fmt.Errorf("undecodable entry: %w", err))
+		return true
+	}
+	field := stream + "|" + m.ID
+	for {
+		n, err := q.c.HIncrBy(ctx, q.attempts(), field, 1).Result()
+		if err != nil {
+			return false
+		}
+		// The event's own context survives ctx's end: an event in hand
+		// is finished, not cut.
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), q.o.HandleTimeout)
+		ferr := fn(hctx, ev)
+		cancel()
+		if ferr == nil {
+			q.ack(ctx, stream, m.ID, field)
+			return true
+		}
+		q.log.Error("redisqueue: event failed", "conversation", ev.Conversation.Key(), "attempt", n, "error", ferr.Error())
+		if int(n) >= q.o.MaxAttempts {
+			q.dead(ctx, stream, m, raw, ferr)
+			if q.o.OnDeadLetter != nil {
+				q.o.OnDeadLetter(ev, ferr)
+			}
+			return true
+		}
+		if !sleep(ctx, backoff(int(n))) {
+			return false
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := 100 * time.Millisecond << min(attempt-1, 6)
+	return min(d, 5*time.Second)
+}
+
+func (q *Queue) ack(ctx context.Context, stream, id, field string) {
+	bg := context.WithoutCancel(ctx)
+	pipe := q.c.TxPipeline()
+	pipe.XAck(bg, stream, group, id)
+	pipe.XDel(bg, stream, id)
+	pipe.HDel(bg, q.attempts(), field)
+	if _, err := pipe.Exec(bg); err != nil {
+		q.log.Error("redisqueue: acknowledging", "stream", stream, "id", id, "error", err.Error())
+	}
+}
+
+func (q *Queue) dead(ctx context.Context, stream string, m redis.XMessage, raw string, cause error) {
+	bg := context.WithoutCancel(ctx)
+	pipe := q.c.TxPipeline()
+	pipe.XAdd(bg, &redis.XAddArgs{Stream: q.DeadLetters(), Values: map[string]any{"event": raw, "error": cause.Error(), "stream": stream, "id": m.ID}})
+	pipe.XAck(bg, stream, group, m.ID)
+	pipe.XDel(bg, stream, m.ID)
+	pipe.HDel(bg, q.attempts(), stream+"|"+m.ID)
+	if _, err := pipe.Exec(bg); err != nil {
+		q.log.Error("redisqueue: dead-lettering", "stream", stream, "id", m.ID, "error", err.Error())
+	}
+}
+
+// DeadLetter is an event in the dead-letter stream.
+type DeadLetter struct {
+	ID    string
+	Event helpdesk.Event
+	Error string
+}
+
+// ListDeadLetters returns up to n dead letters, oldest first.
+func (q *Queue) ListDeadLetters(ctx context.Context, n int64) ([]DeadLetter, error) {
+	msgs, err := q.c.XRangeN(ctx, q.DeadLetters(), "-", "+", n).Result()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]DeadLetter, 0, len(msgs))
+	for _, m := range msgs {
+		d := DeadLetter{ID: m.ID}
+		raw, _ := m.Values["event"].(string)
+		_ = json.Unmarshal([]byte(raw), &d.Event)
+		d.Error, _ = m.Values["error"].(string)
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Replay puts the dead letter id back on its conversation's shard (at the
+// end: after the events stored since) and removes it from the dead-letter
+// stream.
+func (q *Queue) Replay(ctx context.Context, id string) error {
+	msgs, err := q.c.XRange(ctx, q.DeadLetters(), id, id).Result()
+	if err != nil {
+		return err
+	}
+	if len(msgs) == 0 {
+		return fmt.Errorf("redisqueue: no dead letter %s", id)
+	}
+	raw, _ := msgs[0].Values["event"].(string)
+	var ev helpdesk.Event
+	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+		return fmt.Errorf("redisqueue: dead letter %s: %w", id, err)
+	}
+	if err := q.Enqueue(ctx, []helpdesk.Event{ev}); err != nil {
+		return err
+	}
+	return q.c.XDel(ctx, q.DeadLetters(), id).Err()
+}
