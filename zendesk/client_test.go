@@ -263,7 +263,11 @@ func TestOAuthCredentials(t *testing.T) {
 }
 
 func TestRateLimitedWithZendeskHeaders(t *testing.T) {
-	srv, c := newTicketClient(t, zendesktest.Options{}, func(_ *zendesk.Config, o *zendesk.Options) { o.NoBudget = true })
+	// The fake's windows follow its clock like Zendesk's; pin it to the
+	// start of an hour so the 429's wait is the whole hour whenever the
+	// test runs.
+	hour := time.Now().Truncate(time.Hour)
+	srv, c := newTicketClient(t, zendesktest.Options{Now: func() time.Time { return hour }}, func(_ *zendesk.Config, o *zendesk.Options) { o.NoBudget = true })
 	conv, _ := ticketConv(srv)
 	srv.RateLimit(2, time.Hour)
 	for i := 0; i < 2; i++ {
