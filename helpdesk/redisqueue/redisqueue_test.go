@@ -94,7 +94,10 @@ func TestHandlerAcknowledgesStoredEvents(t *testing.T) {
 func TestReplicaKilledMidRun(t *testing.T) {
 	srv := redistest.Addr(t)
 	prefix := redistest.KeyPrefix(t)
-	const convs, perConv = 100, 20
+	convs, perConv := 500, 20 // 10,000 events
+	if testing.Short() {
+		convs = 100
+	}
 	lease := 600 * time.Millisecond
 	l := newLog()
 	killed := make(chan struct{})
@@ -180,7 +183,7 @@ func TestReplicaKilledMidRun(t *testing.T) {
 	defer l.mu.Unlock()
 	require.Zero(t, l.twice, "no event handled twice")
 	for c := range convs {
-		var want []string
+		want := make([]string, 0, perConv)
 		for s := range perConv {
 			want = append(want, fmt.Sprint(s))
 		}

@@ -1,0 +1,149 @@
+package redisqueue_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
+	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
+	"github.com/agentdesk/agentdesk/helpdesk/redisqueue"
+)
+
+// signed is a delivery ready to send to any server.
+type signed struct {
+	header http.Header
+	body   []byte
+}
+
+// deliveries builds n signed deliveries over convs conversations.
+func deliveries(b *testing.B, fake *helpdesktest.Fake, n, convs int) []signed {
+	out := make([]signed, n)
+	cs := make([]helpdesk.Conversation, convs)
+	for i := range cs {
+		cs[i] = fake.Open(fmt.Sprint(i), helpdesk.ChannelWebChat)
+	}
+	for i := range out {
+		r := fake.Delivery(fake.CustomerWrites(cs[i%convs], fmt.Sprint(i)))
+		body, err := io.ReadAll(r.Body)
+		require.NoError(b, err)
+		out[i] = signed{header: r.Header.Clone(), body: body}
+	}
+	return out
+}
+
+// flood sends ds from clients keep-alive clients and returns each
+// request's latency and how many were not answered 200.
+func flood(b *testing.B, url string, ds []signed, clients int) ([]time.Duration, int) {
+	var (
+		next   atomic.Int64
+		mu     sync.Mutex
+		lat    = make([]time.Duration, 0, len(ds))
+		non200 atomic.Int64
+		wg     sync.WaitGroup
+	)
+	tr := &http.Transport{MaxIdleConnsPerHost: clients, MaxConnsPerHost: clients}
+	defer tr.CloseIdleConnections()
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &http.Client{Transport: tr}
+			var mine []time.Duration
+			for {
+				i := next.Add(1) - 1
+				if int(i) >= len(ds) {
+					break
+				}
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(ds[i].body))
+				req.Header = ds[i].header.Clone()
+				start := time.Now()
+				resp, err := c.Do(req)
+				if err != nil {
+					non200.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				mine = append(mine, time.Since(start))
+				if resp.StatusCode != 200 {
+					non200.Add(1)
+				}
+			}
+			mu.Lock()
+			lat = append(lat, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return lat, int(non200.Load())
+}
+
+func p99(lat []time.Duration) time.Duration {
+	slices.Sort(lat)
+	if len(lat) == 0 {
+		return 0
+	}
+	return lat[len(lat)*99/100]
+}
+
+// BenchmarkAcknowledge measures webhook acknowledgement latency with 500
+// concurrent keep-alive clients against a bare net/http handler (reads the
+// body, answers 200), in the same run, for the in-memory queue and for the
+// Redis Streams queue; and the events handled per second.
+func BenchmarkAcknowledge(b *testing.B) {
+	const clients, convs = 500, 500
+	n := 10000
+	for range b.N {
+		fake := helpdesktest.NewFake()
+		ds := deliveries(b, fake, n, convs)
+		bare := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.WriteHeader(200)
+		}))
+		_, _ = flood(b, bare.URL, ds, clients) // warm-up: goroutines, ports
+		lat, _ := flood(b, bare.URL, ds, clients)
+		bare.Close()
+		bareP99 := p99(lat)
+		b.ReportMetric(float64(bareP99.Microseconds())/1000, "bare-p99-ms")
+
+		for _, mode := range []string{"memory", "redis"} {
+			var handled atomic.Int64
+			fn := func(context.Context, helpdesk.Event) error { handled.Add(1); return nil }
+			o := &helpdesk.WebhookOptions{QueueSize: n}
+			if mode == "redis" {
+				q, err := redisqueue.New(redistest.Client(b), &redisqueue.Options{Prefix: redistest.KeyPrefix(b), MaxLen: int64(n)})
+				require.NoError(b, err)
+				o = &helpdesk.WebhookOptions{Queue: q}
+			}
+			h, err := helpdesk.NewWebhookHandler(fake, fn, o)
+			require.NoError(b, err)
+			srv := httptest.NewServer(h)
+			start := time.Now()
+			lat, refused := flood(b, srv.URL, ds, clients)
+			acked := time.Since(start)
+			for handled.Load() < int64(n-refused) {
+				time.Sleep(time.Millisecond)
+			}
+			done := time.Since(start)
+			srv.Close()
+			_ = h.Shutdown(context.Background())
+			b.ReportMetric(float64(p99(lat).Microseconds())/1000, mode+"-p99-ms")
+			b.ReportMetric(float64(p99(lat))/float64(bareP99), mode+"-p99-ratio")
+			b.ReportMetric(float64(n-refused)/acked.Seconds(), mode+"-acked/s")
+			b.ReportMetric(float64(n-refused)/done.Seconds(), mode+"-handled/s")
+			b.ReportMetric(float64(refused), mode+"-503s")
+		}
+	}
+}
