@@ -42,6 +42,15 @@ type WebhookOptions struct {
 	// resend anything but a 200. Zero selects synchronous mode: the handler
 	// acknowledges after fn returns. Vendors that hand a conversation to
 	// humans when the bot is slow (Chatwoot: 5 s) call for queued mode.
+	//
+	// The queue absorbs a burst of QueueSize events beyond what Workers
+	// handle meanwhile, in process memory: events acknowledged but not yet
+	// handled are lost if the process dies. As a measure, a flood of
+	// 25,000 deliveries from 500 clients into QueueSize 10,000 with 8
+	// workers and a 1 ms event function got 503 for about a quarter of
+	// them (BenchmarkFlood in helpdesk/redisqueue); vendors redeliver a
+	// 503. Queue (helpdesk/redisqueue) is durable and absorbs floods up to
+	// its cap in Redis.
 	QueueSize int
 	// Workers is the number of goroutines handling queued events (default
 	// 8). Events of one conversation are always handled in order, one at a
