@@ -241,6 +241,7 @@ func NewServer(t testing.TB, o *Options) *Server {
 	})
 	// {id} also matches "123.json": the suffix is optional at Zendesk.
 	s.Support.Handle("PUT /api/v2/tickets/{id}", s.putTicket)
+	s.Support.Handle("POST /api/v2/tickets", s.postTicket)
 	s.Support.Handle("GET /api/v2/tickets/{id}", s.getTicket)
 	s.Support.Handle("GET /api/v2/tickets/{id}/comments", s.listComments)
 	s.Support.Handle("GET /api/v2/groups", s.listGroups)
