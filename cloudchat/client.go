@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
@@ -126,7 +127,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		c.ver, _ = parseVersion(cfg.ServerVersion)
 		c.verKnown = true
 	}
-	pace, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), DefaultLimits(), Headers)
+	pace, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers, budget.WithLogger(o.Logger))
 	if err != nil {
 		return nil, err
 	}

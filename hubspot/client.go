@@ -182,7 +182,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	}
 	base := cfg.baseURL()
 	u, _ := url.Parse(base)
-	b, err := driver.Budget(opts.Budget, opts.NoBudget, Vendor+":"+u.Host, limits, NewHeaderReader(opts.TimeZone))
+	b, err := driver.Budget(opts.Budget, opts.NoBudget, Vendor+":"+u.Host, limits, NewHeaderReader(opts.TimeZone), budget.WithLogger(opts.Logger))
 	if err != nil {
 		return nil, err
 	}

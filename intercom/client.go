@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
@@ -110,7 +111,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	c.n2Team, _ = ParseTeamID(cfg.N2TeamID)
 	c.hooks = driver.NewVerifier(o.Tolerance, cfg.ClientSecrets...)
 	c.actions = driver.NewVerifier(o.Tolerance, cfg.ActionTokens...)
-	pace, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers)
+	pace, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers, budget.WithLogger(o.Logger))
 	if err != nil {
 		return nil, err
 	}

@@ -161,7 +161,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if err := ce.Err(); err != nil {
 		return nil, err
 	}
-	b, err := driver.Budget(opts.Budget, opts.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers)
+	b, err := driver.Budget(opts.Budget, opts.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers, budget.WithLogger(opts.Logger))
 	if err != nil {
 		return nil, err
 	}

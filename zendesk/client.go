@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
@@ -130,7 +131,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	c.trigger = driver.NewVerifier(o.Tolerance, secrets...)
 	c.sunVerify = driver.NewVerifier(o.Tolerance, sunKeys...)
 
-	b, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers)
+	b, err := driver.Budget(o.Budget, o.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers, budget.WithLogger(o.Logger))
 	if err != nil {
 		return nil, fmt.Errorf("zendesk: %w", err)
 	}

@@ -107,7 +107,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(cfg.BaseURL)
-	b, err := driver.Budget(opts.Budget, opts.NoBudget, Vendor+":"+u.Host, Limits, HeaderReader)
+	b, err := driver.Budget(opts.Budget, opts.NoBudget, Vendor+":"+u.Host, Limits, HeaderReader, budget.WithLogger(opts.Logger))
 	if err != nil {
 		return nil, err
 	}

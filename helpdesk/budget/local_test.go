@@ -369,7 +369,6 @@ func TestConfigErrors(t *testing.T) {
 		"reserve NaN":       {good, []budget.Option{budget.WithReserve(math.NaN())}},
 		"replicas zero":     {good, []budget.Option{budget.WithReplicas(0)}},
 		"nil headers":       {good, []budget.Option{budget.WithHeaders(nil)}},
-		"nil logger":        {good, []budget.Option{budget.WithLogger(nil)}},
 		"store timeout 0":   {good, []budget.Option{budget.WithStoreTimeout(0)}},
 		"store timeout 2s":  {good, []budget.Option{budget.WithStoreTimeout(2 * time.Second)}},
 		"probe timeout 0":   {good, []budget.Option{budget.WithProbeTimeout(0)}},

@@ -77,13 +77,14 @@ func WithHeaders(r HeaderReader) Option {
 	}
 }
 
-// WithLogger sets the logger (default: discard).
+// WithLogger sets the logger (default, and with nil: discard), so that a
+// driver can pass its Options.Logger through whether or not the host set
+// one.
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) error {
-		if l == nil {
-			return configErr("nil logger")
+		if l != nil {
+			o.logger = l
 		}
-		o.logger = l
 		return nil
 	}
 }

@@ -16,17 +16,18 @@ import (
 //     the vendor's own 429s;
 //   - otherwise an in-process budget.Local named key, with the vendor's
 //     published limits, slowed by its rate-limit headers (headers may be
-//     nil).
-func Budget(given transport.Budget, none bool, key string, limits []budget.Limit, headers budget.HeaderReader) (transport.Budget, error) {
+//     nil), built with opts (pass budget.WithLogger(Options.Logger), so
+//     the limit the budget learns from the vendor is logged where the
+//     host logs).
+func Budget(given transport.Budget, none bool, key string, limits []budget.Limit, headers budget.HeaderReader, opts ...budget.Option) (transport.Budget, error) {
 	if given != nil {
 		return given, nil
 	}
 	if none || len(limits) == 0 {
 		return nil, nil
 	}
-	var opts []budget.Option
 	if headers != nil {
-		opts = append(opts, budget.WithHeaders(headers))
+		opts = append([]budget.Option{budget.WithHeaders(headers)}, opts...)
 	}
 	b, err := budget.NewLocal(key, limits, opts...)
 	if err != nil {

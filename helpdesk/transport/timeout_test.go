@@ -119,7 +119,11 @@ func TestDefaultClientReusesConnections(t *testing.T) {
 	const workers = 16
 	c := newClient(t, srv.URL)
 	concurrentSends(t, c, workers, 25)
-	require.LessOrEqual(t, conns.Load(), int64(workers), "%d connections for %d concurrent senders", conns.Load(), workers)
+	// Go's transport may dial for a waiting request and then hand it a
+	// connection freed meanwhile, keeping the new one idle: a few extra
+	// are normal. Two idle connections per host (the old default) opened
+	// about 200 here.
+	require.LessOrEqual(t, conns.Load(), int64(2*workers), "%d connections for %d concurrent senders", conns.Load(), workers)
 }
 
 // A host's own client is used as given.
