@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
@@ -574,7 +575,7 @@ func (w *metricsHelpdesk) Resolve(ctx context.Context, conv helpdesk.Conversatio
 func (w *metricsHelpdesk) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
 	err := w.Helpdesk.Reassign(ctx, conv, to)
 	if err == nil {
-		props := map[string]any{"reason": to.Note, "target_kind": string(to.Kind), "target_id": to.ID}
+		props := map[string]any{"reason": truncate(to.Note, maxReason), "target_kind": string(to.Kind), "target_id": to.ID}
 		if to.Name != "" {
 			props["target_name"] = to.Name
 		}
@@ -606,3 +607,16 @@ func (w *metricsHelpdesk) CreateConversation(ctx context.Context, req helpdesk.N
 func (w *metricsHelpdesk) As(i any) bool { return helpdesk.As(w.Helpdesk, i) }
 
 func (w *metricsHelpdesk) ErrorAs(err error, i any) bool { return helpdesk.ErrorAs(w.Helpdesk, err, i) }
+
+// maxReason bounds the reason property (Klaviyo takes strings up to 100
+// KB; a segment needs far less than a whole handover note).
+const maxReason = 1000
+
+// truncate returns s cut to at most n runes, with an ellipsis when cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -210,6 +210,8 @@ func TestMetricsWrapAndTap(t *testing.T) {
 		require.Equal(t, "501", e.Properties["conversation_id"])
 		if e.Metric == klaviyo.MetricHandedOver {
 			require.Equal(t, "refund over the bot's limit", e.Properties["reason"])
+			require.Equal(t, "group", e.Properties["target_kind"])
+			require.Equal(t, "7", e.Properties["target_id"])
 		}
 	}
 	require.Equal(t, []string{klaviyo.MetricOpenedTicket, klaviyo.MetricBotReplied, klaviyo.MetricHandedOver,
