@@ -172,7 +172,10 @@ func (b *Bridge) HandleSMS(ctx context.Context, e helpdesk.Event) error {
 		phone = e.Message.Author.Phone
 	}
 	if !ValidPhone(phone) {
-		return &helpdesk.FieldError{Field: "phone", Problem: "the SMS event carries no E.164 phone number"}
+		// Nothing to open a ticket for, now or on a redelivery: an error
+		// would only make Klaviyo deliver it again.
+		b.log.WarnContext(ctx, "klaviyo bridge: text without an E.164 phone number not bridged", "profile", e.Conversation.ID)
+		return nil
 	}
 	link, ok, err := b.links.ByPhone(ctx, phone)
 	if err != nil {

@@ -125,6 +125,13 @@ func TestBridge(t *testing.T) {
 	require.Equal(t, before+1, env.desk.Requests(), "the redelivery joins the ticket as a note, with the same idempotency key")
 }
 
+func TestBridgeWithoutPhone(t *testing.T) {
+	env, _, _ := newBridge(t, nil)
+	e := env.parse(klaviyotest.Delivery(klaviyotest.SMSItem(klaviyo.TopicSentSMS, "01E77", "01P77", "", "", "hello", time.Now())))
+	require.NoError(t, env.bridge.HandleSMS(context.Background(), e), "no phone: logged, not retried")
+	require.Zero(t, env.desk.Requests())
+}
+
 func TestBridgeClosedTicketOpensNew(t *testing.T) {
 	ctx := context.Background()
 	env, newProfile, sent := newBridge(t, nil)

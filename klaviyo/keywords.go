@@ -10,7 +10,9 @@ import (
 // never answered by the bot nor bridged into a ticket. A bot reply to STOP
 // is a compliance failure. Add the account's custom keywords (Settings →
 // SMS → Keywords) with IsKeyword's custom argument or
-// BridgeOptions.Keywords.
+// BridgeOptions.Keywords. (Klaviyo's own Zendesk integration lets HELP and
+// INFO through as tickets; here HELP is a keyword, as Klaviyo answers it,
+// and INFO is not.)
 var DefaultKeywords = []string{"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "UNSTOP", "START", "JOIN", "HELP"}
 
 // IsKeyword reports whether text, as a whole, is a subscription keyword:
