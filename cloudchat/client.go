@@ -331,7 +331,9 @@ type messageResp struct {
 // the Message's IdempotencyKey as echo_id. It is called by the portable
 // Helpdesk (Client.SendMessage), which has already refused attachments,
 // empty texts and other vendors' conversations, and which resolves after
-// the message (POST …/toggle_status) when msg.Resolve is set.
+// the message (POST …/toggle_status) when msg.Resolve is set. After an
+// ambiguous failure it reads the conversation back before sending again
+// (reconcile.go).
 //
 // The server does not enforce channel limits, so a text longer than the
 // conversation channel's limit (MessageLimit) is refused with a *TooLongError

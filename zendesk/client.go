@@ -289,7 +289,9 @@ func badConversation(conv helpdesk.Conversation) error {
 // /v2/apps/{app}/conversations/{id}/messages as a business author; an
 // internal note goes to the ticket as a private comment (a ticket id is
 // needed). In chat mode the Portable solves the ticket with a second
-// request (Resolve) after the message.
+// request (Resolve) after the message. After an ambiguous failure of the
+// ticket update the driver reads GET /api/v2/tickets/{id}/comments before
+// sending again (reconcile.go).
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
 	c := d.c
 	tid, hasTicket := ticketRef(conv)
