@@ -100,10 +100,12 @@ type Options struct {
 
 // Queue implements helpdesk.Queue.
 type Queue struct {
-	c    redis.UniversalClient
-	o    Options
-	log  *slog.Logger
-	once sync.Map // shard -> group created
+	c   redis.UniversalClient
+	o   Options
+	log *slog.Logger
+
+	start sync.Once
+	reqs  chan *enqueueReq
 }
 
 var _ helpdesk.Queue = (*Queue)(nil)
@@ -170,28 +172,99 @@ var addScript = redis.NewScript(`
 if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
 return redis.call('XADD', KEYS[1], '*', 'event', ARGV[2])`)
 
-// Enqueue implements helpdesk.Queue.
+// enqueueReq is one Enqueue waiting for a flusher.
+type enqueueReq struct {
+	ctx    context.Context
+	events []helpdesk.Event
+	raw    [][]byte
+	done   chan error
+}
+
+// Enqueue implements helpdesk.Queue. Concurrent calls are written
+// together (one pipeline for every call waiting while the previous one
+// was in flight), so that many webhook deliveries at once cost a few
+// Redis round trips, not one each.
 func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
-	pipe := q.c.Pipeline()
-	cmds := make([]*redis.Cmd, len(events))
-	for i, ev := range events {
+	r := &enqueueReq{ctx: ctx, events: events, done: make(chan error, 1)}
+	for _, ev := range events {
 		raw, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("redisqueue: encoding event: %w", err)
 		}
-		cmds[i] = addScript.Eval(ctx, pipe, []string{q.stream(q.shardOf(ev))}, q.o.MaxLen, raw)
+		r.raw = append(r.raw, raw)
 	}
-	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("redisqueue: storing events: %w", err)
+	q.startFlushers()
+	select {
+	case q.reqs <- r:
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	for _, c := range cmds {
-		if err := c.Err(); errors.Is(err, redis.Nil) {
-			return ErrFull
-		} else if err != nil {
-			return fmt.Errorf("redisqueue: storing events: %w", err)
+	select {
+	case err := <-r.done:
+		return err
+	case <-ctx.Done():
+		// The write may still land: the handler answers 503 and the
+		// vendor's redelivery is then a duplicate the dedupe drops.
+		return ctx.Err()
+	}
+}
+
+// flushers is how many pipelines may be in flight at once.
+const flushers = 4
+
+func (q *Queue) startFlushers() {
+	q.start.Do(func() {
+		q.reqs = make(chan *enqueueReq)
+		for range flushers {
+			go q.flush()
+		}
+	})
+}
+
+// flush writes waiting Enqueue calls in one pipeline at a time. Flushers
+// live as long as the process (they hold no resources when idle).
+func (q *Queue) flush() {
+	for first := range q.reqs {
+		batch := []*enqueueReq{first}
+	more:
+		for len(batch) < 256 {
+			select {
+			case r := <-q.reqs:
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		q.write(batch)
+	}
+}
+
+func (q *Queue) write(batch []*enqueueReq) {
+	ctx := context.Background()
+	pipe := q.c.Pipeline()
+	cmds := make([][]*redis.Cmd, len(batch))
+	for i, r := range batch {
+		for j, ev := range r.events {
+			cmds[i] = append(cmds[i], addScript.Eval(ctx, pipe, []string{q.stream(q.shardOf(ev))}, q.o.MaxLen, r.raw[j]))
 		}
 	}
-	return nil
+	_, perr := pipe.Exec(ctx)
+	for i, r := range batch {
+		var err error
+		for _, c := range cmds[i] {
+			if cerr := c.Err(); errors.Is(cerr, redis.Nil) {
+				err = ErrFull
+				break
+			} else if cerr != nil {
+				err = fmt.Errorf("redisqueue: storing events: %w", cerr)
+				break
+			}
+		}
+		if err == nil && perr != nil && !errors.Is(perr, redis.Nil) {
+			err = fmt.Errorf("redisqueue: storing events: %w", perr)
+		}
+		r.done <- err
+	}
 }
 
 // Run implements helpdesk.Queue: one loop per shard, each handling the
