@@ -47,9 +47,9 @@ type WebhookOptions struct {
 	// handle meanwhile, in process memory: events acknowledged but not yet
 	// handled are lost if the process dies. As a measure, a flood of
 	// 25,000 deliveries from 500 clients into QueueSize 10,000 with 8
-	// workers and a 1 ms event function got 503 for about a quarter of
-	// them (BenchmarkFlood in helpdesk/redisqueue); vendors redeliver a
-	// 503. Queue (helpdesk/redisqueue) is durable and absorbs floods up to
+	// workers and a 1 ms event function got 503 for 27 to 39 % of them
+	// on 2 cores (BenchmarkFlood in helpdesk/redisqueue); vendors
+	// redeliver a 503. Queue (helpdesk/redisqueue) is durable and absorbs floods up to
 	// its cap in Redis.
 	QueueSize int
 	// Workers is the number of goroutines handling queued events (default
