@@ -550,7 +550,7 @@ func TestConversationLimitPacesOneConversation(t *testing.T) {
 	_, err := e.client.SendMessage(context.Background(), busy, helpdesk.Message{Text: "first"})
 	require.NoError(t, err)
 	before := e.srv.Requests()
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err = e.client.SendMessage(ctx, busy, helpdesk.Message{Text: "second"})
 	require.ErrorIs(t, err, helpdesk.ErrRateLimited)

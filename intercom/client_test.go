@@ -439,7 +439,7 @@ func TestNoBudget(t *testing.T) {
 func TestConversationGuard(t *testing.T) {
 	e := newEnv(t, func(_ *intercom.Config, o *intercom.Options, _ *intercomtest.Options) { o.ConversationLimit = 2 })
 	conv := e.newConversation(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var err error
 	for range 5 {

@@ -400,7 +400,7 @@ func TestTicketUpdateLimitPacesOneTicket(t *testing.T) {
 	_, err := c.SendMessage(context.Background(), conv(busy), helpdesk.Message{Text: "first"})
 	require.NoError(t, err)
 	before := srv.Requests()
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_, err = c.SendMessage(ctx, conv(busy), helpdesk.Message{Text: "second"})
 	require.ErrorIs(t, err, helpdesk.ErrRateLimited)

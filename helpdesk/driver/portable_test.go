@@ -266,7 +266,7 @@ func TestPortableConversationGuard(t *testing.T) {
 	ctx := context.Background()
 	_, err := p.SendMessage(ctx, conv, helpdesk.Message{Text: "first"})
 	require.NoError(t, err)
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	short, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	_, err = p.SendMessage(short, conv, helpdesk.Message{Text: "second"})
 	require.ErrorIs(t, err, helpdesk.ErrRateLimited)
