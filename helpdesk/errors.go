@@ -93,21 +93,6 @@ func (e *APIError) Error() string {
 // Unwrap lets errors.Is match the sentinel in Kind.
 func (e *APIError) Unwrap() error { return e.Kind }
 
-// KindForStatus returns the sentinel that an HTTP status maps to by default.
-func KindForStatus(status int) error {
-	switch status {
-	case 401, 403:
-		return ErrUnauthorized
-	case 404:
-		return ErrNotFound
-	case 429:
-		return ErrRateLimited
-	case 400, 422:
-		return ErrInvalidRequest
-	}
-	return nil
-}
-
 // FieldError reports that a vendor rejected a request because of one field,
 // e.g. a Zendesk ticket field required to solve. It matches
 // ErrInvalidRequest and wraps the underlying *APIError.

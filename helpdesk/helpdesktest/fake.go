@@ -17,6 +17,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/driver"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // Op names a Helpdesk method, for recorded calls and injected failures.
@@ -355,25 +356,11 @@ func (f *Fake) FailNextWithStatus(op Op, status int) {
 // StatusError returns the *helpdesk.APIError a vendor answering status
 // would cause.
 func StatusError(status int) *helpdesk.APIError {
-	e := &helpdesk.APIError{Vendor: FakeVendor, StatusCode: status, Message: http.StatusText(status), Kind: kindForStatus(status), RequestID: "fake-req"}
+	e := &helpdesk.APIError{Vendor: FakeVendor, StatusCode: status, Message: http.StatusText(status), Kind: transport.KindForStatus(status), RequestID: "fake-req"}
 	if status == http.StatusTooManyRequests {
 		e.RetryAfter = time.Minute
 	}
 	return e
-}
-
-func kindForStatus(status int) error {
-	switch status {
-	case 401, 403:
-		return helpdesk.ErrUnauthorized
-	case 404:
-		return helpdesk.ErrNotFound
-	case 429:
-		return helpdesk.ErrRateLimited
-	case 400, 422:
-		return helpdesk.ErrInvalidRequest
-	}
-	return nil
 }
 
 // ClosedError is what the Fake returns for updates to a closed

@@ -431,7 +431,7 @@ func (c *Client) apiError(method, path string, resp *http.Response, body []byte)
 		excerpt = excerpt[:DefaultBodyExcerpt] + "…"
 	}
 	e.Body = excerpt
-	e.Kind = helpdesk.KindForStatus(resp.StatusCode)
+	e.Kind = KindForStatus(resp.StatusCode)
 	if c.opts.Classify != nil {
 		c.opts.Classify(e)
 	}
