@@ -233,8 +233,12 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	fresh, keys, dups, err := h.claim(r.Context(), events)
 	if err != nil {
+		// 500, like a failed event function (see WebhookStatus): the
+		// status every vendor redelivers on, where a 503 would lose the
+		// message with Chatwoot's agent bots.
 		h.log.Error("webhook dedupe store failed", "error", err.Error())
-		writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "error", Error: "dedupe store unavailable"})
+		w.Header().Set("Retry-After", "5")
+		writeReply(w, http.StatusInternalServerError, webhookReply{Status: "error", Error: "dedupe store unavailable"})
 		return
 	}
 	if len(fresh) == 0 {
@@ -245,7 +249,8 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err := h.opts.Queue.Enqueue(r.Context(), fresh); err != nil {
 			h.release(keys)
 			h.log.Error("webhook queue refused a delivery", "error", err.Error())
-			writeReply(w, http.StatusServiceUnavailable, webhookReply{Status: "busy", Error: "queue unavailable"})
+			w.Header().Set("Retry-After", "5")
+			writeReply(w, http.StatusInternalServerError, webhookReply{Status: "busy", Error: "queue unavailable"})
 			return
 		}
 		writeReply(w, http.StatusOK, webhookReply{Status: "queued", Events: len(fresh), Duplicates: dups})

@@ -2,6 +2,7 @@ package helpdesk_test
 
 import (
 	"context"
+	"errors"
 	"net/http/httptest"
 	"sync"
 	"sync/atomic"
@@ -99,4 +100,32 @@ func TestQueuedShutdownDeadlineAbandonsQueuedEvents(t *testing.T) {
 	require.Equal(t, []string{"two", "three"}, abandoned)
 	require.Equal(t, int32(1), calls.Load(), "abandoned events never reach the event function")
 	require.Equal(t, 1, dedupe.Len(), "abandoned events give up their dedupe claims; only the started one keeps its claim")
+}
+
+// failingDedupe is a store that cannot answer, as Redis down in
+// fail-closed mode.
+type failingDedupe struct{}
+
+func (failingDedupe) Claim(context.Context, string, time.Duration) (bool, error) {
+	return false, errors.New("store down")
+}
+func (failingDedupe) Release(context.Context, string) error { return nil }
+
+// A dedupe store that cannot answer gets the vendor a 500 with
+// Retry-After, the status every vendor redelivers on (Chatwoot's agent
+// bots do not retry a 503), and the event function is not called.
+func TestDedupeStoreFailureIsRetried(t *testing.T) {
+	f := helpdesktest.NewFake()
+	var calls atomic.Int32
+	h, err := helpdesk.NewWebhookHandler(f, func(context.Context, helpdesk.Event) error {
+		calls.Add(1)
+		return nil
+	}, &helpdesk.WebhookOptions{Dedupe: failingDedupe{}})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, f.Delivery(customerEvent(f, "1", "hi")))
+	require.Equal(t, 500, rec.Code)
+	require.Equal(t, "5", rec.Header().Get("Retry-After"))
+	require.NotContains(t, rec.Body.String(), "store down", "internal errors are not echoed to the vendor")
+	require.Zero(t, calls.Load())
 }

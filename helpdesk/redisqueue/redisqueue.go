@@ -25,7 +25,7 @@
 //
 // # Capacity
 //
-// Enqueue refuses (the handler answers 503) when a shard's stream holds
+// Enqueue refuses (the handler answers 500 with Retry-After) when a shard's stream holds
 // MaxLen events (default 100,000 per shard, 1.6 million with 16 shards,
 // about 1 to 2 KB of Redis memory each): a flood is absorbed up to that cap,
 // bounded by Redis memory, not by the handler's workers. Handled entries
@@ -33,7 +33,7 @@
 //
 // # When Redis fails
 //
-// Enqueue fails (503, the vendor redelivers) and Run retries until Redis
+// Enqueue fails (500 with Retry-After, the vendor redelivers) and Run retries until Redis
 // answers. Redis without persistence loses the events stored when it
 // restarts: enable appendonly for a durable queue.
 package redisqueue
@@ -203,7 +203,7 @@ func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
 	case err := <-r.done:
 		return err
 	case <-ctx.Done():
-		// The write may still land: the handler answers 503 and the
+		// The write may still land: the handler answers 500 and the
 		// vendor's redelivery is then a duplicate the dedupe drops.
 		return ctx.Err()
 	}

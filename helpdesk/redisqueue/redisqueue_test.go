@@ -239,9 +239,10 @@ func TestDeadLetterAndReplay(t *testing.T) {
 	require.Empty(t, letters)
 }
 
-// While Redis is down the handler answers 503 (the vendor redelivers);
-// after it restarts, deliveries are stored and handled again.
-func TestRedisDownAnswers503(t *testing.T) {
+// While Redis is down the handler answers 500 with Retry-After (the status
+// every vendor redelivers on); after it restarts, deliveries are stored and
+// handled again.
+func TestRedisDownAnswersRetryable(t *testing.T) {
 	srv := redistest.Start(t)
 	client := newClient(t, srv.Addr())
 	q, err := redisqueue.New(client, &redisqueue.Options{Prefix: redistest.KeyPrefix(t), Lease: 600 * time.Millisecond, Shards: 2})
@@ -256,7 +257,8 @@ func TestRedisDownAnswers503(t *testing.T) {
 	ev := fake.CustomerWrites(conv, "during the outage")
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, fake.Delivery(ev))
-	require.Equal(t, 503, rec.Code)
+	require.Equal(t, 500, rec.Code)
+	require.NotEmpty(t, rec.Header().Get("Retry-After"))
 	srv.Restart()
 	require.Eventually(t, func() bool {
 		rec := httptest.NewRecorder()
