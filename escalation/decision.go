@@ -178,3 +178,22 @@ func Reasons() []Reason {
 		ReasonOutsideHours, ReasonNoAgentsOnline, ReasonAvailabilityError,
 	}
 }
+
+// ReplyOptions returns the helpdesk.ReplyOptions that carry out d with
+// helpdesk.Reply(ctx, hd, conv, d.Text, d.ReplyOptions(sp)): resolve with
+// the last part (ActionResolve), or hand over to d.Target with it
+// (ActionEscalate), which helpdesks with helpdesk.CapReassignWithMessage
+// do in the same request as the last part. With ActionEscalate and no
+// Text, Reply only hands over (the target's notice still reaches the
+// customer). sp may be nil.
+func (d Decision) ReplyOptions(sp helpdesk.Splitter) helpdesk.ReplyOptions {
+	o := helpdesk.ReplyOptions{Splitter: sp}
+	switch d.Action {
+	case ActionResolve:
+		o.Resolve = true
+	case ActionEscalate:
+		to := d.Target
+		o.Handover = &to
+	}
+	return o
+}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Splitter cuts a long answer into message-sized parts. helpdesk/split
@@ -74,7 +75,11 @@ type ReplyOptions struct {
 // error and would be sent again by a retry.
 func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opts ReplyOptions) ([]*Receipt, error) {
 	parts := []string{text}
-	if opts.Splitter != nil {
+	if strings.TrimSpace(text) == "" && (opts.Resolve || opts.Handover != nil) {
+		// Nothing to say: only the resolve or the handover (with its own
+		// notice) happens.
+		parts = nil
+	} else if opts.Splitter != nil {
 		var err error
 		parts, err = opts.Splitter.Split(text)
 		if err != nil {
