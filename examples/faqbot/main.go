@@ -206,7 +206,15 @@ func serve(ctx context.Context, addr string, hd helpdesk.Helpdesk, paths []strin
 		return err
 	case <-ctx.Done():
 	}
-	return drain(srv, h, shutdownTimeout)
+	err = drain(srv, h, shutdownTimeout)
+	if m := modeInfo(hd); m.close != nil {
+		// Flush what the mode buffers (Klaviyo metrics) once no event is
+		// handled any more, within its own bound.
+		flush, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		err = errors.Join(err, m.close(flush))
+	}
+	return err
 }
 
 // drain stops accepting connections and waits at most d for requests and

@@ -75,6 +75,7 @@ func newKlaviyoMode(getenv func(string) string, logger *slog.Logger) (helpdesk.H
 		if k.metrics, err = klaviyo.NewMetrics(sms, &klaviyo.MetricsOptions{Tags: []string{"faqbot"}}); err != nil {
 			return nil, nil, err
 		}
+		info.close = k.metrics.Close
 		k.desk = k.metrics.Wrap(zm.Helpdesk)
 		k.smsHD = k.metrics.Wrap(sms)
 		if k.bridge, err = klaviyo.NewBridge(k.smsHD, k.desk, nil); err != nil {

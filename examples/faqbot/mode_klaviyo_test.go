@@ -120,7 +120,9 @@ func TestKlaviyoModeWithZendesk(t *testing.T) {
 	require.Equal(t, o.N2GroupID, tk.GroupID, "the ticket goes to N2")
 	require.Equal(t, []string{"sms", "klaviyo"}, zd.TicketTags(id))
 
-	require.NoError(t, k.metrics.Close(context.Background()))
+	// serve calls the mode's close after draining: it flushes the metrics.
+	require.NotNil(t, modeInfo(hd).close)
+	require.NoError(t, modeInfo(hd).close(context.Background()))
 	var metrics []string
 	for _, e := range kl.Events() {
 		metrics = append(metrics, e.Metric)

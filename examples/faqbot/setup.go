@@ -31,6 +31,9 @@ type modeHelpdesk struct {
 	// check verifies credentials and ids against the vendor. nil: nothing
 	// to check.
 	check func(context.Context) error
+	// close flushes what the mode buffers (Klaviyo metrics) after the
+	// server drained. nil: nothing to flush.
+	close func(context.Context) error
 }
 
 // As reaches the vendor client behind the mode's helpdesk.
