@@ -83,6 +83,16 @@ type WebhookOptions struct {
 // verifies and parses it with the driver, drops redeliveries, and dispatches
 // events to the host's function in per-conversation order. Forged or
 // malformed requests get a 4xx, never a 5xx or a panic.
+//
+// Serve it with an http.Server whose timeouts are set: vendors give up on
+// a delivery within seconds (Intercom and Chatwoot's agent bots after 5 s,
+// Zendesk after 12 s) and redeliver, so a client slower than that is not a
+// vendor, and without timeouts each one holds a goroutine and a socket for
+// as long as it likes. ReadHeaderTimeout 5 s and ReadTimeout 10 s bound the
+// request (headers and the capped body), WriteTimeout 15 s covers the
+// answer (queued mode answers at once), IdleTimeout 60 s drops idle
+// keep-alive connections; on shutdown call http.Server.Shutdown, then
+// Shutdown here, both under one deadline (examples/faqbot does all this).
 type WebhookHandler struct {
 	parser WebhookParser
 	fn     EventFunc
