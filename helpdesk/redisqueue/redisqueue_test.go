@@ -181,7 +181,13 @@ func TestReplicaKilledMidRun(t *testing.T) {
 		"every event handled by the survivors")
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	require.Zero(t, l.twice, "no event handled twice")
+	// The death is abrupt, as kill -9 is: a worker of the dead replica
+	// whose event function had just returned may lose its acknowledgement
+	// with the connection, and that event is handled again by the replica
+	// that takes the shard over. That window is at most one event per
+	// shard the dead replica held (documented on the package); everything
+	// else is handled exactly once.
+	require.LessOrEqual(t, l.twice, 8, "at most one event per shard handled twice")
 	for c := range convs {
 		want := make([]string, 0, perConv)
 		for s := range perConv {
