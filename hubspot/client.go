@@ -77,18 +77,8 @@ type Options struct {
 }
 
 func (o *Options) validate(ce *helpdesk.ConfigError) {
-	if o.Tolerance < 0 {
-		ce.Add("Options.Tolerance", "must not be negative")
-	}
-	if o.MaxRetries < -1 {
-		ce.Add("Options.MaxRetries", "must be -1 (off) or more")
-	}
-	if o.MaxRetryWait < 0 {
-		ce.Add("Options.MaxRetryWait", "must not be negative")
-	}
-	if o.Budget != nil && o.NoBudget {
-		ce.Add("Options.NoBudget", "set together with Options.Budget")
-	}
+	driver.CheckOptions(ce, driver.OptionValues{Tolerance: o.Tolerance, MaxRetries: o.MaxRetries,
+		MaxRetryWait: o.MaxRetryWait, Budget: o.Budget != nil, NoBudget: o.NoBudget})
 }
 
 // Client is a HubSpot account seen as a helpdesk.Helpdesk, with HubSpot's

@@ -80,7 +80,8 @@
 //     vendor's window. That budget.Limit paces like any other: its default
 //     Burst is small (budget.DefaultBurst) and a fifth of it is kept for
 //     critical writes, so set Burst when a reply in parts or a handover
-//     with its notice should not wait.
+//     with its notice should not wait. CheckOptions reports the problems
+//     of these shared options with the same words in every driver.
 //   - The webhook Scheme is exported, so that the <vendor>test signer
 //     signs with Scheme.SignRequest what the driver verifies.
 //   - Conversation.Extra keys are "<vendor>.<key>", exported as ExtraXxx
