@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"math"
 	"net/url"
 	"path"
@@ -385,7 +384,7 @@ func (c *Client) parse(body []byte, key string, received time.Time) ([]helpdesk.
 		return nil, driver.InvalidPayload("body is not a JSON object")
 	}
 	var p payload
-	if err := decodeTolerant(trimmed, &p, payloadNeeded); err != nil {
+	if err := driver.DecodeTolerant(trimmed, &p, payloadNeeded); err != nil {
 		return nil, driver.InvalidPayload("body is not a Chatwoot webhook payload: %s", err)
 	}
 	if p.Event == "" {
@@ -650,90 +649,13 @@ func statusChangeKey(p *payload, key string) string {
 }
 
 // payloadNeeded are the fields that decide whether and how a message is
-// seen (see decodeTolerant): one of them with another JSON type refuses
+// seen (see driver.DecodeTolerant): one of them with another JSON type refuses
 // the delivery; any other field that does not decode is left empty, so a
 // field the driver does not need never hides a customer's message. Ids and
 // message_type accept strings and numbers and never fail.
 var payloadNeeded = []string{"event", "content", "private?", "sender.type", "conversation.status", "status",
 	"conversation.meta.assignee_type", "meta.assignee_type", "account.id#",
 	"attachments.*.data_url", "attachments.*.external_url"}
-
-// decodeTolerant unmarshals body into v. json.Unmarshal skips a value of
-// the wrong JSON type and decodes the rest; the type error is dropped
-// unless one of needed (dot-separated paths, "*" for array elements, a
-// trailing "?" for booleans, "#" for strings or numbers, else strings) is
-// the malformed value.
-func decodeTolerant(body []byte, v any, needed []string) error {
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return errors.New("not valid JSON")
-	}
-	var root any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if dec.Decode(&root) != nil {
-		return errors.New("not valid JSON")
-	}
-	if _, ok := root.(map[string]any); !ok {
-		return errors.New("not a JSON object")
-	}
-	for _, p := range needed {
-		kind := p[len(p)-1]
-		if kind == '?' || kind == '#' {
-			p = p[:len(p)-1]
-		}
-		if !wellTyped(root, strings.Split(p, "."), kind) {
-			return errors.New("field " + p + " has an unexpected JSON type")
-		}
-	}
-	return nil
-}
-
-// wellTyped reports whether the value at parts is absent, null or of the
-// kind wanted: '?' a boolean, '#' a string or number, else a string.
-func wellTyped(v any, parts []string, kind byte) bool {
-	if v == nil {
-		return true
-	}
-	if len(parts) == 0 {
-		var ok bool
-		switch v.(type) {
-		case bool:
-			ok = kind == '?'
-		case json.Number:
-			ok = kind == '#'
-		case string:
-			ok = kind != '?'
-		}
-		return ok
-	}
-	if parts[0] == "*" {
-		list, ok := v.([]any)
-		if !ok {
-			return false
-		}
-		for _, e := range list {
-			if !wellTyped(e, parts[1:], kind) {
-				return false
-			}
-		}
-		return true
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	for k, child := range m {
-		if strings.EqualFold(k, parts[0]) && !wellTyped(child, parts[1:], kind) {
-			return false
-		}
-	}
-	return true
-}
 
 // staffAuthor classifies an outgoing message's sender: contacts have no
 // "type"; users have "user", bots "agent_bot", Captain

@@ -178,7 +178,7 @@ func (c *Client) verifySunshine(req *helpdesk.WebhookRequest) error {
 // and the :failure events → EventOther: nothing changed hands);
 // conversation:postback → EventOther with *SunshinePostback; anything else
 // → EventOther with *SunshineOther. Fields the driver does not need never
-// refuse a message (see decodeTolerant); a conversation:message without a
+// refuse a message (see driver.DecodeTolerant); a conversation:message without a
 // conversation id, message id or user/business author, or with one of the
 // fields it reads of another JSON type, refuses the delivery with
 // helpdesk.ErrInvalidPayload. The delivery id of each event is
@@ -205,7 +205,7 @@ func (c *Client) parseSunshine(req *helpdesk.WebhookRequest) ([]helpdesk.Event, 
 		return nil, err
 	}
 	var env SunshineEnvelope
-	if err := decodeTolerant(req.Body, &env, sunEnvelopeNeeded); err != nil {
+	if err := driver.DecodeTolerant(req.Body, &env, sunEnvelopeNeeded); err != nil {
 		return nil, driver.InvalidPayload("Sunshine body is not the expected JSON object: %s", jsonProblem(err))
 	}
 	if env.Events == nil {
@@ -223,7 +223,7 @@ func (c *Client) parseSunshine(req *helpdesk.WebhookRequest) ([]helpdesk.Event, 
 }
 
 // sunEnvelopeNeeded and sunMessageNeeded are the fields that decide
-// whether and how a message is seen (see decodeTolerant): one of them with
+// whether and how a message is seen (see driver.DecodeTolerant): one of them with
 // another JSON type refuses the delivery, while any other field that does
 // not decode (the spec's own examples have a numeric user.externalId) is
 // left empty.
@@ -254,7 +254,7 @@ func (c *Client) sunshineEvent(env *SunshineEnvelope, e *SunshineEventEnvelope) 
 	switch {
 	case e.Type == "conversation:message":
 		var p sunMessagePayload
-		if err := decodeTolerant(e.Payload, &p, sunMessageNeeded); err != nil {
+		if err := driver.DecodeTolerant(e.Payload, &p, sunMessageNeeded); err != nil {
 			return ev, driver.InvalidPayload("Sunshine conversation:message %s: %s", e.ID, jsonProblem(err))
 		}
 		switch {

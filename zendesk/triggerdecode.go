@@ -1,10 +1,6 @@
 package zendesk
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -404,89 +400,3 @@ func (d *fastDec) attachments(out *[]TriggerAttachment) bool {
 // decides whether a customer message is seen, and a field it needs that is
 // malformed gives helpdesk.ErrInvalidPayload (a 400 the vendor shows in its
 // delivery log), never a silent EventOther.
-
-// decodeTolerant unmarshals body into v. Syntax errors are returned as
-// they are; a type error is returned as a *neededFieldError when one of
-// needed is malformed, and dropped otherwise. Each needed entry is a
-// dot-separated path ("message.author.type", "*" for every array element);
-// a trailing "?" marks a boolean, otherwise the value must be a string.
-// Absent or null values are not malformed: the caller checks presence.
-func decodeTolerant(body []byte, v any, needed []string) error {
-	err := json.Unmarshal(body, v)
-	if err == nil {
-		return nil
-	}
-	var te *json.UnmarshalTypeError
-	if !errors.As(err, &te) {
-		return err
-	}
-	if bad := malformedPath(body, needed); bad != "" {
-		return &neededFieldError{path: bad}
-	}
-	return nil
-}
-
-// neededFieldError names a needed field with an unexpected JSON type.
-type neededFieldError struct{ path string }
-
-func (e *neededFieldError) Error() string {
-	return "field " + strings.TrimSuffix(e.path, "?") + " has an unexpected JSON type"
-}
-
-// malformedPath returns the first needed path whose value has the wrong
-// JSON type ("" when none has). Keys match case-insensitively, as
-// json.Unmarshal matches struct fields.
-func malformedPath(body []byte, needed []string) string {
-	var root any
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if dec.Decode(&root) != nil {
-		return "body"
-	}
-	if _, ok := root.(map[string]any); !ok {
-		return "body"
-	}
-	for _, p := range needed {
-		wantBool := strings.HasSuffix(p, "?")
-		if !wellTyped(root, strings.Split(strings.TrimSuffix(p, "?"), "."), wantBool) {
-			return p
-		}
-	}
-	return ""
-}
-
-func wellTyped(v any, parts []string, wantBool bool) bool {
-	if v == nil {
-		return true
-	}
-	if len(parts) == 0 {
-		if wantBool {
-			_, ok := v.(bool)
-			return ok
-		}
-		_, ok := v.(string)
-		return ok
-	}
-	if parts[0] == "*" {
-		list, ok := v.([]any)
-		if !ok {
-			return false
-		}
-		for _, e := range list {
-			if !wellTyped(e, parts[1:], wantBool) {
-				return false
-			}
-		}
-		return true
-	}
-	m, ok := v.(map[string]any)
-	if !ok {
-		return false
-	}
-	for k, child := range m {
-		if strings.EqualFold(k, parts[0]) && !wellTyped(child, parts[1:], wantBool) {
-			return false
-		}
-	}
-	return true
-}

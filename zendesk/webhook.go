@@ -283,13 +283,13 @@ func decodeTrigger(body []byte, p *TriggerPayload) error {
 		return nil
 	}
 	*p = TriggerPayload{}
-	err := decodeTolerant(body, p, triggerNeeded)
+	err := driver.DecodeTolerant(body, p, triggerNeeded)
 	if err == nil {
 		return nil
 	}
 	if fixed, ok := escapeControlInStrings(body); ok {
 		*p = TriggerPayload{}
-		if decodeTolerant(fixed, p, triggerNeeded) == nil {
+		if driver.DecodeTolerant(fixed, p, triggerNeeded) == nil {
 			return nil
 		}
 	}
@@ -297,7 +297,7 @@ func decodeTrigger(body []byte, p *TriggerPayload) error {
 }
 
 // triggerNeeded are the trigger body fields that decide whether and how a
-// comment is seen (see decodeTolerant): one of them with another JSON type
+// comment is seen (see driver.DecodeTolerant): one of them with another JSON type
 // refuses the body; any other field that does not decode is left empty.
 var triggerNeeded = []string{"ticketId", "commentId", "text", "isPublic", "author.id", "sender.id", "sender.role",
 	"attachments.*.url", "attachments.*.filename"}
@@ -320,7 +320,7 @@ func jsonProblem(err error) string {
 		return "syntax error at offset " + strconv.FormatInt(e.Offset, 10)
 	case *json.UnmarshalTypeError:
 		return "field " + e.Field + " has JSON type " + e.Value + ", expected " + e.Type.String()
-	case *neededFieldError:
+	case *driver.DecodeError:
 		return e.Error()
 	}
 	return "invalid JSON"
