@@ -71,7 +71,7 @@ type Client struct {
 	cfg      Config
 	bot      *transport.Client
 	user     *transport.Client // nil without Config.UserToken
-	rec      reconciler        // reconcile.go
+	rec      driver.Reconciler // reconcile.go
 	verifier *driver.Verifier  // Config.WebhookSecrets
 	unsigned *driver.Verifier  // Config.UnsignedToken; nil without it
 	prefix   string            // /api/v1/accounts/{id}

@@ -84,7 +84,7 @@ type Client struct {
 	// first Sunshine message seen per conversation.
 	firstMsg *recentMap
 	// sends whose outcome reconciliation could not settle (reconcile.go).
-	unsettled uncertain
+	rec driver.Reconciler
 }
 
 // clientDriver is the driver.Driver the embedded Portable wraps.

@@ -2,14 +2,12 @@ package zendesk
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/driver"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
@@ -24,58 +22,21 @@ import (
 // failure (a timeout or reset after the request was written, any 5xx) the
 // driver lists the ticket's newest comments and looks for its own: same
 // author (the bot user), same body and visibility, created since the first
-// attempt (less reconcileSkew for the clocks), and not a comment it already
-// knew it posted. Found, the send succeeded; not found, it sends once more,
-// at most maxCommentSends times in all. A failure it could not settle is
-// remembered with the host's idempotency key, so that the host's retry of
-// the same message (helpdesk.Reply does that) reads the ticket back first.
+// attempt (less driver.ReconcileSkew for the clocks), and not a comment it
+// already knew it posted. Found, the send succeeded; not found, it sends
+// once more, at most driver.DefaultMaxSends times in all (driver.Reconcile).
+// A failure it could not settle is remembered with the host's idempotency
+// key, so that the host's retry of the same message (helpdesk.Reply does
+// that) reads the ticket back first.
 //
 // The key goes out under a lower-case header name so that Go's net/http
 // does not resend the update by itself after a reset on a reused
 // connection (it does for "Idempotency-Key"), a resend the driver would
 // not know about.
 const (
-	maxCommentSends = 3
-	reconcileSkew   = 2 * time.Minute
 	// reconcilePage is how many of the newest comments are read back.
 	reconcilePage = 100
 )
-
-// uncertain remembers, per host idempotency key, since when a send whose
-// outcome the driver could not settle may have landed.
-type uncertain struct {
-	mu sync.Mutex
-	m  map[string]time.Time
-}
-
-func (u *uncertain) take(key string) (time.Time, bool) {
-	if key == "" {
-		return time.Time{}, false
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	t, ok := u.m[key]
-	delete(u.m, key)
-	return t, ok
-}
-
-func (u *uncertain) put(key string, since time.Time) {
-	if key == "" {
-		return
-	}
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if u.m == nil {
-		u.m = map[string]time.Time{}
-	}
-	if len(u.m) >= 4096 {
-		for k := range u.m { // forget one: a bound, not an order
-			delete(u.m, k)
-			break
-		}
-	}
-	u.m[key] = since
-}
 
 // sendComment sends a ticket update carrying a comment (see the
 // reconciliation comment above); hostKey is the host's idempotency key
@@ -84,40 +45,17 @@ func (c *Client) sendComment(ctx context.Context, tid int64, upd ticketUpdate, p
 	if upd.Comment == nil {
 		return c.updateTicket(ctx, tid, upd, prio, key)
 	}
-	start := time.Now()
-	if since, ok := c.unsettled.take(hostKey); ok {
-		id, found, err := c.findComment(ctx, tid, upd.Comment, since)
-		if err != nil {
-			c.unsettled.put(hostKey, since)
-			return nil, err
-		}
-		if found {
-			return landed(id), nil
-		}
-		start = since
-	}
-	var lastErr error
-	for range maxCommentSends {
-		res, err := c.updateComment(ctx, tid, upd, prio, key)
-		if err == nil {
-			return res, nil
-		}
-		lastErr = err
-		if !ambiguous(err) || ctx.Err() != nil {
-			break
-		}
-		id, found, ferr := c.findComment(ctx, tid, upd.Comment, start)
-		if ferr != nil {
-			break
-		}
-		if found {
-			return landed(id), nil
-		}
-	}
-	if ambiguous(lastErr) {
-		c.unsettled.put(hostKey, start)
-	}
-	return nil, lastErr
+	return driver.Reconcile(ctx, &c.rec, driver.Write[*ticketResponse]{
+		Key:  hostKey,
+		Send: func(ctx context.Context) (*ticketResponse, error) { return c.updateComment(ctx, tid, upd, prio, key) },
+		Find: func(ctx context.Context, since time.Time) (*ticketResponse, bool, error) {
+			id, found, err := c.findComment(ctx, tid, upd.Comment, since)
+			if !found {
+				return nil, false, err
+			}
+			return landed(id), true, nil
+		},
+	})
 }
 
 // hostKey is the key under which an unsettled send is remembered: the
@@ -158,18 +96,6 @@ func (c *Client) updateComment(ctx context.Context, id int64, upd ticketUpdate, 
 	return &res, nil
 }
 
-// ambiguous reports whether a failed write may have reached Zendesk: a
-// 5xx or 408 answer, or a transport failure (a timeout or reset after the
-// request was written; a refused connection costs one needless read).
-func ambiguous(err error) bool {
-	var ae *helpdesk.APIError
-	if errors.As(err, &ae) {
-		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusRequestTimeout
-	}
-	var re *transport.RequestError
-	return errors.As(err, &re)
-}
-
 // listedComment is a comment of GET /api/v2/tickets/{id}/comments.
 type listedComment struct {
 	ID        ID        `json:"id"`
@@ -194,7 +120,7 @@ func (c *Client) findComment(ctx context.Context, tid int64, want *comment, sinc
 	if author == 0 {
 		author = c.cfg.BotUserID
 	}
-	from := since.Add(-reconcileSkew)
+	from := since
 	body := strings.TrimSpace(want.Body)
 	// Oldest first among the matches, so that a resend found twice
 	// reports the first.

@@ -1,0 +1,195 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
+)
+
+// Reconciliation of writes that may have landed.
+//
+// Most helpdesk writes that post a message take no idempotency key the
+// vendor checks. When such a write fails ambiguously (a timeout or reset
+// after the request was written, a 5xx), it may or may not have posted
+// the message, and neither resending it blindly (a duplicate the customer
+// sees) nor reporting failure (a host retry makes the same duplicate) is
+// right. A driver settles it with Reconcile: it sends the write with
+// transport.Request.Reconciled (so the transport never resends it by
+// itself), and after an ambiguous failure reads the conversation back
+// (Write.Find) for its own message, posted since the first attempt. Found,
+// the write succeeded; not found, it is sent once more, at most MaxSends
+// times in all. A failure that could not be settled is remembered under
+// the host's idempotency key (Write.Key), so that the host's retry of the
+// same message (helpdesk.Reply does that) reads the conversation back
+// first instead of posting again.
+//
+// Find must skip messages the driver already accounted for: ids it
+// posted or found before (Reconciler.Posted, Reconciler.Claim), so that
+// two identical answers in a row are two messages, not one found twice.
+
+// Defaults of Reconciler.
+const (
+	// DefaultMaxSends bounds the attempts of one reconciled write.
+	DefaultMaxSends = 3
+	// ReconcileSkew is how much earlier than the first attempt a found
+	// message may be dated, for the clocks of the vendor and the host.
+	ReconcileSkew = 2 * time.Minute
+	// reconcileMemory bounds the unsettled writes and the ids remembered.
+	reconcileMemory = 4096
+)
+
+// Reconciler holds what reconciliation remembers for one client: writes
+// it could not settle, by host key, and the ids of messages the client
+// posted or found. The zero value is ready; it is safe for concurrent use.
+type Reconciler struct {
+	// MaxSends bounds the attempts of one write (0: DefaultMaxSends).
+	MaxSends int
+
+	mu        sync.Mutex
+	unsettled map[string]time.Time // host key -> first attempt
+	known     map[string]struct{}  // ids posted or found
+	order     []string             // known, oldest first
+}
+
+// Write is one reconciled write, of a message whose receipt is T.
+type Write[T any] struct {
+	// Key is the host's idempotency key of the message, scoped by the
+	// driver to the conversation ("" when the host gave none: an
+	// unsettled failure is then not remembered).
+	Key string
+	// Send makes one attempt, with transport.Request.Reconciled set.
+	Send func(ctx context.Context) (T, error)
+	// Find reads the conversation back and reports the message if it
+	// was posted at or after since (the first attempt less
+	// ReconcileSkew) and Claim accepts its id.
+	Find func(ctx context.Context, since time.Time) (T, bool, error)
+}
+
+// Reconcile runs w as the comment above says. The error is the last
+// attempt's; a read-back that fails ends the attempts (the write is then
+// remembered as unsettled under w.Key).
+func Reconcile[T any](ctx context.Context, r *Reconciler, w Write[T]) (T, error) {
+	var zero T
+	start := time.Now()
+	if since, ok := r.take(w.Key); ok {
+		res, found, err := w.Find(ctx, since.Add(-ReconcileSkew))
+		if err != nil {
+			r.put(w.Key, since)
+			return zero, err
+		}
+		if found {
+			return res, nil
+		}
+		start = since
+	}
+	max := r.MaxSends
+	if max <= 0 {
+		max = DefaultMaxSends
+	}
+	var lastErr error
+	for range max {
+		res, err := w.Send(ctx)
+		if err == nil {
+			return res, nil
+		}
+		lastErr = err
+		if !Ambiguous(err) || ctx.Err() != nil {
+			break
+		}
+		res, found, ferr := w.Find(ctx, start.Add(-ReconcileSkew))
+		if ferr != nil {
+			break
+		}
+		if found {
+			return res, nil
+		}
+	}
+	if Ambiguous(lastErr) {
+		r.put(w.Key, start)
+	}
+	return zero, lastErr
+}
+
+// Ambiguous reports whether a failed write may have reached the vendor: a
+// 5xx or 408 answer, or a transport failure (a timeout or reset after the
+// request was written; a refused connection costs one needless read).
+func Ambiguous(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ae *helpdesk.APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusRequestTimeout
+	}
+	var re *transport.RequestError
+	return errors.As(err, &re)
+}
+
+func (r *Reconciler) take(key string) (time.Time, bool) {
+	if key == "" {
+		return time.Time{}, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.unsettled[key]
+	delete(r.unsettled, key)
+	return t, ok
+}
+
+func (r *Reconciler) put(key string, since time.Time) {
+	if key == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.unsettled == nil {
+		r.unsettled = map[string]time.Time{}
+	}
+	if len(r.unsettled) >= reconcileMemory {
+		for k := range r.unsettled { // forget one: a bound, not an order
+			delete(r.unsettled, k)
+			break
+		}
+	}
+	r.unsettled[key] = since
+}
+
+// Posted records the id of a message the client posted (bounded: the
+// oldest is forgotten first). An empty id is ignored.
+func (r *Reconciler) Posted(id string) { r.Claim(id) }
+
+// IsPosted reports whether id was recorded by Posted or Claim.
+func (r *Reconciler) IsPosted(id string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	_, ok := r.known[id]
+	return ok
+}
+
+// Claim records id and reports whether it was new: Find accepts a
+// candidate message only when Claim returns true.
+func (r *Reconciler) Claim(id string) bool {
+	if id == "" {
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.known == nil {
+		r.known = map[string]struct{}{}
+	}
+	if _, ok := r.known[id]; ok {
+		return false
+	}
+	if len(r.order) >= reconcileMemory {
+		delete(r.known, r.order[0])
+		r.order = r.order[1:]
+	}
+	r.known[id] = struct{}{}
+	r.order = append(r.order, id)
+	return true
+}
