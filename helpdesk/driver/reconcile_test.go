@@ -109,7 +109,9 @@ func TestReconcileHostRetryFindsLanded(t *testing.T) {
 	r.MaxSends = 1
 	v := &vendor{script: []string{"landed"}}
 	w := v.write(&r, "k")
-	w.Find = func(context.Context, time.Time) (string, bool, error) { return "", false, errors.New("read-back failed") }
+	w.Find = func(context.Context, time.Time) (string, bool, error) {
+		return "", false, errors.New("read-back failed")
+	}
 	_, err := driver.Reconcile(context.Background(), &r, w)
 	require.Error(t, err)
 	require.Len(t, v.msgs, 1)
