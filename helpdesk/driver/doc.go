@@ -44,6 +44,24 @@
 // it rather than keep their own table. Verifier checks webhook signatures
 // for every scheme the vendors use.
 //
+// # Writes that may have landed
+//
+// A message post the vendor does not deduplicate (most of them: check the
+// vendor's docs for an idempotency key it really honours) must never be
+// resent blindly, nor reported failed when it may have been posted. Send
+// it through Reconcile: Write.Send makes one attempt with
+// transport.Request.Reconciled set, and Write.Find reads the conversation
+// back after an ambiguous failure (Ambiguous: a 5xx, a 408, a timeout or
+// reset after the request was written) and reports the driver's own
+// message if it is there, claiming its id with Reconciler.Claim. The
+// conformance kit's Faults scenario (Env.InjectFaults) proves it: 20 %
+// of writes failing before and after the fake processed them, and every
+// multi-part answer must arrive once, complete and in order. Never set a
+// header named exactly "Idempotency-Key" by hand: Go's net/http resends
+// such a request by itself after a reset on a reused connection, a resend
+// the driver cannot reconcile. transport.Request.IdempotencyKey of a
+// Reconciled request goes out under a lower-case name for that reason.
+//
 // # File layout
 //
 // Every driver package has the same rooms:
