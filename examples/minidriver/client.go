@@ -69,6 +69,7 @@ type Client struct {
 	cfg      Config
 	http     *transport.Client
 	verifier *driver.Verifier
+	rec      driver.Reconciler // replies posted or found, sends unsettled
 }
 
 // clientDriver implements driver.Driver for the Portable embedded in
@@ -165,11 +166,19 @@ func (c *Client) LogValue() slog.Value { return c.cfg.LogValue() }
 // MarshalJSON keeps the token and secrets out of JSON.
 func (c *Client) MarshalJSON() ([]byte, error) { return c.cfg.MarshalJSON() }
 
-// reply is Minidesk's reply object, as POST .../replies returns it.
+// reply is Minidesk's reply object, as POST .../replies returns it and
+// GET .../replies lists it.
 type reply struct {
 	ID       flexID `json:"id"`
 	Body     string `json:"body"`
 	Internal bool   `json:"internal"`
+	Author   struct {
+		Type string `json:"type"`
+		ID   flexID `json:"id"`
+	} `json:"author"`
+	// CreatedAt is RFC 3339, kept as a string so that an unreadable time
+	// never fails the read-back.
+	CreatedAt string `json:"created_at"`
 }
 
 func ticketPath(conv helpdesk.Conversation, action string) string {
@@ -204,18 +213,14 @@ func (d clientDriver) CheckTarget(to helpdesk.Target) error {
 
 // SendMessage posts a reply or an internal note: POST
 // /v1/tickets/{id}/replies. Minidesk takes no idempotency key, so a reply
-// that may have arrived is never resent (the transport's rule).
+// that may have been posted is never resent blindly: the driver reads the
+// ticket's replies back first (reconcile.go).
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	var out reply
-	_, err := d.c.http.Do(ctx, &transport.Request{
-		Method: http.MethodPost,
-		Path:   ticketPath(conv, "replies"),
-		Body:   map[string]any{"body": msg.Text, "internal": msg.Internal},
-	}, &out)
+	id, err := d.c.postReply(ctx, conv, msg)
 	if err != nil {
 		return nil, err
 	}
-	return &helpdesk.Receipt{MessageID: string(out.ID)}, nil
+	return &helpdesk.Receipt{MessageID: id}, nil
 }
 
 // Resolve closes the ticket: POST /v1/tickets/{id}/close. Closing a closed

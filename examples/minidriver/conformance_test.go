@@ -16,10 +16,18 @@ import (
 
 var webhookSecrets = []string{"whsec_current_7d2e", "whsec_rotating_out_91ab"}
 
-// harness wires the driver to a fresh fake Minidesk.
+// harness wires the driver, with default options, to a fresh fake
+// Minidesk.
 func harness(t *testing.T) *drivertest.Env {
+	env, _ := newEnv(t, minidriver.Options{})
+	return env
+}
+
+// newEnv wires a driver built with opts to a fresh fake Minidesk.
+func newEnv(t *testing.T, opts minidriver.Options) (*drivertest.Env, *minidesktest.Server) {
 	srv := minidesktest.NewServer(t)
-	md, err := minidriver.New(srv.Config(webhookSecrets...), &minidriver.Options{HTTPClient: srv.Client()})
+	opts.HTTPClient = srv.Client()
+	md, err := minidriver.New(srv.Config(webhookSecrets...), &opts)
 	require.NoError(t, err)
 
 	ticketOf := func(t *testing.T, conv helpdesk.Conversation) int {
@@ -35,7 +43,7 @@ func harness(t *testing.T) *drivertest.Env {
 		body := srv.ReplyDelivery(ticketOf(t, conv), authorType, authorID, text)
 		return minidesktest.SignedRequest(t.Context(), body, secret, d.At)
 	}
-	return &drivertest.Env{
+	env := &drivertest.Env{
 		Helpdesk: md,
 		NewConversation: func(t *testing.T) helpdesk.Conversation {
 			return helpdesk.Conversation{Vendor: minidriver.Vendor, ID: strconv.Itoa(srv.NewTicket("Where is my order?"))}
@@ -85,13 +93,15 @@ func harness(t *testing.T) *drivertest.Env {
 			srv.Close(ticketOf(t, conv))
 			return conv
 		},
-		FailNext:   srv.FailNext,
-		RetryAfter: true,
-		Stall:      srv.Stall,
-		Requests:   srv.Requests,
-		Group:      strconv.Itoa(minidesktest.TeamID),
-		Agent:      strconv.Itoa(minidesktest.AgentID),
+		FailNext:     srv.FailNext,
+		RetryAfter:   true,
+		Stall:        srv.Stall,
+		InjectFaults: srv.InjectFaults,
+		Requests:     srv.Requests,
+		Group:        strconv.Itoa(minidesktest.TeamID),
+		Agent:        strconv.Itoa(minidesktest.AgentID),
 	}
+	return env, srv
 }
 
 func TestConformance(t *testing.T) {

@@ -1,8 +1,10 @@
 // Package minidesktest is a fake Minidesk for tests: a server that answers
 // the endpoints the minidriver calls, as strictly as Minidesk does (bearer
 // token, required fields, 404 for unknown tickets, 409 for closed ones),
-// keeps tickets in memory, can be told to fail, rate-limit or stall
-// (drivertest.VendorServer), and builds signed webhook deliveries.
+// keeps tickets in memory, can be told to fail, rate-limit or stall, or to
+// fail a share of writes before or after posting them
+// (drivertest.VendorServer, InjectFaults), and builds signed webhook
+// deliveries.
 package minidesktest
 
 import (
@@ -39,12 +41,27 @@ const (
 
 // Reply is a message on a ticket.
 type Reply struct {
-	ID         int       `json:"id"`
-	Body       string    `json:"body"`
-	Internal   bool      `json:"internal"`
-	AuthorType string    `json:"-"`
-	AuthorID   int       `json:"-"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         int
+	Body       string
+	Internal   bool
+	AuthorType string
+	AuthorID   int
+	CreatedAt  time.Time
+}
+
+// MarshalJSON writes the reply as Minidesk does.
+func (r Reply) MarshalJSON() ([]byte, error) {
+	type author struct {
+		Type string `json:"type"`
+		ID   int    `json:"id"`
+	}
+	return json.Marshal(struct {
+		ID        int       `json:"id"`
+		Body      string    `json:"body"`
+		Internal  bool      `json:"internal"`
+		Author    author    `json:"author"`
+		CreatedAt time.Time `json:"created_at"`
+	}{r.ID, r.Body, r.Internal, author{r.AuthorType, r.AuthorID}, r.CreatedAt})
 }
 
 // Ticket is what the server holds for one ticket.
@@ -86,6 +103,7 @@ func NewServer(t testing.TB) *Server {
 		WriteError: s.writeError,
 	})
 	s.Handle("POST /v1/tickets/{id}/replies", s.postReply)
+	s.Handle("GET /v1/tickets/{id}/replies", s.listReplies)
 	s.Handle("POST /v1/tickets/{id}/close", s.closeTicket)
 	s.Handle("POST /v1/tickets/{id}/assign", s.assign)
 	return s
@@ -258,6 +276,19 @@ func (s *Server) postReply(w http.ResponseWriter, r *http.Request) {
 	rep := s.addReply(tk, *in.Body, in.Internal, minidriver.AuthorBot, BotAgentID)
 	s.mu.Unlock()
 	s.writeJSON(w, http.StatusCreated, rep)
+}
+
+// listReplies: GET /v1/tickets/{id}/replies, every reply and note of the
+// ticket, oldest first: {"replies": [...]}.
+func (s *Server) listReplies(w http.ResponseWriter, r *http.Request) {
+	tk := s.ticket(w, r)
+	if tk == nil {
+		return
+	}
+	s.mu.Lock()
+	replies := slices.Clone(tk.Replies)
+	s.mu.Unlock()
+	s.writeJSON(w, http.StatusOK, map[string]any{"replies": replies})
 }
 
 // closeTicket: POST /v1/tickets/{id}/close (no body; closing a closed
