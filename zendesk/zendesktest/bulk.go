@@ -35,11 +35,11 @@ func (s *Server) bulk() *bulkState {
 // statuses. A job answers "queued" when created and "completed" with its
 // per-ticket results on the first poll.
 func (s *Server) handleBulk() {
-	s.Support.Handle("GET /api/v2/tickets/show_many", s.showMany)
-	s.Support.Handle("GET /api/v2/tickets/show_many.json", s.showMany)
-	s.Support.Handle("PUT /api/v2/tickets/update_many", s.updateMany)
-	s.Support.Handle("PUT /api/v2/tickets/update_many.json", s.updateMany)
-	s.Support.Handle("GET /api/v2/job_statuses/{id}", s.jobStatus)
+	s.handleSupport("GET /api/v2/tickets/show_many", s.showMany)
+	s.handleSupport("GET /api/v2/tickets/show_many.json", s.showMany)
+	s.handleSupport("PUT /api/v2/tickets/update_many", s.updateMany)
+	s.handleSupport("PUT /api/v2/tickets/update_many.json", s.updateMany)
+	s.handleSupport("GET /api/v2/job_statuses/{id}", s.jobStatus)
 	s.t.Cleanup(func() { bulkStates.Delete(s) })
 }
 
@@ -72,7 +72,6 @@ func (s *Server) showMany(w http.ResponseWriter, r *http.Request) {
 			out = append(out, ticketJSON(t))
 		}
 	}
-	s.rateHeaders(w)
 	writeJSON(w, http.StatusOK, map[string]any{"tickets": out})
 }
 
@@ -143,7 +142,6 @@ func (s *Server) updateMany(w http.ResponseWriter, r *http.Request) {
 	id := fmt.Sprintf("job%032d", b.seq)
 	b.jobs[id] = &bulkJob{results: results}
 	b.mu.Unlock()
-	s.rateHeaders(w)
 	writeJSON(w, http.StatusOK, map[string]any{"job_status": map[string]any{
 		"id": id, "status": "queued", "total": len(results), "progress": nil, "results": nil, "message": nil,
 		"url": "https://" + s.opts.Subdomain + ".zendesk.com/api/v2/job_statuses/" + id + ".json",
@@ -168,7 +166,6 @@ func (s *Server) jobStatus(w http.ResponseWriter, r *http.Request) {
 		s.writeSupportError(w, http.StatusNotFound, 0)
 		return
 	}
-	s.rateHeaders(w)
 	writeJSON(w, http.StatusOK, map[string]any{"job_status": map[string]any{
 		"id": id, "status": "completed", "total": len(job.results), "progress": len(job.results),
 		"results": job.results, "message": "Completed at " + s.opts.Now().UTC().Format(time.RFC3339),

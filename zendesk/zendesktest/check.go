@@ -10,9 +10,9 @@ import (
 // as, a user, a group, and the Sunshine app. Shapes follow Zendesk's Users,
 // Groups and Sunshine Conversations App API references.
 func (s *Server) checkRoutes() {
-	s.Support.Handle("GET /api/v2/users/me", s.getMe)
-	s.Support.Handle("GET /api/v2/users/{id}", s.getUser)
-	s.Support.Handle("GET /api/v2/groups/{id}", s.getGroup)
+	s.handleSupport("GET /api/v2/users/me", s.getMe)
+	s.handleSupport("GET /api/v2/users/{id}", s.getUser)
+	s.handleSupport("GET /api/v2/groups/{id}", s.getGroup)
 	s.Sunshine.Handle("GET /v2/apps/{app}", s.getApp)
 }
 

@@ -9,8 +9,11 @@
 // validates request bodies (mistyped ticket fields, an assignee outside the
 // group → RecordInvalid; properties Zendesk ignores, such as a comment's
 // read-only created_at, are accepted and listed by IgnoredFields), honours Idempotency-Key on ticket
-// updates, and can rate-limit with Zendesk's headers, fail or stall through
-// drivertest.VendorServer. IdempotencyKeys lists the Idempotency-Key
+// updates, enforces Zendesk's rate limits as Zendesk does when told to
+// (Options.Limits, SetLimits: the account limit with X-Rate-Limit and
+// ratelimit-* headers, the Update Ticket limit with
+// Zendesk-RateLimit-tickets-update, the per-ticket limit, 429 with
+// Retry-After), and can fail or stall through drivertest.VendorServer. IdempotencyKeys lists the Idempotency-Key
 // headers it received, in order.
 package zendesktest
 
@@ -77,8 +80,11 @@ type Options struct {
 	SunshineSecret        string
 	SunshineWebhookSecret string
 
-	// Now is the fake's clock (ticket updated_at, rate-limit window).
+	// Now is the fake's clock (ticket updated_at, rate-limit windows).
 	Now func() time.Time
+	// Limits are the rate limits the Support API enforces (none by
+	// default); see ZendeskLimits for a real account's.
+	Limits Limits
 	// ValidateSunshine, when set, checks each Sunshine request and returns
 	// an error describing a mismatch, which fails the test (the zendesk
 	// package's own tests plug in the published OpenAPI spec here; the fake
@@ -108,8 +114,8 @@ type Server struct {
 	ignored         []string
 	requiredOnSolve []RequiredField
 	issuedTokens    map[string]bool
-	rateLimit       int
 	lastStamp       time.Time
+	lim             limitState
 }
 
 // Ticket is the fake's state of a ticket.
@@ -171,7 +177,9 @@ type Message struct {
 	Subtypes    []string
 	Text        string
 	Metadata    map[string]any
-	seq         int64
+	// Received is when the fake received it (Sunshine's "received").
+	Received time.Time
+	seq      int64
 }
 
 // RequiredField is a ticket field required to solve.
@@ -240,20 +248,19 @@ func NewServer(t testing.TB, o *Options) *Server {
 		WriteError: writeSunshineError, Now: opts.Now,
 	})
 	// {id} also matches "123.json": the suffix is optional at Zendesk.
-	s.Support.Handle("PUT /api/v2/tickets/{id}", s.putTicket)
-	s.Support.Handle("POST /api/v2/tickets", s.postTicket)
-	s.Support.Handle("GET /api/v2/tickets/{id}", s.getTicket)
-	s.Support.Handle("GET /api/v2/tickets/{id}/comments", s.listComments)
-	s.Support.Handle("GET /api/v2/groups", s.listGroups)
-	s.Support.Handle("GET /api/v2/groups.json", s.listGroups)
-	s.Support.Handle("POST /api/v2/groups", s.createGroup)
-	s.Support.Handle("POST /api/v2/groups.json", s.createGroup)
-	s.Support.Handle("POST /oauth/tokens", s.oauthToken)
+	s.SetLimits(opts.Limits)
+	s.handleSupport(updateTicketPattern, s.putTicket)
+	s.handleSupport("POST /api/v2/tickets", s.postTicket)
+	s.handleSupport("GET /api/v2/tickets/{id}", s.getTicket)
+	s.handleSupport("GET /api/v2/tickets/{id}/comments", s.listComments)
+	s.handleSupport("GET /api/v2/groups", s.listGroups)
+	s.handleSupport("GET /api/v2/groups.json", s.listGroups)
+	s.handleSupport("POST /api/v2/groups", s.createGroup)
+	s.handleSupport("POST /api/v2/groups.json", s.createGroup)
+	s.handleSupport("POST /oauth/tokens", s.oauthToken)
 	s.checkRoutes()
 	s.handleBulk()
-	s.Sunshine.Handle("POST /v2/apps/{app}/conversations/{conv}/messages", s.postMessage)
-	s.Sunshine.Handle("POST /v2/apps/{app}/conversations/{conv}/passControl", s.passControl)
-	s.Sunshine.Handle("POST /v2/apps/{app}/conversations/{conv}/releaseControl", s.releaseControl)
+	s.handleSunshine()
 	return s
 }
 
@@ -283,16 +290,6 @@ func (s *Server) ChatConfig() zendesk.Config {
 
 // Requests is the number of requests both hosts received.
 func (s *Server) Requests() int { return s.Support.Requests() + s.Sunshine.Requests() }
-
-// RateLimit makes the Support API accept n requests per window, answering
-// the excess with Zendesk's 429 (Retry-After, X-Rate-Limit,
-// X-Rate-Limit-Remaining, ratelimit-*). n <= 0 disables it.
-func (s *Server) RateLimit(n int, window time.Duration) {
-	s.mu.Lock()
-	s.rateLimit = n
-	s.mu.Unlock()
-	s.Support.RateLimit(n, window)
-}
 
 // RequireOnSolve makes solving fail with Zendesk's 422 until the ticket's
 // custom field key is set.
@@ -384,7 +381,7 @@ func (s *Server) CreateConversation(text string) (convID string, ticketID int64)
 	s.seq++
 	convID = fmt.Sprintf("c%023d", s.nextID)
 	s.convs[convID] = &Conversation{ID: convID, AppID: s.opts.SunshineAppID, TicketID: ticketID,
-		Messages: []Message{{ID: fmt.Sprintf("m%023d", s.nextID), AuthorType: "user", Text: text, seq: s.seq}}}
+		Messages: []Message{{ID: fmt.Sprintf("m%023d", s.nextID), AuthorType: "user", Text: text, Received: s.opts.Now().UTC(), seq: s.seq}}}
 	return convID, ticketID
 }
 
@@ -536,11 +533,10 @@ func (s *Server) writeSupportError(w http.ResponseWriter, status int, retryAfter
 	if retryAfter > 0 {
 		secs := int(retryAfter.Seconds() + 0.999)
 		h.Set("Retry-After", strconv.Itoa(secs))
-		if status == http.StatusTooManyRequests {
-			s.mu.Lock()
-			limit := s.rateLimit
-			s.mu.Unlock()
-			if limit > 0 {
+		if status == http.StatusTooManyRequests && h.Get("X-Rate-Limit-Remaining") == "" {
+			// An injected 429 (FailNext, InjectFaults) says the account
+			// limit is spent; one from Limits has its headers already.
+			if limit := s.Limits().Account; limit > 0 {
 				h.Set("X-Rate-Limit", strconv.Itoa(limit))
 				h.Set("Ratelimit-Limit", strconv.Itoa(limit))
 			}
@@ -837,20 +833,9 @@ func (s *Server) putTicket(w http.ResponseWriter, r *http.Request) {
 	if key != "" {
 		s.idem[key] = idemRecord{hash: hash, status: http.StatusOK, body: resp}
 	}
-	s.rateHeaders(w)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(resp)
-}
-
-// rateHeaders writes the configured limit on successful answers. The
-// remaining count is the VendorServer's business and not exposed, so only
-// the limit is announced.
-func (s *Server) rateHeaders(w http.ResponseWriter) {
-	if s.rateLimit > 0 {
-		w.Header().Set("X-Rate-Limit", strconv.Itoa(s.rateLimit))
-		w.Header().Set("Ratelimit-Limit", strconv.Itoa(s.rateLimit))
-	}
 }
 
 func (s *Server) member(group, user int64) bool {
@@ -904,7 +889,6 @@ func (s *Server) getTicket(w http.ResponseWriter, r *http.Request) {
 		s.writeSupportError(w, http.StatusNotFound, 0)
 		return
 	}
-	s.rateHeaders(w)
 	writeJSON(w, http.StatusOK, map[string]any{"ticket": ticketJSON(t)})
 }
 
@@ -943,7 +927,6 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request) {
 	if more {
 		meta["after_cursor"] = strconv.FormatInt(ids[len(ids)-1], 10)
 	}
-	s.rateHeaders(w)
 	writeJSON(w, http.StatusOK, map[string]any{"groups": groups, "meta": meta})
 }
 
@@ -990,145 +973,4 @@ func (s *Server) oauthToken(w http.ResponseWriter, r *http.Request) {
 	s.issuedTokens[tok] = true
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": tok, "token_type": "bearer", "scope": "read write", "expires_in": 3600})
-}
-
-// --- Sunshine endpoints --------------------------------------------------
-
-func (s *Server) sunshineRequest(w http.ResponseWriter, r *http.Request) (*Conversation, []byte, bool) {
-	body, ok := readBody(w, r)
-	if !ok {
-		return nil, nil, false
-	}
-	if s.opts.ValidateSunshine != nil {
-		if err := s.opts.ValidateSunshine(r, body); err != nil {
-			s.t.Errorf("zendesktest: %s %s does not match the Sunshine spec: %v", r.Method, r.URL.Path, err)
-			writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []map[string]string{{"code": "bad_request", "title": err.Error()}}})
-			return nil, nil, false
-		}
-	}
-	s.mu.Lock()
-	c := s.convs[r.PathValue("conv")]
-	s.mu.Unlock()
-	if r.PathValue("app") != s.opts.SunshineAppID || c == nil {
-		writeSunshineError(w, http.StatusNotFound, 0)
-		return nil, nil, false
-	}
-	return c, body, true
-}
-
-func sunBad(w http.ResponseWriter, title string) {
-	writeJSON(w, http.StatusBadRequest, map[string]any{"errors": []map[string]string{{"code": "bad_request", "title": title}}})
-}
-
-func (s *Server) postMessage(w http.ResponseWriter, r *http.Request) {
-	c, body, ok := s.sunshineRequest(w, r)
-	if !ok {
-		return
-	}
-	var req struct {
-		Author *struct {
-			Type        string   `json:"type"`
-			DisplayName string   `json:"displayName"`
-			AvatarURL   string   `json:"avatarUrl"`
-			Subtypes    []string `json:"subtypes"`
-		} `json:"author"`
-		Content *struct {
-			Type string `json:"type"`
-			Text string `json:"text"`
-		} `json:"content"`
-		Metadata map[string]any `json:"metadata"`
-	}
-	// Unknown properties are accepted and recorded (IgnoredFields): where
-	// unsure whether Sunshine refuses them, the fake accepts.
-	var top map[string]json.RawMessage
-	if json.Unmarshal(body, &top) == nil {
-		var ignored []string
-		for k := range top {
-			switch k {
-			case "author", "content", "metadata":
-			default:
-				ignored = append(ignored, "message."+k)
-			}
-		}
-		s.recordIgnored(r, ignored)
-	}
-	switch {
-	case json.Unmarshal(body, &req) != nil:
-		sunBad(w, "invalid message body")
-		return
-	case req.Author == nil || (req.Author.Type != "business" && req.Author.Type != "user"):
-		sunBad(w, "author.type must be business or user")
-		return
-	case req.Content == nil || req.Content.Type == "":
-		sunBad(w, "content is required")
-		return
-	case req.Content.Type == "text" && (req.Content.Text == "" || len([]rune(req.Content.Text)) > 4096):
-		sunBad(w, "content.text must be 1..4096 characters")
-		return
-	}
-	if mb, _ := json.Marshal(req.Metadata); len(mb) > 4096 {
-		sunBad(w, "metadata exceeds 4 KB")
-		return
-	}
-	s.mu.Lock()
-	if c.Full || len(c.Messages) >= 30000 {
-		s.mu.Unlock()
-		writeSunshineError(w, http.StatusLocked, 0)
-		return
-	}
-	s.nextID++
-	s.seq++
-	m := Message{ID: fmt.Sprintf("m%023d", s.nextID), AuthorType: req.Author.Type, DisplayName: req.Author.DisplayName,
-		AvatarURL: req.Author.AvatarURL, Subtypes: req.Author.Subtypes, Text: req.Content.Text, Metadata: req.Metadata, seq: s.seq}
-	c.Messages = append(c.Messages, m)
-	now := s.opts.Now().UTC().Format(time.RFC3339)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusCreated, map[string]any{"messages": []map[string]any{{
-		"id": m.ID, "received": now, "author": map[string]any{"type": m.AuthorType, "displayName": m.DisplayName},
-		"content": map[string]any{"type": "text", "text": m.Text}, "source": map[string]any{"type": "api:conversations"}, "metadata": m.Metadata,
-	}}})
-}
-
-func (s *Server) passControl(w http.ResponseWriter, r *http.Request) {
-	c, body, ok := s.sunshineRequest(w, r)
-	if !ok {
-		return
-	}
-	var req struct {
-		SwitchboardIntegration string         `json:"switchboardIntegration"`
-		Metadata               map[string]any `json:"metadata"`
-	}
-	if json.Unmarshal(body, &req) != nil || req.SwitchboardIntegration == "" {
-		sunBad(w, "switchboardIntegration is required")
-		return
-	}
-	for k, v := range req.Metadata {
-		switch v.(type) {
-		case string, float64, bool:
-		default:
-			sunBad(w, "metadata."+k+" must be a string, number or boolean")
-			return
-		}
-	}
-	if mb, _ := json.Marshal(req.Metadata); len(mb) > 4096 {
-		sunBad(w, "metadata exceeds 4 KB")
-		return
-	}
-	s.mu.Lock()
-	c.Control = req.SwitchboardIntegration
-	c.PassControls = append(c.PassControls, req.Metadata)
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{})
-}
-
-func (s *Server) releaseControl(w http.ResponseWriter, r *http.Request) {
-	c, _, ok := s.sunshineRequest(w, r)
-	if !ok {
-		return
-	}
-	s.mu.Lock()
-	c.Control = ""
-	c.Releases++
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{})
 }
