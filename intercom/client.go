@@ -79,6 +79,9 @@ type Client struct {
 	adminMu  sync.Mutex
 	adminID  string
 	meLookup chan struct{} // one GET /me at a time; a cancellable lock
+
+	rec         driver.Reconciler // reconcile.go
+	noReconcile bool              // tests only: the writes as if unreconciled
 }
 
 // clientDriver is the driver.Driver the Portable wraps.
@@ -326,7 +329,8 @@ func convPath(id, suffix string) string { return "/conversations/" + id + suffix
 // URLs"); other files are downloaded (at most MaxAttachmentBytes) and
 // uploaded as attachment_files. A final customer-visible message without
 // attachments is the closing part's body: one POST /parts with
-// message_type close.
+// message_type close. Either write is reconciled (reconcile.go): after an
+// ambiguous failure the conversation is read back before sending again.
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
 	c := d.c
 	if len(msg.Attachments) > MaxAttachments {
@@ -337,13 +341,15 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 		return nil, err
 	}
 	body := TextToHTML(msg.Text)
+	key := reconcileKey(conv, msg.IdempotencyKey)
 	if msg.Resolve && !msg.Internal && len(msg.Attachments) == 0 && body != "" {
-		var out conversationResponse
 		req := partsRequest{MessageType: "close", Type: "admin", AdminID: admin, Body: body}
-		if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, &out); err != nil {
+		id, err := c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/parts"), body: req, prio: transport.PriorityCritical,
+			key: key, admin: admin, types: []string{"close"}, html: body})
+		if err != nil {
 			return nil, err
 		}
-		return &helpdesk.Receipt{MessageID: out.lastPartID(), Resolved: true}, nil
+		return &helpdesk.Receipt{MessageID: id, Resolved: true}, nil
 	}
 	req := replyRequest{MessageType: "comment", Type: "admin", AdminID: admin, Body: body}
 	if msg.Internal {
@@ -360,11 +366,12 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 		}
 		req.AttachmentFiles = append(req.AttachmentFiles, f)
 	}
-	var out conversationResponse
-	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/reply"), Body: req}, &out); err != nil {
+	id, err := c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/reply"), body: req, key: key,
+		admin: admin, types: []string{req.MessageType}, html: body, attachments: len(req.AttachmentURLs) + len(req.AttachmentFiles)})
+	if err != nil {
 		return nil, err
 	}
-	rcpt := &helpdesk.Receipt{MessageID: out.lastPartID()}
+	rcpt := &helpdesk.Receipt{MessageID: id}
 	if msg.Resolve {
 		if err := d.Resolve(ctx, conv); err != nil {
 			return rcpt, &helpdesk.ResolveAfterReplyError{Err: err}
@@ -381,9 +388,7 @@ func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) e
 	if err != nil {
 		return err
 	}
-	req := partsRequest{MessageType: "close", Type: "admin", AdminID: admin}
-	_, err = d.c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil)
-	return err
+	return d.c.stateWrite(ctx, conv, partsRequest{MessageType: "close", Type: "admin", AdminID: admin})
 }
 
 // Reassign implements driver.Driver: the Note as an internal note (POST
@@ -411,7 +416,8 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	}
 	if strings.TrimSpace(to.Note) != "" {
 		req := replyRequest{MessageType: "note", Type: "admin", AdminID: admin, Body: TextToHTML(to.Note)}
-		if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/reply"), Body: req, Priority: transport.PriorityCritical}, nil); err != nil {
+		if _, err := c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/reply"), body: req, prio: transport.PriorityCritical,
+			admin: admin, types: []string{"note"}, html: req.Body}); err != nil {
 			return err
 		}
 	}
@@ -421,14 +427,19 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	}
 	req := partsRequest{MessageType: "assignment", Type: kind, AdminID: admin, AssigneeID: to.ID}
 	if strings.TrimSpace(to.Notice) != "" {
+		// The notice is a part the customer reads: reconciled. A
+		// closed conversation reopens with part type assign_and_reopen.
 		req.Body = TextToHTML(to.Notice)
+		_, err = c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/parts"), body: req, prio: transport.PriorityCritical,
+			admin: admin, types: []string{"assignment", "assign_and_reopen"}, html: req.Body})
+	} else {
+		err = c.stateWrite(ctx, conv, req)
 	}
-	if _, err := c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil); err != nil {
+	if err != nil {
 		return err
 	}
 	if to.Kind == helpdesk.TargetGroup && conv.Get(ExtraAdminAssigneeID) == admin {
-		req := partsRequest{MessageType: "assignment", Type: "admin", AdminID: admin, AssigneeID: "0"}
-		_, err = c.api.Do(ctx, &transport.Request{Method: http.MethodPost, Path: convPath(conv.ID, "/parts"), Body: req, Priority: transport.PriorityCritical}, nil)
+		err = c.stateWrite(ctx, conv, partsRequest{MessageType: "assignment", Type: "admin", AdminID: admin, AssigneeID: "0"})
 	}
 	return err
 }

@@ -68,9 +68,12 @@ func (e *env) harness(t *testing.T) *drivertest.Env {
 		FailNext:   e.srv.FailNext,
 		RetryAfter: true, // X-RateLimit-Reset, a Unix time
 		Stall:      e.srv.Stall,
-		Requests:   e.srv.Requests,
-		Group:      e.n2,
-		Agent:      e.agent,
+		// Faults before and after the fake processed a write: the
+		// driver's read-back of ambiguous failures is what passes.
+		InjectFaults: e.srv.InjectFaults,
+		Requests:     e.srv.Requests,
+		Group:        e.n2,
+		Agent:        e.agent,
 	}
 }
 

@@ -32,6 +32,14 @@
 //     unassigns it. Assigning a closed conversation reopens it (part_type
 //     assign_and_reopen): a hand-over after a close brings the
 //     conversation back to the humans' inbox.
+//   - After an ambiguous failure (a timeout or reset after the request
+//     was written, a 5xx) of a write that posts a part people read (a
+//     reply, a note, a close or an assignment with a body), the driver
+//     reads the conversation back (GET /conversations/{id}) for its own
+//     part before sending again: Intercom documents no idempotency key
+//     for these writes (see the reconciliation comment in reconcile.go).
+//     A close or assignment without a body is a state change, resent as
+//     an idempotent request.
 //   - Extras: ListTeams (GET /teams), ListAdmins (GET /admins, with away
 //     mode; Available feeds escalation's availability checks),
 //     GetConversation (GET /conversations/{id}?display_as=plaintext),

@@ -25,27 +25,37 @@ func TestSpecValidatorIsActive(t *testing.T) {
 	if v == nil {
 		drivertest.Skip(t, "OpenAPI contract checks", "the Intercom spec is not beside the checkout", "set AGENTDESK_SPECS_DIR to the folder holding the vendors' published API specs")
 	}
-	post := func(path string) *http.Request {
-		r, _ := http.NewRequest(http.MethodPost, "http://x.test"+path, nil)
-		r.Header.Set("Content-Type", "application/json")
+	request := func(method, path string) *http.Request {
+		r, _ := http.NewRequest(method, "http://x.test"+path, nil)
+		if method == http.MethodPost {
+			r.Header.Set("Content-Type", "application/json")
+		}
 		return r
 	}
 	for _, tc := range []struct {
 		name, path, body string
 		ok               bool
+		method           string // default POST
 	}{
-		{"reply", "/conversations/1/reply", `{"message_type":"comment","type":"admin","admin_id":"1","body":"<p>x</p>"}`, true},
-		{"reply without admin", "/conversations/1/reply", `{"message_type":"comment","type":"admin","body":"x"}`, false},
-		{"reply with close", "/conversations/1/reply", `{"message_type":"close","type":"admin","admin_id":"1"}`, false},
-		{"close", "/conversations/1/parts", `{"message_type":"close","type":"admin","admin_id":"1","body":"<p>bye</p>"}`, true},
-		{"assign", "/conversations/1/parts", `{"message_type":"assignment","type":"team","admin_id":"1","assignee_id":"2"}`, true},
-		{"assign without assignee", "/conversations/1/parts", `{"message_type":"assignment","type":"team","admin_id":"1"}`, false},
-		{"snooze", "/conversations/1/parts", `{"message_type":"snoozed","admin_id":"1","snoozed_until":1767225600}`, true},
-		{"tag", "/conversations/1/tags", `{"id":"7","admin_id":"1"}`, true},
-		{"tag without admin", "/conversations/1/tags", `{"id":"7"}`, false},
+		// The read-back of an ambiguous write (reconcile.go).
+		{name: "read back", path: "/conversations/1", ok: true, method: http.MethodGet},
+		{name: "read back, id not a number", path: "/conversations/abc", method: http.MethodGet},
+		{"reply", "/conversations/1/reply", `{"message_type":"comment","type":"admin","admin_id":"1","body":"<p>x</p>"}`, true, ""},
+		{"reply without admin", "/conversations/1/reply", `{"message_type":"comment","type":"admin","body":"x"}`, false, ""},
+		{"reply with close", "/conversations/1/reply", `{"message_type":"close","type":"admin","admin_id":"1"}`, false, ""},
+		{"close", "/conversations/1/parts", `{"message_type":"close","type":"admin","admin_id":"1","body":"<p>bye</p>"}`, true, ""},
+		{"assign", "/conversations/1/parts", `{"message_type":"assignment","type":"team","admin_id":"1","assignee_id":"2"}`, true, ""},
+		{"assign without assignee", "/conversations/1/parts", `{"message_type":"assignment","type":"team","admin_id":"1"}`, false, ""},
+		{"snooze", "/conversations/1/parts", `{"message_type":"snoozed","admin_id":"1","snoozed_until":1767225600}`, true, ""},
+		{"tag", "/conversations/1/tags", `{"id":"7","admin_id":"1"}`, true, ""},
+		{"tag without admin", "/conversations/1/tags", `{"id":"7"}`, false, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := v(post(tc.path), []byte(tc.body))
+			m := tc.method
+			if m == "" {
+				m = http.MethodPost
+			}
+			err := v(request(m, tc.path), []byte(tc.body))
 			if tc.ok && err != nil {
 				t.Fatalf("valid request refused: %v", err)
 			}

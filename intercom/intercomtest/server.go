@@ -13,6 +13,8 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/url"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
@@ -461,7 +463,7 @@ func (s *Server) conversationJSON(c *Conversation, parts []Part, plain bool) map
 	for _, p := range parts {
 		m := map[string]any{"type": "conversation_part", "id": p.ID, "part_type": p.PartType, "body": nilIfEmpty(body(p.Body)),
 			"created_at": p.CreatedAt, "updated_at": p.CreatedAt, "notified_at": p.CreatedAt,
-			"author": map[string]any{"type": p.Author.Type, "id": p.Author.ID, "name": p.Author.Name}, "attachments": []any{},
+			"author": map[string]any{"type": p.Author.Type, "id": p.Author.ID, "name": p.Author.Name}, "attachments": partAttachments(p),
 			"app_package_code": nilIfEmpty(p.AppPackageCode), "redacted": false}
 		if p.AssignedTo != "" {
 			m["assigned_to"] = map[string]any{"type": "admin", "id": p.AssignedTo}
@@ -483,6 +485,22 @@ func (s *Server) conversationJSON(c *Conversation, parts []Part, plain bool) map
 		"tags":               map[string]any{"type": "tag.list", "tags": tags},
 		"conversation_parts": map[string]any{"type": "conversation_part.list", "conversation_parts": ps, "total_count": len(ps)},
 	}
+}
+
+// partAttachments renders a part's attachments as the spec's
+// part_attachment objects: an attachment URL as given, an uploaded file
+// by its name under a fake download host.
+func partAttachments(p Part) []map[string]any {
+	out := make([]map[string]any, 0, len(p.Attachments))
+	for _, a := range p.Attachments {
+		name, u := a, "https://downloads.intercomcdn.test/"+url.PathEscape(a)
+		if strings.Contains(a, "://") {
+			u = a
+			name = path.Base(strings.SplitN(a, "?", 2)[0])
+		}
+		out = append(out, map[string]any{"type": "upload", "name": name, "url": u})
+	}
+	return out
 }
 
 func nilIfEmpty(s string) any {
