@@ -78,6 +78,7 @@ type Server struct {
 	t    testing.TB
 	port int
 	bin  string
+	dir  string // the append-only file's directory; "" for no persistence
 
 	mu     sync.Mutex
 	proc   *os.Process
@@ -101,6 +102,33 @@ func Start(t testing.TB) *Server {
 	s.t = t
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// StartAppendOnly is Start with persistence on, as a production Redis
+// holding a durable queue runs: an append-only file in a directory of t's,
+// fsynced before every reply (appendfsync always). Restart then brings the
+// data set back as it was when the server was killed.
+func StartAppendOnly(t testing.TB) *Server {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		unavailable(t, "redis-server not found on PATH")
+	}
+	dir := t.TempDir()
+	var last error
+	for range 3 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatalf("redistest: finding a free port: %v", err)
+		}
+		s := &Server{t: t, port: port, bin: bin, dir: dir}
+		if last = s.start(); last == nil {
+			t.Cleanup(s.Stop)
+			return s
+		}
+	}
+	t.Fatalf("redistest: %v", last)
+	return nil
 }
 
 // StartServer starts a redis-server like Start does, for programs outside
@@ -144,7 +172,8 @@ func (s *Server) Stop() {
 }
 
 // Restart starts the server again on the same port after Stop, with an
-// empty data set.
+// empty data set (with the data set its append-only file kept, for a
+// server from StartAppendOnly).
 func (s *Server) Restart() {
 	if s.t == nil {
 		panic("redistest: Restart on a server not started by Start")
@@ -159,14 +188,17 @@ func (s *Server) Restart() {
 func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	cmd := exec.Command(s.bin,
+	persist := []string{"--appendonly", "no"}
+	if s.dir != "" {
+		persist = []string{"--appendonly", "yes", "--appendfsync", "always", "--dir", s.dir}
+	}
+	cmd := exec.Command(s.bin, append([]string{
 		"--port", strconv.Itoa(s.port),
 		"--bind", "127.0.0.1",
 		"--save", "",
-		"--appendonly", "no",
 		"--protected-mode", "yes",
 		"--loglevel", "warning",
-	)
+	}, persist...)...)
 	cmd.Dir = os.TempDir()
 	setParentDeath(cmd)
 	var out strings.Builder

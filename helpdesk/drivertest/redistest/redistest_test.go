@@ -82,3 +82,16 @@ func TestAddrPrefersEnvironment(t *testing.T) {
 	t.Setenv(redistest.EnvAddr, "127.0.0.1:6390")
 	require.Equal(t, "127.0.0.1:6390", redistest.Addr(t))
 }
+
+func TestServerAppendOnlyRestartKeepsData(t *testing.T) {
+	s := redistest.StartAppendOnly(t)
+	ctx := context.Background()
+	rc := newClient(s.Addr())
+	defer rc.Close()
+	require.NoError(t, rc.Set(ctx, "k", "v", 0).Err())
+	s.Stop() // SIGKILL: only what was fsynced survives
+	s.Restart()
+	got, err := rc.Get(ctx, "k").Result()
+	require.NoError(t, err)
+	require.Equal(t, "v", got)
+}
