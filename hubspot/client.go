@@ -96,6 +96,7 @@ type Client struct {
 	owners   map[string]string // user id -> owner id
 
 	sent sentCache
+	rec  driver.Reconciler
 }
 
 // sentCache remembers the messages the bot sent recently, so that their
@@ -405,12 +406,14 @@ func (c *Client) replyTo(ctx context.Context, conv helpdesk.Conversation) (chann
 		var page struct {
 			Results []Message `json:"results"`
 		}
-		if _, err := c.http.Do(ctx, &transport.Request{Path: threadsPath + conv.ID + "/messages"}, &page); err != nil {
+		q := url.Values{"sort": {"-createdAt"}}
+		if _, err := c.http.Do(ctx, &transport.Request{Path: threadsPath + conv.ID + "/messages", Query: q}, &page); err != nil {
 			return "", "", nil, err
 		}
-		for i := len(page.Results) - 1; i >= 0 && len(rcpts) == 0; i-- {
-			if m := page.Results[i]; m.Type == TypeMessage && strings.EqualFold(m.Direction, "INCOMING") {
+		for _, m := range page.Results { // newest first
+			if m.Type == TypeMessage && strings.EqualFold(m.Direction, "INCOMING") {
 				rcpts = recipientsFromSenders(m.Senders)
+				break
 			}
 		}
 	}
@@ -432,9 +435,9 @@ func richText(text string) string {
 }
 
 // SendMessage posts a message or, for Internal, a comment:
-// POST .../threads/{id}/messages. HubSpot takes no idempotency key, so a
-// send that may have reached it is never resent (only refusals before
-// processing, such as 429, are retried).
+// POST .../threads/{id}/messages. HubSpot takes no idempotency key: a
+// send that may have reached it is never resent blindly; the thread is
+// read back first (see reconcile.go).
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
 	body := map[string]any{"text": msg.Text, "richText": richText(msg.Text), "attachments": []any{}}
 	if msg.Internal {
@@ -450,8 +453,7 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 		body["channelAccountId"] = account
 		body["recipients"] = rcpts
 	}
-	var out Message
-	_, err := d.c.http.Do(ctx, &transport.Request{Method: http.MethodPost, Path: threadsPath + conv.ID + "/messages", Body: body}, &out)
+	out, err := d.c.postMessage(ctx, conv, body, msg.Text, msg.Internal, msg.IdempotencyKey)
 	if err != nil {
 		return nil, err
 	}

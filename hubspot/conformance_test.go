@@ -118,6 +118,7 @@ func harnessFor(edit func(*hubspot.Config)) drivertest.HarnessFunc {
 			FailNext:       srv.FailNext,
 			RetryAfter:     true,
 			Stall:          srv.Stall,
+			InjectFaults:   srv.InjectFaults,
 			Requests:       srv.Requests,
 			Group:          strconv.Itoa(hubspottest.TeamID),
 			Agent:          strconv.Itoa(hubspottest.AgentUserID),

@@ -15,8 +15,12 @@
 //     message's senders (all kept in Conversation.Extra by ParseWebhook;
 //     without them two GETs find them), attachments [] and text with
 //     escaped richText. Internal messages are COMMENTs. HubSpot takes no
-//     idempotency key: a send that may have arrived is never retried. A
-//     Message with Resolve is the message, then Resolve.
+//     idempotency key: a send that failed ambiguously (timeout, reset,
+//     5xx) is never resent blindly; the driver reads the thread back (GET
+//     .../threads/{id}/messages?sort=-createdAt, paged) for its own
+//     message (the bot's actor, same type and text, created since the
+//     first attempt) and sends again only when it is not there (see
+//     reconcile.go). A Message with Resolve is the message, then Resolve.
 //   - Resolve: PATCH .../threads/{id} {"status":"CLOSED"}.
 //   - Reassign: to.Notice as a message first, to.Note as a COMMENT, then by
 //     Config.HandoverMode:

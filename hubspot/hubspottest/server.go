@@ -580,14 +580,67 @@ func (s *Server) patchThread(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, out)
 }
 
+// Message history paging of the fake: HubSpot's default page size is not
+// published, so the fake uses a small one to make clients page.
+const (
+	DefaultMessagePage = 20
+	MaxMessagePage     = 500
+)
+
+// listMessages: GET .../threads/{threadId}/messages?sort=&limit=&after=,
+// the messages stored (those a failed send processed included), newest
+// first by default ("-createdAt", as HubSpot's reference gives it) or
+// oldest first with sort=createdAt, paged with paging.next.after.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 	th := s.thread(w, r)
 	if th == nil {
 		return
 	}
+	q := r.URL.Query()
+	desc := true
+	switch q.Get("sort") {
+	case "", "-createdAt":
+	case "createdAt":
+		desc = false
+	default:
+		s.invalid(w, "sort must be createdAt or -createdAt")
+		return
+	}
+	limit := DefaultMessagePage
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			s.invalid(w, "limit must be a positive integer")
+			return
+		}
+		limit = min(n, MaxMessagePage)
+	}
+	from := 0
+	if v := q.Get("after"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			s.invalid(w, "after is not a paging cursor of this list")
+			return
+		}
+		from = n
+	}
 	s.mu.Lock()
-	out := map[string]any{"results": slices.Clone(th.Messages)}
+	msgs := make([]Message, 0, len(th.Messages))
+	for _, m := range th.Messages {
+		msgs = append(msgs, *m)
+	}
 	s.mu.Unlock()
+	if desc {
+		slices.Reverse(msgs)
+	}
+	out := map[string]any{"results": []Message{}}
+	if from < len(msgs) {
+		end := min(from+limit, len(msgs))
+		out["results"] = msgs[from:end]
+		if end < len(msgs) {
+			out["paging"] = map[string]any{"next": map[string]string{"after": strconv.Itoa(end)}}
+		}
+	}
 	s.writeJSON(w, http.StatusOK, out)
 }
 

@@ -1,6 +1,7 @@
 package hubspottest_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
@@ -91,4 +92,52 @@ func mustInt(s string) int64 {
 		panic(err)
 	}
 	return n
+}
+
+// The message history answers what the server stored, newest first by
+// default or oldest first with sort=createdAt, in pages joined by
+// paging.next.after.
+func TestServerMessageHistory(t *testing.T) {
+	srv := hubspottest.NewServer(t)
+	id := srv.NewThread("m0")
+	thread := strconv.FormatInt(id, 10)
+	for i := 1; i < 5; i++ {
+		srv.CustomerDelivery(id, "m"+strconv.Itoa(i))
+	}
+	list := func(t *testing.T, query string) []string {
+		var texts []string
+		after := ""
+		for {
+			q := query
+			if after != "" {
+				q += "&after=" + after
+			}
+			req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/conversations/v3/conversations/threads/"+thread+"/messages?"+q, nil)
+			require.NoError(t, err)
+			req.Header.Set("Authorization", "Bearer "+hubspottest.Token)
+			resp, err := srv.Client().Do(req)
+			require.NoError(t, err)
+			var page struct {
+				Results []hubspot.Message `json:"results"`
+				Paging  struct {
+					Next struct {
+						After string `json:"after"`
+					} `json:"next"`
+				} `json:"paging"`
+			}
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&page))
+			resp.Body.Close()
+			require.LessOrEqual(t, len(page.Results), 2)
+			for _, m := range page.Results {
+				texts = append(texts, m.Text)
+			}
+			if after = page.Paging.Next.After; after == "" {
+				return texts
+			}
+		}
+	}
+	require.Equal(t, []string{"m4", "m3", "m2", "m1", "m0"}, list(t, "limit=2"))
+	require.Equal(t, []string{"m4", "m3", "m2", "m1", "m0"}, list(t, "limit=2&sort=-createdAt"))
+	require.Equal(t, []string{"m0", "m1", "m2", "m3", "m4"}, list(t, "limit=2&sort=createdAt"))
 }
