@@ -28,8 +28,10 @@ import (
 // Idempotency-Key header (Go's net/http would resend a request carrying
 // one by itself after a reset on a reused connection, a resend the driver
 // would not know about). It reads the conversation back (GET
-// /conversations/{id}: every part, oldest first, at most the newest 500,
-// which always include a part posted moments ago) and looks for its own:
+// /conversations/{id}: its parts, "the 500 most recent" when there are
+// more (spec 2.16, retrieveConversation), which always include a part
+// posted moments ago; the spec does not document their order, so the
+// driver sorts them by created_at) and looks for its own:
 // authored by the bot admin, of the part type the write makes, with the
 // same text (the HTML it sent and the HTML Intercom stores, both reduced
 // to plain text with runs of spaces collapsed), the same number of
