@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/intercom/intercomtest"
 )
 
@@ -112,5 +113,46 @@ func TestPayloadBodies(t *testing.T) {
 		}
 		require.NoError(t, json.Unmarshal(intercomtest.Payload(intercomtest.Event{Topic: "conversation.user.created", Conversation: c, PlainText: tc.plain}), &n))
 		require.Equal(t, tc.want, n.Data.Item.Source.Body)
+	}
+}
+
+// A write that fails after the fake processed it is there when the
+// conversation is read back, with its author, type, body and attachments,
+// as the driver's read-back of an ambiguous failure needs.
+func TestReadBackSeesWritesThatFailedAfterProcessing(t *testing.T) {
+	for _, f := range []drivertest.Fault{drivertest.Fault500After, drivertest.Fault503After} {
+		t.Run(f.String(), func(t *testing.T) {
+			srv := intercomtest.NewServer(t, nil)
+			id := srv.AddConversation(intercomtest.Conversation{})
+			srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{f}})
+			reply := `{"message_type":"comment","type":"admin","admin_id":"` + intercomtest.DefaultBotAdminID +
+				`","body":"<p>Refund issued.</p>","attachment_urls":["https://img.example/r.png?s=1"]}`
+			resp, _ := do(t, srv, "POST", "/conversations/"+id+"/reply", reply, nil)
+			require.GreaterOrEqual(t, resp.StatusCode, 500)
+			srv.InjectFaults(drivertest.FaultPlan{})
+
+			resp, out := do(t, srv, "GET", "/conversations/"+id, "", nil)
+			require.Equal(t, 200, resp.StatusCode)
+			raw, err := json.Marshal(out["conversation_parts"])
+			require.NoError(t, err)
+			var list struct {
+				Parts []struct {
+					ID          string `json:"id"`
+					PartType    string `json:"part_type"`
+					Body        string `json:"body"`
+					CreatedAt   int64  `json:"created_at"`
+					Author      struct{ Type, ID string }
+					Attachments []struct{ Type, Name, URL string }
+				} `json:"conversation_parts"`
+			}
+			require.NoError(t, json.Unmarshal(raw, &list))
+			require.Len(t, list.Parts, 1)
+			p := list.Parts[0]
+			require.NotEmpty(t, p.ID)
+			require.Positive(t, p.CreatedAt)
+			require.Equal(t, []string{"comment", "<p>Refund issued.</p>", "admin", intercomtest.DefaultBotAdminID},
+				[]string{p.PartType, p.Body, p.Author.Type, p.Author.ID})
+			require.Equal(t, []struct{ Type, Name, URL string }{{"upload", "r.png", "https://img.example/r.png?s=1"}}, p.Attachments)
+		})
 	}
 }
