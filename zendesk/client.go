@@ -289,9 +289,11 @@ func badConversation(conv helpdesk.Conversation) error {
 // /v2/apps/{app}/conversations/{id}/messages as a business author; an
 // internal note goes to the ticket as a private comment (a ticket id is
 // needed). In chat mode the Portable solves the ticket with a second
-// request (Resolve) after the message. After an ambiguous failure of the
-// ticket update the driver reads GET /api/v2/tickets/{id}/comments before
-// sending again (reconcile.go).
+// request (Resolve) after the message. After an ambiguous failure the
+// driver reads the conversation back before sending again: GET
+// /api/v2/tickets/{id}/comments for the ticket update (reconcile.go), GET
+// /v2/apps/{app}/conversations/{id}/messages for the Sunshine post
+// (sunshine_reconcile.go).
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
 	c := d.c
 	tid, hasTicket := ticketRef(conv)
@@ -323,7 +325,7 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 // Sunshine conversation: the ticket is then solved in a second request, as
 // the Portable does in chat mode.
 func (d clientDriver) sendSunshine(ctx context.Context, conv helpdesk.Conversation, sunID string, msg helpdesk.Message) (*helpdesk.Receipt, error) {
-	id, err := d.c.postSunshine(ctx, conv, sunID, msg.Text, transport.PriorityNormal)
+	id, err := d.c.postSunshine(ctx, conv, sunID, msg.Text, transport.PriorityNormal, msg.IdempotencyKey)
 	if err != nil {
 		return nil, err
 	}
@@ -377,7 +379,7 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 			return driver.Unsupported(Vendor, "an agent target or internal note on a Sunshine conversation without its ticket id (see WithTicket)")
 		}
 		if to.Notice != "" {
-			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical); err != nil {
+			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical, ""); err != nil {
 				return err
 			}
 		}
@@ -717,7 +719,9 @@ func (c *Client) sunPath(conv helpdesk.Conversation, convID, tail string) string
 	return "/v2/apps/" + url.PathEscape(c.appID(conv)) + "/conversations/" + url.PathEscape(convID) + tail
 }
 
-func (c *Client) postSunshine(ctx context.Context, conv helpdesk.Conversation, sunID, text string, prio transport.Priority) (string, error) {
+// postSunshine posts a bot message (text) through the reconciled send of
+// sunshine_reconcile.go; msgKey is the host's idempotency key, if any.
+func (c *Client) postSunshine(ctx context.Context, conv helpdesk.Conversation, sunID, text string, prio transport.Priority, msgKey string) (string, error) {
 	if err := c.needSunshine(); err != nil {
 		return "", err
 	}
@@ -725,27 +729,15 @@ func (c *Client) postSunshine(ctx context.Context, conv helpdesk.Conversation, s
 		return "", &helpdesk.FieldError{Field: "text", Problem: fmt.Sprintf("%d characters exceed Sunshine's %d (split the message first)", n, MaxSunshineText), Err: helpdesk.ErrInvalidRequest}
 	}
 	body := sunMessagePost{
-		Author:   sunAuthor{Type: "business", DisplayName: c.cfg.BotName, AvatarURL: c.cfg.BotAvatarURL},
-		Content:  sunContent{Type: "text", Text: text},
-		Metadata: map[string]string{botMetadataKey: strconv.FormatInt(c.cfg.BotUserID, 10)},
+		Author:  sunAuthor{Type: "business", DisplayName: c.cfg.BotName, AvatarURL: c.cfg.BotAvatarURL},
+		Content: sunContent{Type: "text", Text: text},
+		Metadata: map[string]string{botMetadataKey: strconv.FormatInt(c.cfg.BotUserID, 10),
+			sunWriteKey: c.sunWriteID(conv, sunID, msgKey)},
 	}
 	if c.cfg.BotAISubtype {
 		body.Author.Subtypes = []string{"AI"}
 	}
-	var res struct {
-		Messages []struct {
-			ID string `json:"id"`
-		} `json:"messages"`
-	}
-	if _, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/messages"), Body: body, Priority: prio}, &res); err != nil {
-		return "", err
-	}
-	var id string
-	if len(res.Messages) > 0 {
-		id = res.Messages[0].ID
-	}
-	c.posted.putIfAbsent(id, "1")
-	return id, nil
+	return c.sendSunshineMessage(ctx, conv, sunID, body, prio, c.sunHostKey(conv, sunID, msgKey))
 }
 
 func (c *Client) passControl(ctx context.Context, conv helpdesk.Conversation, sunID string, meta map[string]any) error {
@@ -753,7 +745,9 @@ func (c *Client) passControl(ctx context.Context, conv helpdesk.Conversation, su
 		return err
 	}
 	body := map[string]any{"switchboardIntegration": c.cfg.AgentWorkspace, "metadata": meta}
-	_, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/passControl"), Body: body, Priority: transport.PriorityCritical}, nil)
+	// A state change: the transport may resend it (sunshine_reconcile.go).
+	_, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/passControl"), Body: body,
+		Priority: transport.PriorityCritical, Idempotent: true}, nil)
 	return err
 }
 
@@ -762,7 +756,8 @@ func (c *Client) releaseControl(ctx context.Context, conv helpdesk.Conversation,
 		return err
 	}
 	body := map[string]any{"metadata": meta}
-	_, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/releaseControl"), Body: body, Priority: transport.PriorityCritical}, nil)
+	_, err := c.sunshine.Do(ctx, &transport.Request{Method: http.MethodPost, Path: c.sunPath(conv, sunID, "/releaseControl"), Body: body,
+		Priority: transport.PriorityCritical, Idempotent: true}, nil)
 	return err
 }
 

@@ -165,7 +165,13 @@ func chatEnv(t *testing.T) *drivertest.Env {
 		// Sunshine's message endpoint takes no idempotency key.
 		IdempotencyKeys: nil,
 		FailNext:        srv.Sunshine.FailNext,
-		RetryAfter:      false, // Sunshine publishes no rate-limit headers
+		// Messages go to Sunshine; a resolve or handover also updates
+		// the messaging ticket.
+		InjectFaults: func(p drivertest.FaultPlan) {
+			srv.Sunshine.InjectFaults(p)
+			srv.Support.InjectFaults(p)
+		},
+		RetryAfter: false, // Sunshine publishes no rate-limit headers
 		Stall: func(d time.Duration) {
 			srv.Support.Stall(d)
 			srv.Sunshine.Stall(d)

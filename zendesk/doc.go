@@ -28,7 +28,8 @@
 //	SendMessage  ticket:   PUT  /api/v2/tickets/{id}  {"ticket":{"comment":{"body","public","author_id"}[,"status":"solved"]}}
 //	             chat:     POST /v2/apps/{app}/conversations/{id}/messages  (author type business, bot name/avatar)
 //	                       (+ the ticket PUT for an internal note; chat mode has no resolve-with-message:
-//	                       the message, then Resolve)
+//	                       the message, then Resolve); after an ambiguous failure of either write, the
+//	                       read-back GET /api/v2/tickets/{id}/comments or GET …/conversations/{id}/messages
 //	Resolve      ticket:   PUT  /api/v2/tickets/{id}  {"ticket":{"status":"solved"}}
 //	             chat without ticket id: POST /v2/apps/{app}/conversations/{id}/releaseControl
 //	Reassign     ticket:   PUT  /api/v2/tickets/{id}  group_id + "assignee_id": null (or assignee_id), status open,

@@ -1,0 +1,132 @@
+package zendesk_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
+	"github.com/agentdesk/agentdesk/zendesk"
+	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
+)
+
+// sunshineFaultEnv is the driver in chat mode (Sunshine conversations with
+// their messaging ticket) against a fake whose Sunshine requests, the
+// read-back included, are checked against the published spec, with fault
+// injection wired to both hosts.
+func sunshineFaultEnv(t *testing.T) (*drivertest.Env, *zendesktest.Server, *zendesk.Client) {
+	srv := zendesktest.NewServer(t, &zendesktest.Options{ValidateSunshine: sunshineContract(t)})
+	client, err := zendesk.New(srv.ChatConfig(), &zendesk.Options{NoBudget: true, ConversationLimit: -1})
+	require.NoError(t, err)
+	o := srv.Options()
+	return &drivertest.Env{
+		Helpdesk: client,
+		NewConversation: func(t *testing.T) helpdesk.Conversation {
+			convID, tid := srv.CreateConversation("Where is my order?")
+			return zendesk.WithTicket(zendesk.SunshineConversation(o.Subdomain, o.SunshineAppID, convID), tid)
+		},
+		State: func(t *testing.T, conv helpdesk.Conversation) drivertest.State { return srv.State(conv) },
+		InjectFaults: func(p drivertest.FaultPlan) {
+			srv.Sunshine.InjectFaults(p)
+			srv.Support.InjectFaults(p)
+		},
+	}, srv, client
+}
+
+// Under 20 % of Sunshine writes failing (each fault kind, before and after
+// Sunshine processed them), every multi-part answer arrives once, complete
+// and in order: Sunshine takes no idempotency key, so every ambiguous
+// failure is settled by listing the conversation's messages.
+func TestSunshineFaultsEveryAnswerOnceInOrder(t *testing.T) {
+	answers := 200
+	if testing.Short() {
+		answers = 40
+	}
+	env, srv, _ := sunshineFaultEnv(t)
+	r := drivertest.RunFaults(t, env, drivertest.FaultOptions{Answers: answers, Seed: 16, Concurrency: 16})
+	t.Logf("zendesk sunshine: %s; faults injected: %v", r, srv.Sunshine.InjectedFaults())
+	require.Equal(t, r.Answers, r.Complete, "%s", r)
+	require.Zero(t, r.DuplicatedParts)
+	require.Zero(t, r.MissingParts)
+	require.Zero(t, r.OutOfOrder)
+	require.Zero(t, r.Errors)
+	injected := srv.Sunshine.InjectedFaults()
+	for _, f := range drivertest.AllFaults {
+		require.NotZero(t, injected[f], "fault %s never injected", f)
+	}
+}
+
+// One post, one read-back: a message posted before a 500 (or a reset, or
+// a timeout) is found by listing the conversation, not posted again.
+func TestSunshineAmbiguousFailureIsReadBack(t *testing.T) {
+	for _, f := range []drivertest.Fault{drivertest.Fault500After, drivertest.Fault503After, drivertest.FaultResetAfter, drivertest.FaultTimeoutAfter} {
+		t.Run(f.String(), func(t *testing.T) {
+			env, srv, client := sunshineFaultEnv(t)
+			conv := env.NewConversation(t)
+			srv.Sunshine.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{f}})
+			rc, err := client.SendMessage(t.Context(), conv, helpdesk.Message{Text: "Posted once."})
+			srv.Sunshine.InjectFaults(drivertest.FaultPlan{})
+			require.NoError(t, err)
+			sun, ok := srv.Conversation(zendesk.SunshineConversationID(conv))
+			require.True(t, ok)
+			last := sun.Messages[len(sun.Messages)-1]
+			require.Equal(t, last.ID, rc.MessageID, "the receipt names the message found")
+			require.Equal(t, []string{"Posted once."}, srv.State(conv).Public)
+			path := "/v2/apps/" + srv.Options().SunshineAppID + "/conversations/" + sun.ID + "/messages"
+			require.Equal(t, 1, srv.Sunshine.RequestsTo(http.MethodPost+" "+path), "one post")
+			require.Equal(t, 1, srv.Sunshine.RequestsTo(http.MethodGet+" "+path), "one read-back")
+		})
+	}
+}
+
+// A post refused before Sunshine processed it (500, 503, reset, timeout)
+// is read back, not found, and posted once more.
+func TestSunshineUnprocessedFailureIsResent(t *testing.T) {
+	env, srv, client := sunshineFaultEnv(t)
+	conv := env.NewConversation(t)
+	srv.Sunshine.FailNext(http.StatusInternalServerError)
+	_, err := client.SendMessage(t.Context(), conv, helpdesk.Message{Text: "Sent after a 500."})
+	require.NoError(t, err)
+	require.Equal(t, []string{"Sent after a 500."}, srv.State(conv).Public)
+}
+
+// The same text twice in a row is two messages: the second post's
+// read-back does not take the first for its own.
+func TestSunshineSameTextTwiceIsTwoMessages(t *testing.T) {
+	env, srv, client := sunshineFaultEnv(t)
+	conv := env.NewConversation(t)
+	_, err := client.SendMessage(t.Context(), conv, helpdesk.Message{Text: "Thanks!"})
+	require.NoError(t, err)
+	// Unprocessed, then answered: the read-back sees only the first.
+	srv.Sunshine.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500Before}})
+	_, err = client.SendMessage(t.Context(), conv, helpdesk.Message{Text: "Thanks!"})
+	require.Error(t, err, "every attempt refused")
+	srv.Sunshine.InjectFaults(drivertest.FaultPlan{})
+	_, err = client.SendMessage(t.Context(), conv, helpdesk.Message{Text: "Thanks!"})
+	require.NoError(t, err)
+	require.Equal(t, []string{"Thanks!", "Thanks!"}, srv.State(conv).Public)
+}
+
+// A host retry of a message whose post could not be settled reads the
+// conversation back first and finds it (helpdesk.Reply retries that way).
+func TestSunshineHostRetryFindsUnsettledPost(t *testing.T) {
+	env, srv, client := sunshineFaultEnv(t)
+	conv := env.NewConversation(t)
+	path := "/v2/apps/" + srv.Options().SunshineAppID + "/conversations/" + zendesk.SunshineConversationID(conv) + "/messages"
+	// The post lands but its answer is lost, and so is every read-back:
+	// the first call cannot tell, and fails.
+	srv.Sunshine.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500After},
+		Match: func(*http.Request) bool { return true }})
+	msg := helpdesk.Message{Text: "Your refund is on its way.", IdempotencyKey: "answer-7/1"}
+	_, err := client.SendMessage(t.Context(), conv, msg)
+	require.Error(t, err)
+	require.Equal(t, 1, srv.Sunshine.RequestsTo(http.MethodPost+" "+path), "not resent while unsettled")
+	srv.Sunshine.InjectFaults(drivertest.FaultPlan{})
+	rc, err := client.SendMessage(t.Context(), conv, msg)
+	require.NoError(t, err)
+	require.NotEmpty(t, rc.MessageID)
+	require.Equal(t, 1, srv.Sunshine.RequestsTo(http.MethodPost+" "+path), "found, not posted again")
+	require.Equal(t, []string{"Your refund is on its way."}, srv.State(conv).Public)
+}
