@@ -35,8 +35,15 @@ func (d *fakeDriver) CreateConversation(ctx context.Context, req helpdesk.NewCon
 		f.failures[OpCreateConversation] = q[1:]
 		return helpdesk.Conversation{}, err
 	}
+	fault, plan := f.drawFault(OpCreateConversation)
+	if fault != FaultNone && !fault.After() {
+		return helpdesk.Conversation{}, faultError(fault, plan, OpCreateConversation, helpdesk.Conversation{})
+	}
 	if req.IdempotencyKey != "" {
 		if id, ok := f.created[req.IdempotencyKey]; ok {
+			if err := faultError(fault, plan, OpCreateConversation, f.convs[id].Conversation); err != nil {
+				return helpdesk.Conversation{}, err
+			}
 			return f.convs[id].Conversation, nil
 		}
 	}
@@ -52,6 +59,11 @@ func (d *fakeDriver) CreateConversation(ctx context.Context, req helpdesk.NewCon
 			f.created = map[string]string{}
 		}
 		f.created[req.IdempotencyKey] = id
+	}
+	if err := faultError(fault, plan, OpCreateConversation, conv); err != nil {
+		// The conversation exists, but the caller is not told: a retry
+		// with the same IdempotencyKey finds it, one without opens another.
+		return helpdesk.Conversation{}, err
 	}
 	return conv, nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
@@ -40,4 +41,47 @@ func ExampleFake() {
 	// SendMessage true
 	// Reassign false
 	// group: n2
+}
+
+// answerInParts is bot logic a team tests under faults: a long answer goes
+// out in paragraphs, and a failed answer is retried with the same
+// idempotency key, so that helpdesk.Reply sends only the missing parts.
+func answerInParts(ctx context.Context, hd helpdesk.Helpdesk, conv helpdesk.Conversation, answer string) error {
+	opts := helpdesk.ReplyOptions{
+		Splitter:       helpdesk.SplitterFunc(func(s string) ([]string, error) { return strings.Split(s, "\n\n"), nil }),
+		IdempotencyKey: "answer-to-" + conv.ID,
+		Store:          helpdesk.NewMemoryReplyStore(0),
+	}
+	var err error
+	for range 3 {
+		if _, err = helpdesk.Reply(ctx, hd, conv, answer, opts); err == nil {
+			return nil
+		}
+	}
+	return err
+}
+
+// Testing a bot under vendor faults: half the writes fail, before or after
+// the Fake stored them (WithIdempotencyKeysIgnored: like most helpdesks,
+// it does not deduplicate messages by key). The customer still gets every
+// part once, in order.
+func ExampleFake_InjectFaults() {
+	fake := helpdesktest.NewFake(helpdesktest.WithIdempotencyKeysIgnored())
+	conv := fake.Open("200", helpdesk.ChannelWebChat)
+	fake.InjectFaults(helpdesktest.FaultPlan{Rate: 0.5, Seed: 19})
+
+	err := answerInParts(context.Background(), fake, conv,
+		"Your order shipped on Monday.\n\nIt should arrive by Thursday.\n\nReply here if it does not.")
+	fmt.Println("error:", err)
+	st, _ := fake.Conversation("200")
+	for _, m := range st.Messages {
+		fmt.Println(m.Text)
+	}
+	fmt.Println("faults:", fake.InjectedFaults())
+	// Output:
+	// error: <nil>
+	// Your order shipped on Monday.
+	// It should arrive by Thursday.
+	// Reply here if it does not.
+	// faults: map[429:1 503-before:1 500-before:1 timeout-before:1 timeout-after:1]
 }

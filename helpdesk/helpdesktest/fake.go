@@ -158,6 +158,10 @@ type Fake struct {
 	posted   map[string]*helpdesk.Receipt // by idempotency key
 	created  map[string]string            // conversation id by creation idempotency key
 	now      func() time.Time
+
+	ignoreKeys bool                 // WithIdempotencyKeysIgnored
+	faults     *faultState          // InjectFaults
+	storedAt   map[string]time.Time // bot message id -> when stored (real clock)
 }
 
 var _ helpdesk.Helpdesk = (*Fake)(nil)
@@ -192,6 +196,13 @@ func WithTolerance(d time.Duration) FakeOption { return func(f *Fake) { f.tol = 
 // with the real clock, which the receiving side checks them against.
 func WithClock(now func() time.Time) FakeOption { return func(f *Fake) { f.now = now } }
 
+// WithIdempotencyKeysIgnored makes the Fake's vendor side store every
+// message it receives, as most helpdesks do for message writes, instead of
+// returning the first receipt for a repeated idempotency key. Under
+// injected faults (InjectFaults) only the Fake's reconciliation then keeps
+// a message from being posted twice, as for a real driver.
+func WithIdempotencyKeysIgnored() FakeOption { return func(f *Fake) { f.ignoreKeys = true } }
+
 // WithDriver wraps the Fake's driver before the portable core wraps it:
 // tests of the conformance kit plant broken drivers this way.
 func WithDriver(wrap func(driver.Driver) driver.Driver) FakeOption {
@@ -208,6 +219,7 @@ func NewFake(opts ...FakeOption) *Fake {
 		failures: map[Op][]error{},
 		posted:   map[string]*helpdesk.Receipt{},
 		now:      time.Now,
+		storedAt: map[string]time.Time{},
 	}
 	for _, o := range opts {
 		o(f)
@@ -313,8 +325,9 @@ func (f *Fake) Calls() []Call {
 	return append([]Call(nil), f.calls...)
 }
 
-// Requests returns how many calls reached the Fake's vendor side (calls
-// refused by the portable core, such as a cancelled context or an
+// Requests returns how many requests reached the Fake's vendor side: each
+// attempt of a write and each read-back of a conversation by its driver
+// (calls refused by the portable core, such as a cancelled context or an
 // undeclared capability, are not counted).
 func (f *Fake) Requests() int {
 	f.mu.Lock()
@@ -339,7 +352,9 @@ func (f *Fake) Reset() {
 }
 
 // FailNext makes the next call of op that reaches the vendor side return
-// err. Several calls queue.
+// err, as it is: the Fake's driver does not reconcile it, even when it is
+// ambiguous (a 5xx), so each queued error fails one call. Several calls
+// queue. InjectFaults models the failures the driver does reconcile.
 func (f *Fake) FailNext(op Op, err error) {
 	f.mu.Lock()
 	f.failures[op] = append(f.failures[op], err)
@@ -535,6 +550,7 @@ func (f *Fake) StatusChangedTo(conv helpdesk.Conversation, to helpdesk.Status) h
 type fakeDriver struct {
 	f        *Fake
 	verifier *driver.Verifier
+	rec      driver.Reconciler // messages posted or found, sends unsettled
 }
 
 var _ driver.Driver = (*fakeDriver)(nil)
@@ -552,10 +568,8 @@ func (d *fakeDriver) As(i any) bool {
 
 func (d *fakeDriver) ErrorAs(err error, i any) bool { return errors.As(err, i) }
 
-// begin waits out a stall, checks the context, takes an injected failure
-// and counts the request. It returns the conversation with f.mu held on
-// success.
-func (d *fakeDriver) begin(ctx context.Context, op Op, conv helpdesk.Conversation) (*FakeConversation, error) {
+// wait waits out a stall and checks the context.
+func (d *fakeDriver) wait(ctx context.Context) error {
 	f := d.f
 	f.mu.Lock()
 	stall := f.stall
@@ -566,30 +580,56 @@ func (d *fakeDriver) begin(ctx context.Context, op Op, conv helpdesk.Conversatio
 		case <-t.C:
 		case <-ctx.Done():
 			t.Stop()
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	return ctx.Err()
+}
+
+// begin starts a write of op to conv: it waits out a stall, checks the
+// context, counts the request, takes a failure FailNext queued (returned
+// as queued) and draws a fault (InjectFaults). A fault before the write is
+// returned as the error; after returns the error of a fault after it, to
+// report once the write is applied (nil without one). On success begin
+// returns the conversation with f.mu held.
+func (d *fakeDriver) begin(ctx context.Context, op Op, conv helpdesk.Conversation) (c *FakeConversation, after error, err error) {
+	if err := d.wait(ctx); err != nil {
+		return nil, nil, err
 	}
+	f := d.f
 	f.mu.Lock()
 	f.requests++
 	if q := f.failures[op]; len(q) > 0 {
 		err := q[0]
 		f.failures[op] = q[1:]
 		f.mu.Unlock()
-		return nil, err
+		return nil, nil, queued{err}
+	}
+	fault, plan := f.drawFault(op)
+	if fault != FaultNone && !fault.After() {
+		f.mu.Unlock()
+		return nil, nil, faultError(fault, plan, op, conv)
 	}
 	c, ok := f.convs[conv.ID]
 	if !ok {
 		f.mu.Unlock()
-		return nil, StatusError(http.StatusNotFound)
+		return nil, nil, StatusError(http.StatusNotFound)
 	}
 	if c.Status == helpdesk.StatusClosed {
 		f.mu.Unlock()
-		return nil, ClosedError()
+		return nil, nil, ClosedError()
 	}
-	return c, nil
+	return c, faultError(fault, plan, op, conv), nil
+}
+
+// addBotMessage stores a message of the bot in c. Called with f.mu held.
+func (f *Fake) addBotMessage(c *FakeConversation, m FakeMessage) FakeMessage {
+	f.seq++
+	m.ID = "m" + strconv.Itoa(f.seq)
+	m.Author = helpdesk.RoleBot
+	c.Messages = append(c.Messages, m)
+	f.storedAt[m.ID] = time.Now()
+	return m
 }
 
 func randomKey() string {
@@ -598,59 +638,119 @@ func randomKey() string {
 	return "fake-" + hex.EncodeToString(b[:])
 }
 
+// SendMessage posts as a driver for a vendor that may fail a write after
+// storing it: it reconciles (driver.Reconcile), reading the conversation
+// back after an ambiguous failure before it sends again.
 func (d *fakeDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
 	if !msg.Internal && conv.Get(ExtraReplyWindow) == "closed" {
 		return nil, fmt.Errorf("%s: conversation %s: %w", FakeVendor, conv.ID, helpdesk.ErrReplyWindowClosed)
 	}
-	key := msg.IdempotencyKey
+	key, hostKey := msg.IdempotencyKey, ""
 	if key == "" {
 		key = randomKey()
+	} else {
+		hostKey = conv.ID + "|" + key
 	}
-	c, err := d.begin(ctx, OpSendMessage, conv)
+	r, err := driver.Reconcile(ctx, &d.rec, driver.Write[*helpdesk.Receipt]{
+		Key: hostKey,
+		Send: func(ctx context.Context) (*helpdesk.Receipt, error) {
+			r, err := d.post(ctx, conv, msg, key)
+			if err == nil {
+				d.rec.Posted(r.MessageID)
+			}
+			return r, err
+		},
+		Find: func(ctx context.Context, since time.Time) (*helpdesk.Receipt, bool, error) {
+			return d.find(ctx, conv, msg, since)
+		},
+	})
+	return r, unqueue(err)
+}
+
+// post is one attempt of SendMessage: the vendor's side of the write.
+func (d *fakeDriver) post(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message, key string) (*helpdesk.Receipt, error) {
+	c, after, err := d.begin(ctx, OpSendMessage, conv)
 	if err != nil {
 		return nil, err
 	}
 	f := d.f
 	defer f.mu.Unlock()
 	f.idem = append(f.idem, key)
-	if r, ok := f.posted[key]; ok {
+	if r, ok := f.posted[key]; ok && !f.ignoreKeys {
+		if after != nil {
+			return nil, after
+		}
 		cp := *r
 		return &cp, nil
 	}
 	if !msg.Internal && c.ReplyWindowClosed {
 		return nil, &helpdesk.APIError{Vendor: FakeVendor, StatusCode: http.StatusUnprocessableEntity, Message: "reply window closed", Kind: helpdesk.ErrReplyWindowClosed}
 	}
-	f.seq++
-	id := "m" + strconv.Itoa(f.seq)
-	m := FakeMessage{ID: id, Author: helpdesk.RoleBot, Text: msg.Text, Public: !msg.Internal, IdempotencyKey: key}
+	m := FakeMessage{Text: msg.Text, Public: !msg.Internal, IdempotencyKey: key}
 	for _, a := range msg.Attachments {
 		m.Attachments = append(m.Attachments, a.URL)
 	}
-	c.Messages = append(c.Messages, m)
-	r := &helpdesk.Receipt{MessageID: id}
+	m = f.addBotMessage(c, m)
+	r := &helpdesk.Receipt{MessageID: m.ID}
 	if msg.Resolve {
 		c.Status = helpdesk.StatusResolved
 		r.Resolved = true
 	}
 	cp := *r
 	f.posted[key] = &cp
+	if after != nil {
+		return nil, after
+	}
 	return r, nil
 }
 
+// find reads conv back for msg, stored by the bot since since and not yet
+// accounted for (driver.Reconciler.Claim).
+func (d *fakeDriver) find(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message, since time.Time) (*helpdesk.Receipt, bool, error) {
+	if err := d.wait(ctx); err != nil {
+		return nil, false, err
+	}
+	f := d.f
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.requests++
+	c, ok := f.convs[conv.ID]
+	if !ok {
+		return nil, false, StatusError(http.StatusNotFound)
+	}
+	for _, m := range c.Messages {
+		if m.Author != helpdesk.RoleBot || m.Text != msg.Text || m.Public == msg.Internal || len(m.Attachments) != len(msg.Attachments) {
+			continue
+		}
+		if at, ok := f.storedAt[m.ID]; !ok || at.Before(since) {
+			continue
+		}
+		if d.rec.Claim(m.ID) {
+			return &helpdesk.Receipt{MessageID: m.ID, Resolved: msg.Resolve}, true, nil
+		}
+	}
+	return nil, false, nil
+}
+
+// Resolve resolves conv. Resolving twice changes nothing, so a retry
+// after a fault that struck once the write was applied is harmless.
 func (d *fakeDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) error {
-	c, err := d.begin(ctx, OpResolve, conv)
+	c, after, err := d.begin(ctx, OpResolve, conv)
 	if err != nil {
-		return err
+		return unqueue(err)
 	}
 	c.Status = helpdesk.StatusResolved
 	d.f.mu.Unlock()
-	return nil
+	return after
 }
 
+// Reassign moves conv, posting the note and the notice in the same write.
+// It is not reconciled: after a fault that struck once the write was
+// applied, a retry posts the notice again, as with most vendors.
 func (d *fakeDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
-	c, err := d.begin(ctx, OpReassign, conv)
+	c, after, err := d.begin(ctx, OpReassign, conv)
 	if err != nil {
-		return err
+		return unqueue(err)
 	}
 	f := d.f
 	defer f.mu.Unlock()
@@ -662,13 +762,18 @@ func (d *fakeDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, t
 	if c.Status == helpdesk.StatusResolved || c.Status == helpdesk.StatusPending {
 		c.Status = helpdesk.StatusOpen
 	}
+	var stored []FakeMessage
 	if to.Note != "" && f.caps.Has(helpdesk.CapInternalNote) {
-		f.seq++
-		c.Messages = append(c.Messages, FakeMessage{ID: "m" + strconv.Itoa(f.seq), Author: helpdesk.RoleBot, Text: to.Note})
+		stored = append(stored, f.addBotMessage(c, FakeMessage{Text: to.Note}))
 	}
 	if to.Notice != "" {
-		f.seq++
-		c.Messages = append(c.Messages, FakeMessage{ID: "m" + strconv.Itoa(f.seq), Author: helpdesk.RoleBot, Text: to.Notice, Public: true})
+		stored = append(stored, f.addBotMessage(c, FakeMessage{Text: to.Notice, Public: true}))
+	}
+	if after != nil {
+		return after
+	}
+	for _, m := range stored {
+		d.rec.Posted(m.ID)
 	}
 	return nil
 }
@@ -679,18 +784,21 @@ func (d *fakeDriver) VerifyWebhook(req *helpdesk.WebhookRequest) error {
 }
 
 func (d *fakeDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
-	if err := req.RequireJSON(); err != nil {
-		return nil, err
+	// The Content-Type the Fake sends needs no parsing.
+	if req.Header.Get("Content-Type") != "application/json" {
+		if err := req.RequireJSON(); err != nil {
+			return nil, err
+		}
 	}
-	var dv fakeDelivery
-	if err := json.Unmarshal(req.Body, &dv); err != nil {
+	events, err := decodeDelivery(req.Body)
+	if err != nil {
 		return nil, driver.InvalidPayload("malformed JSON: %v", err)
 	}
-	if dv.Events == nil {
+	if events == nil {
 		return nil, driver.InvalidPayload("no events array")
 	}
-	for i := range dv.Events {
-		e := &dv.Events[i]
+	for i := range events {
+		e := &events[i]
 		if e.Type == "" || e.Conversation.ID == "" {
 			return nil, driver.InvalidPayload("events[%d]: missing type or conversation id", i)
 		}
@@ -702,8 +810,6 @@ func (d *fakeDriver) ParseWebhook(_ context.Context, req *helpdesk.WebhookReques
 			e.Message.Author.Self = true
 			e.Message.Author.Role = helpdesk.RoleBot
 		}
-		raw, _ := json.Marshal(e)
-		e.Raw = raw
 	}
-	return dv.Events, nil
+	return events, nil
 }
