@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -53,3 +54,28 @@ func TestServerRefuses(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// GET .../replies lists every reply and note, oldest first, with its
+// author, as the driver's read-back expects.
+func TestServerListsReplies(t *testing.T) {
+	srv := minidesktest.NewServer(t)
+	id := srv.NewTicket("hello")
+	get := func(ticket string) (int, string) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, srv.URL+"/v1/tickets/"+ticket+"/replies", nil)
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+minidesktest.Token)
+		resp, err := srv.Client().Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		return resp.StatusCode, string(b)
+	}
+	status, body := get(itoa(id))
+	require.Equal(t, http.StatusOK, status, body)
+	tk, _ := srv.Ticket(id)
+	require.JSONEq(t, `{"replies":[{"id":`+itoa(tk.Replies[0].ID)+`,"body":"hello","internal":false,`+
+		`"author":{"type":"customer","id":500},"created_at":"`+tk.Replies[0].CreatedAt.Format(time.RFC3339Nano)+`"}]}`, body)
+	status, body = get("1")
+	require.Equal(t, http.StatusNotFound, status, body)
+}
