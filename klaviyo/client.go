@@ -123,6 +123,9 @@ type Client struct {
 	splitter *split.Splitter
 	maxSeg   int
 
+	log *slog.Logger
+	rec driver.Reconciler // texts sent or unconfirmed, by host key
+
 	mu    sync.Mutex
 	convs map[string]string // profile id → SMS conversation id
 }
@@ -189,7 +192,11 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		verifier: driver.NewVerifier(opts.Tolerance, cfg.WebhookSecrets...),
 		splitter: sp,
 		maxSeg:   maxSeg,
+		log:      opts.Logger,
 		convs:    map[string]string{},
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
 	}
 	var guard budget.Limit
 	if n := opts.ConversationLimit; n >= 0 {
@@ -310,7 +317,9 @@ func (c *Client) Parts(text string) ([]string, error) {
 // /api/profiles/{id}/conversations (.../conversation before revision
 // 2026-07-15; tier S) unless the Conversation carries
 // ExtraConversationID. A long text goes as Parts. Klaviyo takes no
-// idempotency key, so a part that may have arrived is never resent.
+// idempotency key and cannot be read back, so a part that may have
+// arrived is never resent: it fails with an *UnconfirmedError, and a
+// retry with the same IdempotencyKey goes on after it (see reconcile.go).
 func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
 	parts, err := d.c.Parts(msg.Text)
 	if err != nil {
@@ -320,14 +329,8 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range parts {
-		var body conversationMessage
-		body.Data.Type = "conversation-message"
-		body.Data.Attributes.Body = p
-		body.Data.Relationships.Conversation.Data = resourceID{Type: "conversation", ID: cid}
-		if _, err := d.c.do(ctx, TierS, &transport.Request{Method: http.MethodPost, Path: "/api/conversation-messages", Body: body}, nil); err != nil {
-			return nil, err
-		}
+	if err := d.c.sendTexts(ctx, conv, cid, parts, msg.IdempotencyKey); err != nil {
+		return nil, err
 	}
 	return &helpdesk.Receipt{}, nil
 }

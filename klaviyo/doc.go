@@ -24,7 +24,16 @@
 //     text longer than Options.MaxSegments SMS segments (GSM-7 or UCS-2,
 //     helpdesk/split) is sent as several messages, at most
 //     Options.MaxParts. Sending needs revision 2026-04-15 or later and an
-//     account Klaviyo has enabled for it.
+//     account Klaviyo has enabled for it. Texts are sent at most once:
+//     Klaviyo takes no idempotency key and has no endpoint that lists a
+//     conversation's messages, so a text whose request failed ambiguously
+//     (a timeout or reset after it was written, a 5xx) is never resent.
+//     SendMessage returns an *UnconfirmedError for it, and a retry of the
+//     same message with the same IdempotencyKey (helpdesk.Reply with a
+//     key) goes on with the texts after it. No text is ever sent twice and
+//     a failure after Klaviyo accepted a text loses nothing; a text whose
+//     request died before Klaviyo processed it is missing from the
+//     answer, the *UnconfirmedError being its only trace (reconcile.go).
 //   - Resolve, Reassign, internal notes and attachments are not Klaviyo
 //     operations: Capabilities leaves them out and they fail with
 //     helpdesk.ErrUnsupported without a request.

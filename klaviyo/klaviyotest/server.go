@@ -8,6 +8,11 @@
 // RateLimit-* headers on success and only Retry-After on a 429 — and builds
 // signed system-webhook deliveries. It can be told to fail, stall or
 // rate-limit, and counts requests.
+//
+// Like Klaviyo, it has no endpoint listing a conversation's messages: a
+// client cannot read back whether a text arrived. With injected faults
+// (drivertest.FaultPlan) a text failed after processing is stored, one
+// failed before is not; Outbound shows which, for tests only.
 package klaviyotest
 
 import (

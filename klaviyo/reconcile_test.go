@@ -1,0 +1,188 @@
+package klaviyo_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
+	"github.com/agentdesk/agentdesk/klaviyo"
+	"github.com/agentdesk/agentdesk/klaviyo/klaviyotest"
+)
+
+const sendPath = http.MethodPost + " /api/conversation-messages"
+
+// unprocessedFaults fail a text before Klaviyo processed it; the driver
+// cannot tell them from the processed ones, and does not resend.
+var unprocessedFaults = []drivertest.Fault{drivertest.Fault500Before, drivertest.Fault503Before, drivertest.FaultTimeoutBefore, drivertest.FaultResetBefore}
+
+// settledFaults are the faults after which every text still arrives once:
+// refusals the transport retries, and failures after Klaviyo processed the
+// text.
+var settledFaults = []drivertest.Fault{drivertest.Fault429, drivertest.Fault500After, drivertest.Fault503After, drivertest.FaultTimeoutAfter, drivertest.FaultResetAfter}
+
+// faultEnv is the driver against a fake Klaviyo that checks every request
+// against the published spec, without rate limits, budget or conversation
+// guard (the scenario measures delivery, not pacing).
+func faultEnv(t *testing.T, opts *klaviyo.Options) (*drivertest.Env, *klaviyotest.Server) {
+	srv := klaviyotest.NewServer(t, klaviyotest.Options{Validate: specValidator(t), NoRateLimits: true})
+	if opts == nil {
+		opts = &klaviyo.Options{}
+	}
+	opts.HTTPClient, opts.NoBudget, opts.ConversationLimit = srv.Client(), true, -1
+	kl, err := klaviyo.New(srv.Config(webhookSecrets...), opts)
+	require.NoError(t, err)
+	return &drivertest.Env{
+		Helpdesk: kl,
+		NewConversation: func(t *testing.T) helpdesk.Conversation {
+			return helpdesk.Conversation{Vendor: klaviyo.Vendor, ID: srv.NewProfile(newPhone(), "Where is my order?"), Channel: helpdesk.ChannelSMS}
+		},
+		State: func(t *testing.T, conv helpdesk.Conversation) drivertest.State {
+			return drivertest.State{Status: helpdesk.StatusOpen, Public: srv.Outbound(conv.ID)}
+		},
+		InjectFaults: srv.InjectFaults,
+	}, srv
+}
+
+// Under 20 % of texts failing with every fault kind, no text is ever sent
+// twice, none out of order, and the host's retries end every answer; what
+// Klaviyo cannot guarantee is the texts whose request died before Klaviyo
+// processed it: exactly those are missing.
+func TestFaultsEveryAnswerAtMostOnce(t *testing.T) {
+	answers := 200
+	if testing.Short() {
+		answers = 40
+	}
+	env, srv := faultEnv(t, nil)
+	r := drivertest.RunFaults(t, env, drivertest.FaultOptions{Answers: answers, Seed: 16, Concurrency: 16})
+	injected := srv.InjectedFaults()
+	lost := 0
+	for _, f := range unprocessedFaults {
+		lost += injected[f]
+	}
+	t.Logf("klaviyo, every fault kind: %s; faults injected: %v", r, injected)
+	require.Zero(t, r.DuplicatedParts, "%s", r)
+	require.Zero(t, r.OutOfOrder, "%s", r)
+	require.Zero(t, r.Errors, "%s", r)
+	require.Equal(t, lost, r.MissingParts, "the texts lost are those failed before processing: %s", r)
+	require.GreaterOrEqual(t, r.Complete, r.Answers-lost, "%s", r)
+}
+
+// Under 20 % of texts failing with refusals and failures after Klaviyo
+// processed them, every answer arrives once, complete and in order.
+func TestFaultsAfterProcessingEveryAnswerOnceInOrder(t *testing.T) {
+	answers := 200
+	if testing.Short() {
+		answers = 40
+	}
+	env, srv := faultEnv(t, nil)
+	inject := env.InjectFaults
+	env.InjectFaults = func(p drivertest.FaultPlan) {
+		p.Kinds = settledFaults
+		inject(p)
+	}
+	r := drivertest.RunFaults(t, env, drivertest.FaultOptions{Answers: answers, Seed: 16, Concurrency: 16})
+	t.Logf("klaviyo, refusals and failures after processing: %s; faults injected: %v", r, srv.InjectedFaults())
+	require.Equal(t, r.Answers, r.Complete, "%s", r)
+	require.Zero(t, r.DuplicatedParts)
+	require.Zero(t, r.MissingParts)
+	require.Zero(t, r.OutOfOrder)
+	require.Zero(t, r.Errors)
+}
+
+// Each ambiguous fault alone: the text is sent once, the failure is an
+// *UnconfirmedError, and the host's retry with the same key sends nothing;
+// without a key a new call is a new text.
+func TestAmbiguousFailureIsNotResent(t *testing.T) {
+	for _, f := range append(append([]drivertest.Fault{}, unprocessedFaults...), settledFaults[1:]...) {
+		t.Run(f.String(), func(t *testing.T) {
+			env, srv := faultEnv(t, nil)
+			conv := env.NewConversation(t)
+			msg := helpdesk.Message{Text: "Your order ships today.", IdempotencyKey: "answer-1/1"}
+			srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{f}, Match: nthWrite(1)})
+			_, err := env.Helpdesk.SendMessage(t.Context(), conv, msg)
+			var ue *klaviyo.UnconfirmedError
+			require.ErrorAs(t, err, &ue)
+			require.Equal(t, 1, ue.Part)
+			require.Equal(t, 1, ue.Parts)
+			require.Equal(t, 1, srv.RequestsTo(sendPath), "not resent")
+			var want []string
+			if f.Processed() {
+				want = []string{msg.Text}
+			}
+			require.Equal(t, want, env.State(t, conv).Public)
+
+			_, err = env.Helpdesk.SendMessage(t.Context(), conv, msg)
+			require.NoError(t, err, "the host's retry counts the text as sent")
+			require.Equal(t, 1, srv.RequestsTo(sendPath), "and sends nothing")
+
+			_, err = env.Helpdesk.SendMessage(t.Context(), conv, helpdesk.Message{Text: msg.Text})
+			require.NoError(t, err)
+			require.Equal(t, 2, srv.RequestsTo(sendPath), "a call without a key is a new text")
+		})
+	}
+}
+
+// A long message sent as several texts: after an unconfirmed second text,
+// the host's retry sends the third only.
+func TestLongMessageResumesAfterUnconfirmedPart(t *testing.T) {
+	env, srv := faultEnv(t, &klaviyo.Options{MaxSegments: 1})
+	conv := env.NewConversation(t)
+	text := strings.Repeat("Your order left the warehouse today. ", 11)
+	var kl *klaviyo.Client
+	require.True(t, helpdesk.As(env.Helpdesk, &kl))
+	parts, err := kl.Parts(text)
+	require.NoError(t, err)
+	require.Len(t, parts, 3)
+	srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500After}, Match: nthWrite(2)})
+	msg := helpdesk.Message{Text: text, IdempotencyKey: "long-1"}
+	_, err = env.Helpdesk.SendMessage(t.Context(), conv, msg)
+	var ue *klaviyo.UnconfirmedError
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, 2, ue.Part)
+	require.Equal(t, 3, ue.Parts)
+	var ae *helpdesk.APIError
+	require.ErrorAs(t, err, &ae, "the vendor's error stays reachable")
+	require.Equal(t, http.StatusInternalServerError, ae.StatusCode)
+	require.Equal(t, parts[:2], env.State(t, conv).Public)
+
+	_, err = env.Helpdesk.SendMessage(t.Context(), conv, msg)
+	require.NoError(t, err)
+	require.Equal(t, parts, env.State(t, conv).Public)
+	require.Equal(t, 3, srv.RequestsTo(sendPath))
+}
+
+// No request carries a header net/http would resend a POST by itself for.
+func TestNoIdempotencyKeyHeader(t *testing.T) {
+	env, srv := faultEnv(t, nil)
+	var seen []string
+	srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Match: func(r *http.Request) bool {
+		for k := range r.Header {
+			if k == "Idempotency-Key" || k == "X-Idempotency-Key" {
+				seen = append(seen, r.Method+" "+r.URL.Path)
+			}
+		}
+		return false
+	}})
+	conv := env.NewConversation(t)
+	_, err := helpdesk.Reply(t.Context(), env.Helpdesk, conv, "One.", helpdesk.ReplyOptions{IdempotencyKey: "k"})
+	require.NoError(t, err)
+	require.Equal(t, 1, srv.RequestsTo(sendPath))
+	require.Empty(t, seen)
+}
+
+// nthWrite matches the n-th write only (Match runs under the fake's lock,
+// one request at a time).
+func nthWrite(n int) func(*http.Request) bool {
+	seen := 0
+	return func(r *http.Request) bool {
+		if r.Method == http.MethodGet {
+			return false
+		}
+		seen++
+		return seen == n
+	}
+}
