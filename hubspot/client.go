@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -95,8 +96,9 @@ type Client struct {
 	ownersMu sync.Mutex
 	owners   map[string]string // user id -> owner id
 
-	sent sentCache
-	rec  driver.Reconciler
+	sent  sentCache
+	rec   driver.Reconciler
+	appID atomic.Value // string: the integrationAppId HubSpot gives the client's own messages
 }
 
 // sentCache remembers the messages the bot sent recently, so that their

@@ -23,7 +23,10 @@ import (
 // (transport.Request.Reconciled): it reads the thread's history back (GET
 // …/threads/{id}/messages?sort=-createdAt, newest first, paged with
 // paging.next.after) and looks for its own message: same type (MESSAGE or
-// COMMENT), sent by the bot's actor (A-<BotUserID>), same text, created
+// COMMENT), sent by the bot's actor (A-<BotUserID>) or, not INCOMING, by
+// an INTEGRATION client with the app id HubSpot returned on the client's
+// own earlier sends (who HubSpot names as a COMMENT's sender when a
+// private app posts it is not documented), same text, created
 // since the first attempt less driver.ReconcileSkew, and not one it already
 // knew it posted or found (driver.Reconciler.Claim). Found, the send
 // succeeded; not found, it is sent once more, at most
@@ -63,6 +66,9 @@ func (c *Client) postMessage(ctx context.Context, conv helpdesk.Conversation, bo
 				return Message{}, err
 			}
 			c.rec.Posted(out.ID)
+			if id := string(out.Client.IntegrationAppID); id != "" && out.Client.ClientType == "INTEGRATION" {
+				c.appID.Store(id)
+			}
 			return out, nil
 		},
 		Find: func(ctx context.Context, since time.Time) (Message, bool, error) {
@@ -83,6 +89,7 @@ func reconcileKey(conv helpdesk.Conversation, key string) string {
 // created since since, newest first.
 func (c *Client) findMessage(ctx context.Context, thread, typ, text string, since time.Time) (Message, bool, error) {
 	bot := "A-" + c.cfg.BotUserID
+	app, _ := c.appID.Load().(string)
 	want := strings.TrimSpace(text)
 	after := ""
 	for range readBackPages {
@@ -110,7 +117,7 @@ func (c *Client) findMessage(ctx context.Context, thread, typ, text string, sinc
 				older = true
 				continue
 			}
-			if m.Type != typ || !sentBy(m, bot) || strings.TrimSpace(m.Text) != want {
+			if m.Type != typ || !ownMessage(m, bot, app) || strings.TrimSpace(m.Text) != want {
 				continue
 			}
 			if !c.rec.Claim(m.ID) {
@@ -125,12 +132,15 @@ func (c *Client) findMessage(ctx context.Context, thread, typ, text string, sinc
 	return Message{}, false, nil
 }
 
-// sentBy reports whether actor is one of m's senders.
-func sentBy(m Message, actor string) bool {
+// ownMessage reports whether m was posted by the bot: its actor is one of
+// m's senders, or m is not INCOMING and comes from an INTEGRATION client
+// with app id app (when known).
+func ownMessage(m Message, bot, app string) bool {
 	for _, s := range m.Senders {
-		if s.ActorID == actor {
+		if s.ActorID == bot {
 			return true
 		}
 	}
-	return false
+	return app != "" && m.Client.ClientType == "INTEGRATION" && string(m.Client.IntegrationAppID) == app &&
+		!strings.EqualFold(m.Direction, "INCOMING")
 }
