@@ -67,7 +67,8 @@ type Options struct {
 	ConversationLimit int
 	// MaxRetries is the number of retries after the first attempt
 	// (default transport.DefaultMaxRetries; -1 disables them). A message
-	// that may have reached HubSpot is never resent, whatever this says.
+	// that may have reached HubSpot is never resent, whatever this says,
+	// until a read-back of the thread shows it is not there.
 	MaxRetries int
 	// MaxRetryWait caps how long a 429 may hold a retry (default
 	// transport.DefaultMaxRetryWait); a daily 429 is never retried.

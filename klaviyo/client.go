@@ -85,7 +85,9 @@ type Options struct {
 	// ConversationWrites, negative turns the guard off.
 	ConversationLimit int
 	// MaxRetries is the number of retries after the first attempt
-	// (default transport.DefaultMaxRetries; -1 disables them).
+	// (default transport.DefaultMaxRetries; -1 disables them). A text
+	// that may have reached Klaviyo is never resent, whatever this says
+	// (see UnconfirmedError).
 	MaxRetries int
 	// MaxRetryWait caps how long a Retry-After may hold a retry (default
 	// transport.DefaultMaxRetryWait); a longer one is returned as the
