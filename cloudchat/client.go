@@ -68,14 +68,16 @@ type Options struct {
 type Client struct {
 	helpdesk.Helpdesk
 
-	cfg      Config
-	bot      *transport.Client
-	user     *transport.Client // nil without Config.UserToken
-	rec      driver.Reconciler // reconcile.go
-	verifier *driver.Verifier  // Config.WebhookSecrets
-	unsigned *driver.Verifier  // Config.UnsignedToken; nil without it
-	prefix   string            // /api/v1/accounts/{id}
-	account  string
+	cfg  Config
+	bot  *transport.Client
+	user *transport.Client // nil without Config.UserToken
+	rec  driver.Reconciler // reconcile.go
+	// handovers remembers the messages of unfinished handovers (reconcile.go).
+	handovers handoverSteps
+	verifier  *driver.Verifier // Config.WebhookSecrets
+	unsigned  *driver.Verifier // Config.UnsignedToken; nil without it
+	prefix    string           // /api/v1/accounts/{id}
+	account   string
 
 	verMu    sync.Mutex
 	ver      version
@@ -359,7 +361,7 @@ func (d clientDriver) SendMessage(ctx context.Context, conv helpdesk.Conversatio
 		Content: msg.Text, MessageType: "outgoing", Private: msg.Internal, ContentType: "text",
 		EchoID: msg.IdempotencyKey,
 	}
-	id, err := c.postMessage(ctx, conv, path, body, hostKey(conv, msg.IdempotencyKey))
+	id, err := c.postMessage(ctx, conv, path, body, transport.PriorityNormal, hostKey(conv, msg.IdempotencyKey))
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +432,11 @@ var ErrUnknownAssignee = fmt.Errorf("cloudchat: assignee not found in the accoun
 // any request. When the reply window is closed (Extra ExtraCanReply =
 // "false") the notice could not reach the customer and is skipped: the
 // hand-over matters more. Every step uses the bot token. A failure stops the
-// sequence and is returned; the steps already done are not undone.
+// sequence and is returned; the steps already done are not undone. The
+// notice and the note are posted like any message, read back after an
+// ambiguous failure (reconcile.go); a retry of the same handover after a
+// failure posts only those not posted yet, and the assignment and status
+// are state changes the transport may resend.
 func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
 	c := d.c
 	id, err := targetID(to)
@@ -446,19 +452,24 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 			return err
 		}
 	}
+	key := handoverKey(conv, to)
+	post := func(step string, body messageBody) error {
+		if c.handovers.has(key, step) {
+			return nil // posted by an earlier attempt of this handover
+		}
+		if _, err := c.postMessage(ctx, conv, path, body, transport.PriorityCritical, key+"|"+step); err != nil {
+			return err
+		}
+		c.handovers.mark(key, step)
+		return nil
+	}
 	if to.Notice != "" && conv.Get(ExtraCanReply) != "false" {
-		if _, err := c.bot.Do(ctx, &transport.Request{
-			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: messageLimits,
-			Body: messageBody{Content: to.Notice, MessageType: "outgoing", ContentType: "text"},
-		}, nil); err != nil {
+		if err := post("notice", messageBody{Content: to.Notice, MessageType: "outgoing", ContentType: "text"}); err != nil {
 			return err
 		}
 	}
 	if to.Note != "" {
-		if _, err := c.bot.Do(ctx, &transport.Request{
-			Method: http.MethodPost, Path: path, Priority: transport.PriorityCritical, Limits: messageLimits,
-			Body: messageBody{Content: to.Note, MessageType: "outgoing", Private: true, ContentType: "text"},
-		}, nil); err != nil {
+		if err := post("note", messageBody{Content: to.Note, MessageType: "outgoing", Private: true, ContentType: "text"}); err != nil {
 			return err
 		}
 	}
@@ -469,7 +480,11 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	if err := c.assign(ctx, conv, body); err != nil {
 		return err
 	}
-	return c.setStatus(ctx, conv, "open")
+	if err := c.setStatus(ctx, conv, "open"); err != nil {
+		return err
+	}
+	c.handovers.forget(key)
+	return nil
 }
 
 func (c *Client) assign(ctx context.Context, conv helpdesk.Conversation, body map[string]int64) error {

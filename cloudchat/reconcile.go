@@ -2,9 +2,12 @@ package cloudchat
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -27,21 +30,25 @@ import (
 // messages (GET …/conversations/{id}/messages, which agent-bot tokens may
 // not call); with a bot token only, it reads the conversation (GET
 // …/conversations/{id}, Chatwoot 4.14.2+ for bot tokens), whose messages[]
-// holds the last message only, so a customer message arriving in between
-// hides the bot's: the send then counts as not found and is sent again. A
+// holds the last public message and last_non_activity_message the last
+// message of any kind but activity (a private note included), so a
+// customer message arriving in between hides the bot's: the send then
+// counts as not found and is sent again. A
 // failure it could not settle is remembered under the host's idempotency
 // key, so that the host's retry of the same message (helpdesk.Reply does
 // that) reads the conversation back first.
+
 // postMessage creates a message, reconciling ambiguous failures (see
-// above). hostKey is the host's idempotency key of the message, if any.
-func (c *Client) postMessage(ctx context.Context, conv helpdesk.Conversation, path string, body messageBody, hostKey string) (string, error) {
+// above). hostKey is the host's idempotency key of the message, if any;
+// prio ranks it in the budget (critical for a handover's messages).
+func (c *Client) postMessage(ctx context.Context, conv helpdesk.Conversation, path string, body messageBody, prio transport.Priority, hostKey string) (string, error) {
 	return driver.Reconcile(ctx, &c.rec, driver.Write[string]{
 		Key: hostKey,
 		Send: func(ctx context.Context) (string, error) {
 			var out messageResp
 			if _, err := c.bot.Do(ctx, &transport.Request{
 				Method: http.MethodPost, Path: path, Body: body,
-				Limits: messageLimits, Reconciled: true,
+				Priority: prio, Limits: messageLimits, Reconciled: true,
 			}, &out); err != nil {
 				return "", err
 			}
@@ -97,12 +104,16 @@ func (c *Client) findMessage(ctx context.Context, conv helpdesk.Conversation, wa
 			return "", false, err
 		}
 		var out struct {
-			Messages []listedMessage `json:"messages"`
+			Messages    []listedMessage `json:"messages"`
+			LastMessage *listedMessage  `json:"last_non_activity_message"`
 		}
 		if _, err := c.bot.Do(ctx, &transport.Request{Method: http.MethodGet, Path: path, Priority: transport.PriorityCritical}, &out); err != nil {
 			return "", false, err
 		}
 		list = out.Messages
+		if out.LastMessage != nil {
+			list = append(list, *out.LastMessage)
+		}
 	}
 	from := since.Unix()
 	text := strings.TrimSpace(want.Content)
@@ -122,4 +133,74 @@ func (c *Client) findMessage(ctx context.Context, conv helpdesk.Conversation, wa
 		return m.ID.String(), true, nil
 	}
 	return "", false, nil
+}
+
+// Handovers.
+//
+// Reassign posts the notice and the note through postMessage, like any
+// message, so an ambiguous failure is read back instead of posted twice.
+// A handover that fails after one of them was posted (the assignment
+// failed, say) is retried by the host as a whole: the driver remembers,
+// for a handover that did not complete, which messages it already posted
+// (by conversation, target, notice and note), and the retry posts only
+// what is missing. A handover that completes is forgotten, so the same
+// handover made again later posts its messages again.
+
+// handoverMemory bounds the unfinished handovers remembered.
+const handoverMemory = 1024
+
+// handoverSteps remembers the messages of unfinished handovers. The zero
+// value is ready; it is safe for concurrent use.
+type handoverSteps struct {
+	mu    sync.Mutex
+	done  map[string]map[string]bool // handover key -> steps done
+	order []string                   // keys, oldest first
+}
+
+// has reports whether step of the handover key was done.
+func (h *handoverSteps) has(key, step string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.done[key][step]
+}
+
+// mark records step of the handover key as done.
+func (h *handoverSteps) mark(key, step string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done == nil {
+		h.done = map[string]map[string]bool{}
+	}
+	if h.done[key] == nil {
+		if len(h.order) >= handoverMemory {
+			delete(h.done, h.order[0])
+			h.order = h.order[1:]
+		}
+		h.done[key] = map[string]bool{}
+		h.order = append(h.order, key)
+	}
+	h.done[key][step] = true
+}
+
+// forget drops the handover key: it completed.
+func (h *handoverSteps) forget(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.done[key]; !ok {
+		return
+	}
+	delete(h.done, key)
+	for i, k := range h.order {
+		if k == key {
+			h.order = append(h.order[:i], h.order[i+1:]...)
+			break
+		}
+	}
+}
+
+// handoverKey names one handover of conv to to, with its notice and note.
+func handoverKey(conv helpdesk.Conversation, to helpdesk.Target) string {
+	sum := sha256.Sum256([]byte(conv.Account + "\x00" + conv.ID + "\x00" + string(to.Kind) + "\x00" + to.ID +
+		"\x00" + to.Notice + "\x00" + to.Note))
+	return "handover|" + hex.EncodeToString(sum[:16])
 }

@@ -31,6 +31,18 @@ func (s *Server) lastPublic(c *Conversation) []map[string]any {
 	return []map[string]any{}
 }
 
+// lastNonActivity is the last_non_activity_message of a conversation
+// object: the last message that is not an activity, private notes
+// included; null when there is none.
+func (s *Server) lastNonActivity(c *Conversation) any {
+	for i := len(c.Messages) - 1; i >= 0; i-- {
+		if m := c.Messages[i]; m.MessageType != 2 {
+			return s.messageJSON(c, m)
+		}
+	}
+	return nil
+}
+
 // listMessages answers GET …/conversations/{id}/messages (user tokens
 // only): the latest 20 messages, oldest first, as Chatwoot does without
 // before/after.

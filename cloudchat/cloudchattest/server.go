@@ -679,6 +679,7 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request, _ []byt
 	}
 	obj := ConversationJSON(*c, s.opts.AccountID)
 	obj["messages"] = s.lastPublic(c)
+	obj["last_non_activity_message"] = s.lastNonActivity(c)
 	writeJSON(w, 200, obj)
 }
 
