@@ -30,7 +30,8 @@
 //     (a timeout or reset after it was written, a 5xx) is never resent.
 //     SendMessage returns an *UnconfirmedError for it, and a retry of the
 //     same message with the same IdempotencyKey (helpdesk.Reply with a
-//     key) goes on with the texts after it. No text is ever sent twice and
+//     key) made through the same Client goes on with the texts after it
+//     (another replica would send it again). No text is ever sent twice and
 //     a failure after Klaviyo accepted a text loses nothing; a text whose
 //     request died before Klaviyo processed it is missing from the
 //     answer, the *UnconfirmedError being its only trace (reconcile.go).

@@ -2,6 +2,7 @@ package klaviyo_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -102,4 +103,33 @@ func ExampleConfig_Validate() {
 	fmt.Println(err)
 	// Output:
 	// klaviyo: invalid config: APIKey: looks like a public API key (site id): server calls need a private API key starting with pk_; Revision: SMS replies need revision 2026-04-15 or later
+}
+
+// A reply keyed by the delivery it answers: when the handler fails and
+// Klaviyo delivers the text again, Reply goes on where it stopped, and a
+// text that may already have reached the customer is not sent twice.
+func ExampleUnconfirmedError() {
+	kl, err := klaviyo.New(klaviyo.Config{APIKey: "pk_...", WebhookSecrets: []string{"the webhook's secret_key"}}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	handler, err := helpdesk.NewWebhookHandler(kl, func(ctx context.Context, e helpdesk.Event) error {
+		if !e.IsCustomerMessage() || klaviyo.IsKeyword(e.Message.Text) {
+			return nil
+		}
+		_, err := helpdesk.Reply(ctx, kl, e.Conversation, "Your order left our warehouse today. It arrives on Friday.",
+			helpdesk.ReplyOptions{IdempotencyKey: e.DeliveryID})
+		var ue *klaviyo.UnconfirmedError
+		if errors.As(err, &ue) {
+			// Klaviyo cannot say whether this text reached the customer;
+			// the redelivery's Reply skips it and sends the rest.
+			log.Printf("text %d of %d to %s unconfirmed: %v", ue.Part, ue.Parts, ue.Conversation, ue.Err)
+		}
+		return err
+	}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/webhooks/klaviyo", handler)
 }

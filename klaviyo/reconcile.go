@@ -30,9 +30,11 @@ import (
 // too). It returns an *UnconfirmedError and, when the host gave an
 // idempotency key, remembers the text as sent under it: the host's retry
 // of the same message (helpdesk.Reply does that) goes on with the parts
-// after it instead of sending it again. What this guarantees: no text is
-// ever sent twice, and a failure after Klaviyo accepted the text loses
-// nothing. What it cannot: a text whose request died before Klaviyo
+// after it instead of sending it again. That memory is the client's (the
+// last few thousand texts, in this process): a retry handled by another
+// replica or after a restart sends the text again. What this guarantees,
+// within one client: no text is ever sent twice, and a failure after
+// Klaviyo accepted the text loses nothing. What it cannot: a text whose request died before Klaviyo
 // processed it (a 500 or 503 before processing, a timeout or reset before
 // the request arrived) is missing from the answer, and the
 // *UnconfirmedError returned for it is the only trace. Refusals that
