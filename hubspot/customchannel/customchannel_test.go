@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/hubspot/customchannel"
 	"github.com/agentdesk/agentdesk/hubspot/hubspottest"
 )
@@ -90,4 +91,44 @@ func TestRefused(t *testing.T) {
 	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest, "an account not connected")
 	_, err = customchannel.New(customchannel.Config{}, nil)
 	require.ErrorIs(t, err, helpdesk.ErrInvalidConfig)
+}
+
+// Publish carries an integrationIdempotencyId HubSpot dedupes on, so the
+// transport retries it after any fault, before or after HubSpot processed
+// it, and the channel holds each message once.
+func TestPublishUnderFaults(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	ch, err := c.Register(ctx, customchannel.Channel{Name: "Acme Chat"})
+	require.NoError(t, err)
+	acct, err := c.ConnectAccount(ctx, ch, customchannel.Account{Name: "Support line", InboxID: strconv.Itoa(hubspottest.InboxID), Authorized: true})
+	require.NoError(t, err)
+	user := customchannel.Party{DeliveryIdentifier: customchannel.DeliveryIdentifier{Type: "CHANNEL_SPECIFIC_OPAQUE_ID", Value: "user-42"}}
+	line := customchannel.Party{DeliveryIdentifier: customchannel.DeliveryIdentifier{Type: "CHANNEL_SPECIFIC_OPAQUE_ID", Value: "support"}}
+	var want []string
+	for _, f := range drivertest.AllFaults {
+		t.Run(f.String(), func(t *testing.T) {
+			writes := 0
+			srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{f}, Hold: 500 * time.Millisecond, RetryAfter: time.Second,
+				Match: func(r *http.Request) bool {
+					if r.Method != http.MethodPost {
+						return false
+					}
+					writes++
+					return writes == 1
+				}})
+			text := "Message under " + f.String()
+			_, err := c.Publish(ctx, ch, customchannel.Message{Text: text, Direction: customchannel.Incoming, Senders: []customchannel.Party{user},
+				Recipients: []customchannel.Party{line}, ChannelAccountID: acct, IntegrationThreadID: "conv-faults"})
+			require.NoError(t, err)
+			require.Equal(t, 1, srv.InjectedFaults()[f])
+			want = append(want, text)
+			got, _ := srv.Channel(ch)
+			var texts []string
+			for _, m := range got.Messages {
+				texts = append(texts, m.Text)
+			}
+			require.Equal(t, want, texts)
+		})
+	}
 }
