@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -152,15 +153,95 @@ func (c *commit) take() []func(redis.Pipeliner) {
 	return w
 }
 
+// replicas is the sorted set of running replicas, scored by when their
+// presence expires.
+func (q *Queue) replicas() string { return q.o.Prefix + "replicas" }
+
+// presenceScript records this replica as running for another lease,
+// forgets replicas that stopped renewing, and returns how many run.
+var presenceScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2] * 4)
+return redis.call('ZCARD', KEYS[1])`)
+
+// run is one call of Run: how many shards this replica holds and how many
+// it should hold (its fair share, Shards divided by the running replicas,
+// rounded up). A replica holding more lets go of shards between batches,
+// so that replicas started one after another share the work.
+type run struct {
+	held, fair atomic.Int64
+}
+
+// reserve counts one more shard held, if under the fair share.
+func (r *run) reserve() bool {
+	for {
+		h := r.held.Load()
+		if h >= r.fair.Load() {
+			return false
+		}
+		if r.held.CompareAndSwap(h, h+1) {
+			return true
+		}
+	}
+}
+
+// excess counts one shard fewer, if over the fair share: the caller then
+// lets its shard go.
+func (r *run) excess() bool {
+	for {
+		h := r.held.Load()
+		if h <= r.fair.Load() {
+			return false
+		}
+		if r.held.CompareAndSwap(h, h-1) {
+			return true
+		}
+	}
+}
+
 // Run implements helpdesk.Queue: one loop per shard, each handling the
 // shard while this replica holds its lease.
 func (q *Queue) Run(ctx context.Context, fn helpdesk.EventFunc) error {
+	r := &run{}
+	r.fair.Store(int64(q.o.Shards))
+	present := func() {
+		n, err := presenceScript.Run(ctx, q.c, []string{q.replicas()}, q.o.Consumer, q.o.Lease.Milliseconds()).Int64()
+		if err != nil {
+			if ctx.Err() == nil {
+				q.log.Warn("redisqueue: presence", "error", err.Error())
+			}
+			return
+		}
+		shards := int64(q.o.Shards)
+		r.fair.Store((shards + max(n, 1) - 1) / max(n, 1))
+	}
+	present()
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(q.o.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				// Leaving: the others take the shards without waiting for
+				// this replica's presence to expire.
+				_ = q.c.ZRem(context.WithoutCancel(ctx), q.replicas(), q.o.Consumer).Err()
+				return
+			case <-t.C:
+				present()
+			}
+		}
+	}()
 	for s := range q.o.Shards {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			q.runShard(ctx, s, fn)
+			q.runShard(ctx, r, s, fn)
 		}()
 	}
 	wg.Wait()
@@ -193,13 +274,20 @@ type hold struct {
 }
 
 // runShard competes for shard's lease and handles it while held.
-func (q *Queue) runShard(ctx context.Context, shard int, fn helpdesk.EventFunc) {
+func (q *Queue) runShard(ctx context.Context, r *run, shard int, fn helpdesk.EventFunc) {
 	poll := q.o.Lease / 3
 	for ctx.Err() == nil {
+		if !r.reserve() {
+			if !sleep(ctx, poll) {
+				return
+			}
+			continue
+		}
 		h := &hold{shard: shard, token: newToken(q.o.Consumer), stream: q.stream(shard)}
 		h.keys = []string{q.owner(shard), h.stream, q.attempts()}
 		ok, err := acquireScript.Run(ctx, q.c, []string{q.lease(shard), q.owner(shard)}, h.token, q.o.Lease.Milliseconds()).Bool()
 		if err != nil || !ok {
+			r.held.Add(-1)
 			if err != nil && ctx.Err() == nil {
 				q.log.Warn("redisqueue: lease", "shard", shard, "error", err.Error())
 			}
@@ -208,12 +296,16 @@ func (q *Queue) runShard(ctx context.Context, shard int, fn helpdesk.EventFunc) 
 			}
 			continue
 		}
-		q.holdShard(ctx, h, fn)
+		if !q.holdShard(ctx, r, h, fn) {
+			r.held.Add(-1)
+		}
 	}
 }
 
-// holdShard handles h's shard until ctx ends or the shard is lost.
-func (q *Queue) holdShard(ctx context.Context, h *hold, fn helpdesk.EventFunc) {
+// holdShard handles h's shard until ctx ends, the shard is lost, or this
+// replica holds more than its share (then it returns true, having
+// already counted the shard as let go).
+func (q *Queue) holdShard(ctx context.Context, r *run, h *hold, fn helpdesk.EventFunc) (released bool) {
 	hctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	leaseKeys := []string{q.lease(h.shard), q.owner(h.shard)}
@@ -259,6 +351,9 @@ func (q *Queue) holdShard(ctx context.Context, h *hold, fn helpdesk.EventFunc) {
 		break
 	}
 	for fails := 0; hctx.Err() == nil; {
+		if r.excess() {
+			return true // between batches: nothing in hand
+		}
 		res, err := readScript.Run(hctx, q.c, h.keys[:2], h.token, group, q.o.Consumer, 50).Result()
 		if isLost(err) {
 			return
@@ -299,6 +394,7 @@ func (q *Queue) holdShard(ctx context.Context, h *hold, fn helpdesk.EventFunc) {
 			}
 		}
 	}
+	return false
 }
 
 // entries decodes stream entries as a script returns them.
@@ -407,33 +503,40 @@ func (q *Queue) ack(ctx context.Context, h *hold, id, field string, writes []fun
 		})
 	}
 	return q.settle(ctx, "acknowledging", h, id, func(ctx context.Context) error {
+		// One round trip to watch the owner token and check the entry is
+		// still pending (an earlier attempt whose reply was lost may have
+		// been applied), one for the transaction.
 		return q.c.Watch(ctx, func(tx *redis.Tx) error {
 			var owner *redis.StringCmd
 			var pending *redis.XPendingExtCmd
-			if _, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+			_, err := tx.Pipelined(ctx, func(p redis.Pipeliner) error {
+				p.Process(ctx, redis.NewStatusCmd(ctx, "watch", h.keys[0]))
 				owner = p.Get(ctx, h.keys[0])
 				pending = p.XPendingExt(ctx, &redis.XPendingExtArgs{Stream: h.stream, Group: group, Start: id, End: id, Count: 1})
 				return nil
-			}); err != nil && !errors.Is(err, redis.Nil) {
+			})
+			switch {
+			case err != nil && !errors.Is(err, redis.Nil):
+			case owner.Val() != h.token:
+				err = errLost
+			case len(pending.Val()) == 0:
+				err = nil // applied already
+			default:
+				// EXEC ends the watch, applied or not.
+				_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+					for _, w := range writes {
+						w(p)
+					}
+					p.XAck(ctx, h.stream, group, id)
+					p.XDel(ctx, h.stream, id)
+					p.HDel(ctx, q.attempts(), field)
+					return nil
+				})
 				return err
 			}
-			if owner.Val() != h.token {
-				return errLost
-			}
-			if len(pending.Val()) == 0 {
-				return nil // an earlier attempt was applied; its reply was lost
-			}
-			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				for _, w := range writes {
-					w(p)
-				}
-				p.XAck(ctx, h.stream, group, id)
-				p.XDel(ctx, h.stream, id)
-				p.HDel(ctx, q.attempts(), field)
-				return nil
-			})
+			_ = tx.Unwatch(ctx).Err()
 			return err
-		}, h.keys[0])
+		})
 	})
 }
 
