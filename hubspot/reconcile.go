@@ -114,7 +114,7 @@ func (c *Client) findMessage(ctx context.Context, thread, typ, text string, sinc
 		for _, m := range page.Results {
 			at, err := time.Parse(time.RFC3339Nano, m.CreatedAt)
 			if err == nil && at.Before(since) {
-				older = true
+				older = newestFirst(page.Results)
 				continue
 			}
 			if m.Type != typ || !ownMessage(m, bot, app) || strings.TrimSpace(m.Text) != want {
@@ -130,6 +130,18 @@ func (c *Client) findMessage(ctx context.Context, thread, typ, text string, sinc
 		}
 	}
 	return Message{}, false, nil
+}
+
+// newestFirst reports whether a page is sorted newest first, as asked:
+// only then do older messages end the read-back (a page in another order
+// is read to the end).
+func newestFirst(page []Message) bool {
+	if len(page) < 2 {
+		return true
+	}
+	first, err1 := time.Parse(time.RFC3339Nano, page[0].CreatedAt)
+	last, err2 := time.Parse(time.RFC3339Nano, page[len(page)-1].CreatedAt)
+	return err1 == nil && err2 == nil && !first.Before(last)
 }
 
 // ownMessage reports whether m was posted by the bot: its actor is one of

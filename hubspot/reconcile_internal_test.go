@@ -41,3 +41,32 @@ func TestOwnMessage(t *testing.T) {
 		})
 	}
 }
+
+// Only a page sorted newest first, as asked, lets older messages end the
+// read-back.
+func TestNewestFirst(t *testing.T) {
+	at := func(s ...string) []Message {
+		var out []Message
+		for _, c := range s {
+			out = append(out, Message{CreatedAt: c})
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		page []Message
+		want bool
+	}{
+		{"empty", nil, true},
+		{"one", at("2026-12-01T10:00:00Z"), true},
+		{"newest first", at("2026-12-01T10:00:02.5Z", "2026-12-01T10:00:01Z", "2026-12-01T10:00:00Z"), true},
+		{"same second", at("2026-12-01T10:00:00Z", "2026-12-01T10:00:00Z"), true},
+		{"oldest first", at("2026-12-01T10:00:00Z", "2026-12-01T10:00:01Z"), false},
+		{"unreadable time", at("yesterday", "2026-12-01T10:00:00Z"), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, newestFirst(tc.page))
+		})
+	}
+}
