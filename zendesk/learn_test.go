@@ -21,7 +21,7 @@ func TestDefaultBudgetLearnsThePlan(t *testing.T) {
 	require.NoError(t, err)
 	start := b.Limits()
 	require.Equal(t, zendesk.TeamRequestsPerMinute, start[0].Count)
-	require.Equal(t, zendesk.TicketUpdatesPerMinute/2, start[1].Count)
+	require.Equal(t, zendesk.TicketUpdatesPerMinute, start[1].Count, "the whole Update Ticket limit by default")
 
 	upd := transport.Call{Method: "PUT", Path: "/api/v2/tickets/1.json", Limits: []string{zendesk.LimitTicketsUpdate}}
 	b.Observe(upd, http.StatusOK, http.Header{
@@ -31,6 +31,6 @@ func TestDefaultBudgetLearnsThePlan(t *testing.T) {
 	})
 	got := b.Limits()
 	require.Equal(t, 2500, got[0].Count)
-	require.Equal(t, 150, got[1].Count)
+	require.Equal(t, 300, got[1].Count)
 	require.Equal(t, time.Minute, got[0].Window)
 }

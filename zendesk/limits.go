@@ -56,6 +56,11 @@ const (
 	ConversationWindow = 10 * time.Minute
 )
 
+// DefaultTicketUpdateShare is Config.TicketUpdateShare's default: the
+// whole Update Ticket limit, as Zendesk's headers report what agents'
+// edits leave of it (see Config.TicketUpdateShare).
+const DefaultTicketUpdateShare = 1.0
+
 // LimitTicketsUpdate names Zendesk's Update Ticket limit (100/min per
 // account, shared with human agents) in transport.Request.Limits and in
 // the Zendesk-RateLimit-tickets-update header.
@@ -115,10 +120,16 @@ func PlanLimits(planRPM, ticketUpdates int) []budget.Limit {
 //
 // Both learn the account's real limits from Zendesk's headers
 // (budget.Limit.Share): the plan (Team, 200/min, when Config.Plan is
-// empty) is only the safe start, and the first response's X-Rate-Limit
-// (or ratelimit-limit) and Zendesk-RateLimit-tickets-update total raise
-// or lower them, so the default budget paces to the account's actual plan
-// without the user naming it.
+// empty) is only the safe start, paced evenly with a burst of 2, and the
+// first response's X-Rate-Limit (or ratelimit-limit) and
+// Zendesk-RateLimit-tickets-update total raise or lower them, so the
+// default budget uses the account's actual plan without the user naming
+// it, and logs what it learned once. As those headers also give what is
+// left of Zendesk's fixed one-minute windows and when they reset, the
+// budget then spends what is left (less what TicketUpdateShare leaves to
+// agents) as calls come, and waits for the reset once it is spent,
+// instead of spreading the limit evenly: under load it completes as many
+// tickets as a client that sends until it gets 429s, with none.
 func (c Config) Limits() []budget.Limit {
 	c = c.Normalize()
 	share := int(math.Floor(c.TicketUpdateShare * float64(c.Plan.TicketUpdatesPerMinute())))

@@ -51,6 +51,8 @@ type core struct {
 	learnMu sync.Mutex
 	current []Limit // limits as learned from the vendor's headers
 	learned []bool  // a learned limit was logged
+
+	win *windows // what the vendor said is left of its fixed windows
 }
 
 func newCore(account string, limits []Limit, opts []Option) (*core, error) {
@@ -72,6 +74,7 @@ func newCore(account string, limits []Limit, opts []Option) (*core, error) {
 		strikes: make([]int, len(limits)),
 		current: append([]Limit(nil), limits...),
 		learned: make([]bool, len(limits)),
+		win:     newWindows(len(limits)),
 	}, nil
 }
 
@@ -123,11 +126,26 @@ func (c *core) wait(ctx context.Context, call transport.Call) error {
 	}
 	defer g.release()
 	for {
+		if ok, w := c.admitFromWindow(call.Priority, idx); ok {
+			g.setNext(time.Time{})
+			return nil
+		} else if w > 0 {
+			at := time.Now().Add(w)
+			g.setNext(at)
+			if !deadline.IsZero() && at.After(deadline) {
+				return &WaitError{Wait: w, Limit: c.limits[idx[0]].Name}
+			}
+			if err := sleep(ctx, min(w, probePoll)); err != nil {
+				return err
+			}
+			continue
+		}
 		d, err := c.be.try(ctx, call.Priority, idx)
 		if err != nil {
 			return err
 		}
 		if d.wait <= 0 {
+			c.admitted(idx)
 			g.setNext(time.Time{})
 			return nil
 		}
@@ -146,6 +164,7 @@ func (c *core) wait(ctx context.Context, call transport.Call) error {
 func (c *core) observe(call transport.Call, status int, h http.Header) {
 	idx := applicable(c.limits, call.Limits)
 	now := time.Now()
+	c.answered(idx, now)
 	fb := c.opts.headers(status, h, now)
 	pausing := status == http.StatusTooManyRequests || (status == http.StatusServiceUnavailable && fb.RetryAfter > 0)
 	if pausing {
@@ -156,6 +175,9 @@ func (c *core) observe(call transport.Call, status int, h http.Header) {
 		}
 		if len(targets) > 0 {
 			c.be.pause(targets, d)
+			for _, i := range targets {
+				c.closeWindow(i, now.Add(d))
+			}
 		}
 	} else {
 		// Any other answer got past the vendor's limiter: a pause that
@@ -177,6 +199,7 @@ func (c *core) observe(call transport.Call, status int, h http.Header) {
 			continue
 		}
 		for _, i := range c.quotaTargets(q) {
+			c.reportWindow(i, q, now)
 			l := c.limit(i)
 			reset, rolling := q.Reset, false
 			if reset <= 0 {
@@ -239,7 +262,12 @@ func (c *core) learn(i int, q Quota) {
 	c.learnMu.Lock()
 	cur := c.current[i]
 	if cur.Count == n {
+		first := !c.learned[i]
+		c.learned[i] = true
 		c.learnMu.Unlock()
+		if first {
+			c.logLearned(base, q, cur)
+		}
 		return
 	}
 	nl := base
@@ -259,10 +287,15 @@ func (c *core) learn(i int, q Quota) {
 	}
 	c.gatesMu.Unlock()
 	if first {
-		c.opts.logger.Info("budget: learned the account's limit from the vendor's headers",
-			"account", c.account, "limit", base.Name, "vendor_total", q.Total, "share", base.Share,
-			"using", nl.String(), "configured", base.String())
+		c.logLearned(base, q, nl)
 	}
+}
+
+// logLearned logs the first limit learned for base.
+func (c *core) logLearned(base Limit, q Quota, using Limit) {
+	c.opts.logger.Info("budget: learned the account's limit from the vendor's headers",
+		"account", c.account, "limit", base.Name, "vendor_total", q.Total, "share", base.Share,
+		"using", using.String(), "configured", base.String())
 }
 
 // pauseTargets returns the limits a 429 pauses: the endpoint limits the

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/budget"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
@@ -41,9 +42,11 @@ func TestLearnsTheAccountLimitFromHeaders(t *testing.T) {
 		require.InDelta(t, 11, before, 1)
 
 		// The vendor says the account allows 6000/min: the budget rises to
-		// its share, 3000/min, and says so once.
+		// its share, 3000/min, and says so once. (Without a reset the
+		// vendor's window may be rolling, so the buckets pace; with one,
+		// see TestSpendsWhatAFixedWindowHasLeft.)
 		for range 3 {
-			b.Observe(transport.Call{}, http.StatusOK, http.Header{"Ratelimit-Limit": {"6000"}, "Ratelimit-Remaining": {"5000"}, "Ratelimit-Reset": {"30"}})
+			b.Observe(transport.Call{}, http.StatusOK, http.Header{"Ratelimit-Limit": {"6000"}, "Ratelimit-Remaining": {"5000"}})
 		}
 		require.Equal(t, 3000, b.Limits()[0].Count)
 		after := admittedIn(b, 10*time.Second)
@@ -73,4 +76,78 @@ func TestLearningIsOptIn(t *testing.T) {
 
 	_, err = budget.NewLocal("acme", []budget.Limit{{Count: 60, Window: time.Minute, Share: 1.5}})
 	require.ErrorIs(t, err, budget.ErrInvalidConfig)
+}
+
+// A vendor that reports a reset counts in fixed windows and has said how
+// many calls it still takes before it: a learning limit spends them as
+// fast as they come, minus what its share leaves to others and what is in
+// flight, then waits for the reset, and never gets a 429 for it.
+func TestSpendsWhatAFixedWindowHasLeft(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var logs bytes.Buffer
+		b, err := budget.NewLocal("acme", []budget.Limit{{Name: "account", Count: 60, Window: time.Minute, Share: 0.5}},
+			budget.WithHeaders(budget.IETFHeaders), budget.WithReserve(0),
+			// The calls admittedIn admits never get an answer: they stop
+			// counting as in flight after the probe timeout.
+			budget.WithProbeTimeout(time.Millisecond),
+			budget.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		ctx := context.Background()
+		call := transport.Call{Priority: transport.PriorityCritical}
+		start := time.Now()
+		// One call in flight when the vendor answers another: 700 left,
+		// 500 of them the share leaves to others, one in flight.
+		require.NoError(t, b.Wait(ctx, call))
+		require.NoError(t, b.Wait(ctx, call))
+		b.Observe(call, http.StatusOK, http.Header{"Ratelimit-Limit": {"1000"}, "Ratelimit-Remaining": {"700"}, "Ratelimit-Reset": {"20"}})
+		require.Equal(t, 500, b.Limits()[0].Count)
+		require.Equal(t, 199, admittedIn(b, 5*time.Second), "what the window has left, at once")
+		require.Less(t, time.Since(start), 100*time.Millisecond, "without waiting (but for the answers in flight)")
+		var we *budget.WaitError
+		require.ErrorAs(t, b.Wait(ctx, transport.Call{Priority: transport.PriorityCritical, MaxWait: 19 * time.Second}), &we)
+		require.InDelta(t, 20*time.Second, we.Wait, float64(100*time.Millisecond), "the wait is until the reset")
+
+		// An older answer arriving late does not raise it.
+		time.Sleep(5 * time.Second)
+		b.Observe(call, http.StatusOK, http.Header{"Ratelimit-Limit": {"1000"}, "Ratelimit-Remaining": {"900"}, "Ratelimit-Reset": {"15"}})
+		require.Zero(t, admittedIn(b, 10*time.Second), "nothing more before the reset")
+
+		// After the reset the buckets pace (500/min, a burst of 10) until
+		// an answer reports the new window.
+		time.Sleep(start.Add(20 * time.Second).Sub(time.Now()))
+		wctx, cancel := context.WithTimeout(ctx, 6*time.Second)
+		n := 0
+		for b.Wait(wctx, call) == nil {
+			n++
+		}
+		cancel()
+		require.InDelta(t, 10+490/10, n, 2)
+		b.Observe(call, http.StatusOK, http.Header{"Ratelimit-Limit": {"1000"}, "Ratelimit-Remaining": {"940"}, "Ratelimit-Reset": {"54"}})
+		require.Equal(t, 440, admittedIn(b, time.Second))
+
+		// A 429 empties the window until its Retry-After.
+		b.Observe(call, http.StatusOK, http.Header{"Ratelimit-Limit": {"1000"}, "Ratelimit-Remaining": {"600"}, "Ratelimit-Reset": {"52"}})
+		b.Observe(call, http.StatusTooManyRequests, http.Header{"Retry-After": {"30"}})
+		require.Zero(t, admittedIn(b, 29*time.Second))
+		require.Equal(t, 1, strings.Count(logs.String(), "learned the account's limit"))
+	})
+}
+
+// Normal calls leave the window's last call to a critical one.
+func TestWindowKeepsTheLastCallForCritical(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := budget.NewLocal("acme", []budget.Limit{{Count: 100, Window: time.Minute, Share: 1}},
+			budget.WithHeaders(budget.IETFHeaders), budget.WithProbeTimeout(time.Millisecond))
+		require.NoError(t, err)
+		ctx := context.Background()
+		b.Observe(transport.Call{}, http.StatusOK, http.Header{"Ratelimit-Limit": {"100"}, "Ratelimit-Remaining": {"5"}, "Ratelimit-Reset": {"30"}})
+		normal := transport.Call{MaxWait: time.Second}
+		for range 4 {
+			require.NoError(t, b.Wait(ctx, normal))
+		}
+		time.Sleep(time.Millisecond)
+		require.ErrorIs(t, b.Wait(ctx, normal), helpdesk.ErrRateLimited)
+		require.NoError(t, b.Wait(ctx, transport.Call{Priority: transport.PriorityCritical, MaxWait: time.Second}))
+		require.ErrorIs(t, b.Wait(ctx, transport.Call{Priority: transport.PriorityCritical, MaxWait: time.Second}), helpdesk.ErrRateLimited)
+	})
 }
