@@ -65,6 +65,15 @@
 // limit once. Count is then only the safe start, so users need not know
 // their plan. A shared budget rescales the debt it holds in the store.
 //
+// When the vendor also reports when its window resets (Zendesk, Intercom),
+// its windows are fixed and it has said how many calls it still takes: a
+// learning limit then spends what is left as calls come, less what Share
+// leaves to others, what is in flight, and 1/n per replica, keeps the
+// window's last call for critical calls, and waits for the reset once it
+// is spent, instead of spreading the limit over a rolling window. Under
+// overload that completes as many conversations as a client that sends
+// until the vendor answers 429, with none.
+//
 // # Waiting
 //
 // Wait honours the context's cancellation and deadline. A call with

@@ -37,7 +37,9 @@ type Limit struct {
 	// its default, unless Burst is set and still below it). Count is then
 	// the safe start, used until the first response says otherwise, so
 	// users need not know their plan. The budget logs each learned limit
-	// once.
+	// once. A report that also gives the window's reset lets the budget
+	// spend what the vendor says is left of that window (see the package
+	// doc, "Vendor feedback").
 	Share float64
 }
 
