@@ -85,6 +85,8 @@ type Client struct {
 	firstMsg *recentMap
 	// sends whose outcome reconciliation could not settle (reconcile.go).
 	rec driver.Reconciler
+	// steps done by unfinished Sunshine handovers (sunshine_reconcile.go).
+	handovers handoverSteps
 }
 
 // clientDriver is the driver.Driver the embedded Portable wraps.
@@ -368,7 +370,10 @@ func (d clientDriver) Resolve(ctx context.Context, conv helpdesk.Conversation) e
 // then, when the ticket id is known, the ticket PUT with the group/assignee
 // and the note. Without a ticket id only a group target without a note
 // is possible (the group travels in the passControl metadata as
-// "agentdesk_target" for a trigger to route on).
+// "agentdesk_target" for a trigger to route on). The notice and the note
+// are read back after an ambiguous failure, passControl is a state change
+// the transport may resend, and a retry of a handover that failed
+// part-way does only the steps still missing (sunshine_reconcile.go).
 func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, to helpdesk.Target) error {
 	c := d.c
 	targetID, _ := targetID(to) // checked by CheckTarget
@@ -378,27 +383,39 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 		if !hasTicket && (to.Note != "" || to.Kind == helpdesk.TargetAgent) {
 			return driver.Unsupported(Vendor, "an agent target or internal note on a Sunshine conversation without its ticket id (see WithTicket)")
 		}
-		if to.Notice != "" {
-			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical, ""); err != nil {
+		// A retry of a handover that failed part-way does only what is
+		// missing (sunshine_reconcile.go).
+		key := c.handoverKey(conv, sunID, to)
+		episode := c.handovers.begin(key)
+		if to.Notice != "" && !c.handovers.has(key, "notice") {
+			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical, key+"|"+episode+"|notice"); err != nil {
 				return err
 			}
+			c.handovers.mark(key, "notice")
 		}
-		meta := map[string]any{"agentdesk_target": string(to.Kind) + ":" + to.ID}
-		if first := c.firstMessageID(conv); first != "" {
-			meta["first_message_id"] = first
+		if !c.handovers.has(key, "control") {
+			meta := map[string]any{"agentdesk_target": string(to.Kind) + ":" + to.ID}
+			if first := c.firstMessageID(conv); first != "" {
+				meta["first_message_id"] = first
+			}
+			if err := c.passControl(ctx, conv, sunID, meta); err != nil {
+				return err
+			}
+			c.handovers.mark(key, "control")
 		}
-		if err := c.passControl(ctx, conv, sunID, meta); err != nil {
-			return err
+		if hasTicket {
+			upd := reassignUpdate(to.Kind, targetID)
+			if to.Note != "" {
+				upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
+			}
+			res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), key+"|"+episode+"|ticket")
+			if err != nil {
+				return err
+			}
+			c.posted.putIfAbsent(res.commentID(), "1")
 		}
-		if !hasTicket {
-			return nil
-		}
-		upd := reassignUpdate(to.Kind, targetID)
-		if to.Note != "" {
-			upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
-		}
-		_, err := c.updateTicket(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""))
-		return err
+		c.handovers.forget(key)
+		return nil
 	}
 	upd := reassignUpdate(to.Kind, targetID)
 	switch {

@@ -1,8 +1,14 @@
 package zendesk_test
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -129,4 +135,89 @@ func TestSunshineHostRetryFindsUnsettledPost(t *testing.T) {
 	require.NotEmpty(t, rc.MessageID)
 	require.Equal(t, 1, srv.Sunshine.RequestsTo(http.MethodPost+" "+path), "found, not posted again")
 	require.Equal(t, []string{"Your refund is on its way."}, srv.State(conv).Public)
+}
+
+// Under 20 % of writes failing on both hosts (each fault kind, before and
+// after processing), a Sunshine handover with a notice and a note, retried
+// by the host until it succeeds, posts the notice and the note exactly
+// once, passes control to Agent Workspace and moves the ticket to the
+// group.
+func TestSunshineHandoverUnderFaultsPostsNoticeAndNoteOnce(t *testing.T) {
+	handovers := 100
+	if testing.Short() {
+		handovers = 30
+	}
+	env, srv, client := sunshineFaultEnv(t)
+	convs := make([]helpdesk.Conversation, handovers)
+	for i := range convs {
+		convs[i] = env.NewConversation(t)
+	}
+	group := strconv.FormatInt(srv.Options().N2GroupID, 10)
+	env.InjectFaults(drivertest.FaultPlan{Rate: 0.2, Seed: 16, RetryAfter: time.Second})
+	var (
+		wg              sync.WaitGroup
+		sem             = make(chan struct{}, 8)
+		retries, failed atomic.Int64
+	)
+	for i, conv := range convs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			to := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: group,
+				Notice: fmt.Sprintf("A specialist will take over, conversation %d.", i),
+				Note:   fmt.Sprintf("Customer %d asked for a refund.", i)}
+			for attempt := range 6 {
+				if attempt > 0 {
+					retries.Add(1)
+				}
+				if err := client.Reassign(context.Background(), conv, to); err == nil {
+					return
+				}
+			}
+			failed.Add(1)
+		}()
+	}
+	wg.Wait()
+	env.InjectFaults(drivertest.FaultPlan{})
+	t.Logf("zendesk sunshine handover: %d handovers, %d host retries, %d failed; faults injected: sunshine %v, support %v",
+		handovers, retries.Load(), failed.Load(), srv.Sunshine.InjectedFaults(), srv.Support.InjectedFaults())
+	require.Zero(t, failed.Load())
+	for i, conv := range convs {
+		st := srv.State(conv)
+		require.Equal(t, []string{fmt.Sprintf("A specialist will take over, conversation %d.", i)}, st.Public, "conversation %d", i)
+		require.Equal(t, []string{fmt.Sprintf("Customer %d asked for a refund.", i)}, st.Notes, "conversation %d", i)
+		require.Equal(t, group, st.GroupID, "conversation %d", i)
+		sun, ok := srv.Conversation(zendesk.SunshineConversationID(conv))
+		require.True(t, ok)
+		require.Equal(t, client.Config().AgentWorkspace, sun.Control, "conversation %d", i)
+	}
+}
+
+// A handover whose ticket update is refused after the notice was posted
+// and control passed is retried by the host: the retry updates the ticket
+// without posting the notice or passing control again, and the same
+// handover made later, once completed, posts its notice anew.
+func TestSunshineRetriedHandoverDoesOnlyWhatIsMissing(t *testing.T) {
+	env, srv, client := sunshineFaultEnv(t)
+	conv := env.NewConversation(t)
+	tid, ok := zendesk.TicketID(conv)
+	require.True(t, ok)
+	to := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: strconv.FormatInt(srv.Options().N2GroupID, 10),
+		Notice: "A specialist will take over.", Note: "Refund asked."}
+	srv.Support.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500Before}})
+	require.Error(t, client.Reassign(t.Context(), conv, to))
+	srv.Support.InjectFaults(drivertest.FaultPlan{})
+	require.NoError(t, client.Reassign(t.Context(), conv, to))
+	st := srv.State(conv)
+	require.Equal(t, []string{"A specialist will take over."}, st.Public)
+	require.Equal(t, []string{"Refund asked."}, st.Notes)
+	sun, _ := srv.Conversation(zendesk.SunshineConversationID(conv))
+	require.Len(t, sun.PassControls, 1, "control passed once")
+	ticket, _ := srv.Ticket(tid)
+	require.Equal(t, srv.Options().N2GroupID, ticket.GroupID)
+
+	require.NoError(t, client.Reassign(t.Context(), conv, to))
+	require.Equal(t, []string{"A specialist will take over.", "A specialist will take over."}, srv.State(conv).Public)
 }
