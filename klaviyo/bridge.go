@@ -239,11 +239,26 @@ func (b *Bridge) HandleDesk(ctx context.Context, e helpdesk.Event) error {
 		return err
 	}
 	_, err = b.sms.SendMessage(ctx, link.SMS, helpdesk.Message{Text: m.Text, IdempotencyKey: "desk:" + e.DeliveryID})
-	if err == nil {
+	var ue *UnconfirmedError
+	switch {
+	case err == nil:
 		b.log.InfoContext(ctx, "klaviyo bridge: agent reply texted", "ticket", e.Conversation.ID)
+	case errors.As(err, &ue):
+		// The text is not resent (Klaviyo cannot say whether it went):
+		// the agent is told, on the ticket, and decides.
+		_, nerr := b.desk.SendMessage(ctx, e.Conversation, helpdesk.Message{Text: UnconfirmedNote, Internal: true, IdempotencyKey: "klaviyo-unconfirmed:" + e.DeliveryID})
+		if nerr != nil {
+			return errors.Join(err, nerr)
+		}
+		return nil
 	}
 	return err
 }
+
+// UnconfirmedNote is the internal note the Bridge adds to a ticket when
+// Klaviyo cannot confirm that an agent's reply was texted (an
+// *UnconfirmedError: the text is not sent again).
+const UnconfirmedNote = "Klaviyo could not confirm that the last reply reached the customer by SMS, and it was not sent again to avoid a duplicate text. If it matters, ask the customer or send it again."
 
 // Handover bridges an SMS conversation the bot hands over: it opens a
 // ticket requested by the customer with text (or, when the phone has an

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
 	"github.com/agentdesk/agentdesk/helpdesk/helpdesktest"
 	"github.com/agentdesk/agentdesk/klaviyo"
 	"github.com/agentdesk/agentdesk/klaviyo/klaviyotest"
@@ -173,4 +174,36 @@ func TestBridgeHandover(t *testing.T) {
 
 	_, err = env.bridge.Handover(ctx, helpdesk.Conversation{Vendor: klaviyo.Vendor, ID: "01P"}, "x", "h3")
 	require.ErrorIs(t, err, helpdesk.ErrInvalidRequest)
+}
+
+// An agent's reply Klaviyo cannot confirm is not texted again; the agent
+// finds a note on the ticket saying so, once, and a redelivery of the
+// reply sends nothing.
+func TestBridgeUnconfirmedReplyLeavesANote(t *testing.T) {
+	ctx := context.Background()
+	env, newProfile, sent := newBridge(t, nil)
+	p := newProfile("+5541987650000")
+	require.NoError(t, env.bridge.HandleSMS(ctx, env.parse(sent(p, "cadê meu pedido?"))))
+	link, ok, err := env.bridge.Links().ByPhone(ctx, "+5541987650000")
+	require.NoError(t, err)
+	require.True(t, ok)
+	reply := helpdesk.Event{Type: helpdesk.EventMessageCreated, DeliveryID: "z5", Conversation: link.Ticket,
+		Message: &helpdesk.InboundMessage{Author: helpdesk.Author{Role: helpdesk.RoleAgent}, Text: "Chega sexta.", Public: true}}
+	env.srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.FaultResetBefore}})
+	require.NoError(t, env.bridge.HandleDesk(ctx, reply))
+	env.srv.InjectFaults(drivertest.FaultPlan{})
+	require.NoError(t, env.bridge.HandleDesk(ctx, reply), "the redelivery")
+	require.Empty(t, env.srv.Outbound(p), "not texted again")
+	require.Equal(t, 1, env.srv.RequestsTo(sendPath))
+	fc, _ := env.desk.Conversation(link.Ticket.ID)
+	last := fc.Messages[len(fc.Messages)-1]
+	require.Equal(t, klaviyo.UnconfirmedNote, last.Text)
+	require.False(t, last.Public)
+	var notes int
+	for _, m := range fc.Messages {
+		if m.Text == klaviyo.UnconfirmedNote {
+			notes++
+		}
+	}
+	require.Equal(t, 1, notes)
 }

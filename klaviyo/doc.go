@@ -59,7 +59,8 @@
 // whose driver can open conversations (helpdesk.CapCreateConversation;
 // zendesk does): a customer's text opens a ticket, tagged "sms" and
 // "klaviyo", or joins the customer's open ticket; a public agent reply is
-// texted back. Links live in memory (NewMemoryLinkStore) or on Redis
+// texted back (when Klaviyo cannot confirm the text, it is not sent again
+// and the ticket gets an internal note, UnconfirmedNote, saying so). Links live in memory (NewMemoryLinkStore) or on Redis
 // (klaviyo/redislinks).
 //
 // Credentials: a private API key (pk_...) with the scopes events:write,
