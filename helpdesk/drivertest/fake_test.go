@@ -96,7 +96,13 @@ func fakeHarness(env func(*drivertest.Env), opts ...helpdesktest.FakeOption) dri
 			},
 			RetryAfter: true,
 			Stall:      f.Stall,
-			Requests:   f.Requests,
+			// The Fake fails writes in memory the ways a VendorServer fails
+			// them over HTTP (the same faults, the same seeded draw); Match
+			// and Hold concern HTTP and do not apply.
+			InjectFaults: func(p drivertest.FaultPlan) {
+				f.InjectFaults(helpdesktest.FaultPlan{Rate: p.Rate, Seed: p.Seed, Kinds: p.Kinds, RetryAfter: p.RetryAfter})
+			},
+			Requests: f.Requests,
 		}
 		if env != nil {
 			env(e)
@@ -107,6 +113,37 @@ func fakeHarness(env func(*drivertest.Env), opts ...helpdesktest.FakeOption) dri
 
 func TestFakeConformance(t *testing.T) {
 	drivertest.RunConformance(t, fakeHarness(nil))
+}
+
+// Under 20 % of writes failing (each fault kind, before and after the Fake
+// stored them), every multi-part answer arrives once, complete and in
+// order, whether or not the Fake honours idempotency keys: its driver
+// reads the conversation back after an ambiguous failure.
+func TestFakeFaultsEveryAnswerOnceInOrder(t *testing.T) {
+	answers := 200
+	if testing.Short() {
+		answers = 40
+	}
+	for _, tc := range []struct {
+		name string
+		opts []helpdesktest.FakeOption
+	}{
+		{"keys ignored", []helpdesktest.FakeOption{helpdesktest.WithIdempotencyKeysIgnored()}},
+		{"keys honoured", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var f *helpdesktest.Fake
+			env := fakeHarness(func(e *drivertest.Env) { f = e.Helpdesk.(*helpdesktest.Fake) }, tc.opts...)(t)
+			r := drivertest.RunFaults(t, env, drivertest.FaultOptions{Answers: answers, Seed: 16, Concurrency: 16})
+			t.Logf("fake, %s: %s; faults injected: %v", tc.name, r, f.InjectedFaults())
+			require.Equal(t, r.Answers, r.Complete, "%s", r)
+			require.Zero(t, r.DuplicatedParts)
+			require.Zero(t, r.MissingParts)
+			require.Zero(t, r.OutOfOrder)
+			require.Zero(t, r.Errors)
+			require.Len(t, f.InjectedFaults(), len(helpdesktest.AllFaults), "every kind was injected")
+		})
+	}
 }
 
 func TestFakeConformanceSendAndResolveOnly(t *testing.T) {

@@ -2,65 +2,49 @@ package drivertest
 
 import (
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"time"
+
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/fault"
 )
 
-// Fault is one way a vendor request can fail. The "after" kinds happen
-// after the fake processed the request (the message is posted), so the
-// client sees a failure for a write that took effect: only reading the
-// conversation back tells the two apart.
-type Fault int
+// Fault is one way a vendor request can fail (package fault). The "after"
+// kinds happen after the fake processed the request (the message is
+// posted), so the client sees a failure for a write that took effect: only
+// reading the conversation back tells the two apart.
+type Fault = fault.Fault
 
 // The faults a VendorServer injects.
 const (
-	FaultNone Fault = iota
+	FaultNone = fault.None
 	// Fault429 refuses the request with the vendor's 429 (not processed).
-	Fault429
+	Fault429 = fault.Status429
 	// Fault503Before answers 503 without processing.
-	Fault503Before
+	Fault503Before = fault.Status503Before
 	// Fault500Before answers 500 without processing.
-	Fault500Before
+	Fault500Before = fault.Status500Before
 	// Fault500After processes the request, then answers 500.
-	Fault500After
+	Fault500After = fault.Status500After
 	// Fault503After processes the request, then answers 503.
-	Fault503After
+	Fault503After = fault.Status503After
 	// FaultTimeoutBefore holds the request until the client gives up (or
 	// FaultPlan.Hold passes, then drops the connection), unprocessed.
-	FaultTimeoutBefore
+	FaultTimeoutBefore = fault.TimeoutBefore
 	// FaultTimeoutAfter processes the request, then holds it like
 	// FaultTimeoutBefore.
-	FaultTimeoutAfter
+	FaultTimeoutAfter = fault.TimeoutAfter
 	// FaultResetBefore resets the connection without processing. On a
 	// reused connection Go's net/http resends a request it deems
 	// replayable (one with an Idempotency-Key header) by itself.
-	FaultResetBefore
+	FaultResetBefore = fault.ResetBefore
 	// FaultResetAfter processes the request, then resets the connection.
-	FaultResetAfter
+	FaultResetAfter = fault.ResetAfter
 )
 
 // AllFaults is every Fault kind, the default mix of a FaultPlan.
-var AllFaults = []Fault{Fault429, Fault503Before, Fault500Before, Fault500After, Fault503After,
-	FaultTimeoutBefore, FaultTimeoutAfter, FaultResetBefore, FaultResetAfter}
-
-var faultNames = map[Fault]string{FaultNone: "none", Fault429: "429", Fault503Before: "503-before", Fault500Before: "500-before",
-	Fault500After: "500-after", Fault503After: "503-after", FaultTimeoutBefore: "timeout-before", FaultTimeoutAfter: "timeout-after",
-	FaultResetBefore: "reset-before", FaultResetAfter: "reset-after"}
-
-func (f Fault) String() string {
-	if n, ok := faultNames[f]; ok {
-		return n
-	}
-	return "fault?"
-}
-
-// Processed reports whether the fake processes a request failing this way.
-func (f Fault) Processed() bool {
-	return f == Fault500After || f == Fault503After || f == FaultTimeoutAfter || f == FaultResetAfter
-}
+var AllFaults = fault.All
 
 // FaultPlan says which requests a VendorServer fails, and how.
 type FaultPlan struct {
@@ -84,9 +68,8 @@ type FaultPlan struct {
 
 // faultState is an active FaultPlan.
 type faultState struct {
-	plan   FaultPlan
-	rnd    *rand.Rand
-	counts map[Fault]int
+	plan FaultPlan
+	draw *fault.Draw
 }
 
 // InjectFaults makes the server fail requests as p says, replacing any
@@ -108,11 +91,11 @@ func (s *VendorServer) InjectFaults(p FaultPlan) {
 	defer s.mu.Unlock()
 	if p.Rate <= 0 {
 		if s.faults != nil {
-			s.faults.plan.Rate = 0
+			s.faults.draw.Stop()
 		}
 		return
 	}
-	s.faults = &faultState{plan: p, rnd: rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15)), counts: map[Fault]int{}}
+	s.faults = &faultState{plan: p, draw: fault.NewDraw(p.Rate, p.Seed, p.Kinds)}
 }
 
 // InjectedFaults returns how many faults of each kind the current (or
@@ -120,13 +103,10 @@ func (s *VendorServer) InjectFaults(p FaultPlan) {
 func (s *VendorServer) InjectedFaults() map[Fault]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[Fault]int{}
-	if s.faults != nil {
-		for k, v := range s.faults.counts {
-			out[k] = v
-		}
+	if s.faults == nil {
+		return map[Fault]int{}
 	}
-	return out
+	return s.faults.draw.Counts()
 }
 
 // IgnoreHeader makes the fake drop header name from every request before
@@ -142,15 +122,10 @@ func (s *VendorServer) IgnoreHeader(name string) {
 // with s.mu held.
 func (s *VendorServer) drawFault(r *http.Request) Fault {
 	fs := s.faults
-	if fs == nil || fs.plan.Rate <= 0 || !fs.plan.Match(r) {
+	if fs == nil || !fs.plan.Match(r) {
 		return FaultNone
 	}
-	if fs.rnd.Float64() >= fs.plan.Rate {
-		return FaultNone
-	}
-	f := fs.plan.Kinds[fs.rnd.IntN(len(fs.plan.Kinds))]
-	fs.counts[f]++
-	return f
+	return fs.draw.Next()
 }
 
 // inject fails r as f says, processing it first for the "after" kinds.

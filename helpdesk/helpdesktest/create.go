@@ -36,7 +36,7 @@ func (d *fakeDriver) CreateConversation(ctx context.Context, req helpdesk.NewCon
 		return helpdesk.Conversation{}, err
 	}
 	fault, plan := f.drawFault(OpCreateConversation)
-	if fault != FaultNone && !fault.After() {
+	if fault != FaultNone && !fault.Processed() {
 		return helpdesk.Conversation{}, faultError(fault, plan, OpCreateConversation, helpdesk.Conversation{})
 	}
 	if req.IdempotencyKey != "" {

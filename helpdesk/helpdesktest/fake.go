@@ -606,7 +606,7 @@ func (d *fakeDriver) begin(ctx context.Context, op Op, conv helpdesk.Conversatio
 		return nil, nil, queued{err}
 	}
 	fault, plan := f.drawFault(op)
-	if fault != FaultNone && !fault.After() {
+	if fault != FaultNone && !fault.Processed() {
 		f.mu.Unlock()
 		return nil, nil, faultError(fault, plan, op, conv)
 	}

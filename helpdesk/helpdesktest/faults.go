@@ -4,68 +4,53 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"syscall"
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
+	"github.com/agentdesk/agentdesk/helpdesk/drivertest/fault"
 	"github.com/agentdesk/agentdesk/helpdesk/transport"
 )
 
 // Fault is one way the Fake's vendor side fails a write, the ways helpdesks
-// fail under load. A "before" fault refuses the write: nothing is stored.
-// An "after" fault stores it, then returns an error all the same, so that
-// only reading the conversation back tells the two apart: the Fake's own
-// driver does that (driver.Reconcile), as real drivers do.
-type Fault int
+// fail under load (package fault, shared with the conformance kit's fake
+// vendor servers). A "before" fault refuses the write: nothing is stored.
+// An "after" fault (Fault.Processed) stores it, then returns an error all
+// the same, so that only reading the conversation back tells the two
+// apart: the Fake's own driver does that (driver.Reconcile), as real
+// drivers do.
+type Fault = fault.Fault
 
 // The faults a Fake injects (InjectFaults).
 const (
-	FaultNone Fault = iota
+	FaultNone = fault.None
 	// Fault429 refuses the write: a *helpdesk.APIError 429 matching
 	// helpdesk.ErrRateLimited, with FaultPlan.RetryAfter.
-	Fault429
+	Fault429 = fault.Status429
 	// Fault503Before refuses the write with a *helpdesk.APIError 503.
-	Fault503Before
+	Fault503Before = fault.Status503Before
 	// Fault500Before refuses the write with a *helpdesk.APIError 500.
-	Fault500Before
+	Fault500Before = fault.Status500Before
 	// Fault500After stores the write, then returns a *helpdesk.APIError 500.
-	Fault500After
+	Fault500After = fault.Status500After
 	// Fault503After stores the write, then returns a *helpdesk.APIError 503.
-	Fault503After
+	Fault503After = fault.Status503After
 	// FaultTimeoutBefore fails as a client timeout before the write
 	// arrived: a *transport.RequestError matching context.DeadlineExceeded.
-	FaultTimeoutBefore
+	FaultTimeoutBefore = fault.TimeoutBefore
 	// FaultTimeoutAfter stores the write, then fails as FaultTimeoutBefore.
-	FaultTimeoutAfter
+	FaultTimeoutAfter = fault.TimeoutAfter
 	// FaultResetBefore fails as a connection reset before the write
 	// arrived: a *transport.RequestError matching syscall.ECONNRESET.
-	FaultResetBefore
+	FaultResetBefore = fault.ResetBefore
 	// FaultResetAfter stores the write, then fails as FaultResetBefore.
-	FaultResetAfter
+	FaultResetAfter = fault.ResetAfter
 )
 
 // AllFaults is every Fault kind, the default mix of a FaultPlan.
-var AllFaults = []Fault{Fault429, Fault503Before, Fault500Before, Fault500After, Fault503After,
-	FaultTimeoutBefore, FaultTimeoutAfter, FaultResetBefore, FaultResetAfter}
-
-var faultNames = map[Fault]string{FaultNone: "none", Fault429: "429", Fault503Before: "503-before", Fault500Before: "500-before",
-	Fault500After: "500-after", Fault503After: "503-after", FaultTimeoutBefore: "timeout-before", FaultTimeoutAfter: "timeout-after",
-	FaultResetBefore: "reset-before", FaultResetAfter: "reset-after"}
-
-func (f Fault) String() string {
-	if n, ok := faultNames[f]; ok {
-		return n
-	}
-	return "fault?"
-}
-
-// After reports whether the write took effect before the fault.
-func (f Fault) After() bool {
-	return f == Fault500After || f == Fault503After || f == FaultTimeoutAfter || f == FaultResetAfter
-}
+var AllFaults = fault.All
 
 // FaultPlan says which writes a Fake fails, and how.
 type FaultPlan struct {
@@ -85,9 +70,8 @@ type FaultPlan struct {
 
 // faultState is an active FaultPlan.
 type faultState struct {
-	plan   FaultPlan
-	rnd    *rand.Rand
-	counts map[Fault]int
+	plan FaultPlan
+	draw *fault.Draw
 }
 
 // InjectFaults makes the Fake fail a share of writes as p says, replacing
@@ -107,11 +91,11 @@ func (f *Fake) InjectFaults(p FaultPlan) {
 	defer f.mu.Unlock()
 	if p.Rate <= 0 {
 		if f.faults != nil {
-			f.faults.plan.Rate = 0
+			f.faults.draw.Stop()
 		}
 		return
 	}
-	f.faults = &faultState{plan: p, rnd: rand.New(rand.NewPCG(p.Seed, p.Seed^0x9e3779b97f4a7c15)), counts: map[Fault]int{}}
+	f.faults = &faultState{plan: p, draw: fault.NewDraw(p.Rate, p.Seed, p.Kinds)}
 }
 
 // InjectedFaults returns how many faults of each kind the current (or
@@ -119,27 +103,23 @@ func (f *Fake) InjectFaults(p FaultPlan) {
 func (f *Fake) InjectedFaults() map[Fault]int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	out := map[Fault]int{}
-	if f.faults != nil {
-		for k, v := range f.faults.counts {
-			out[k] = v
-		}
+	if f.faults == nil {
+		return map[Fault]int{}
 	}
-	return out
+	return f.faults.draw.Counts()
 }
 
 // drawFault picks the fault for a write of op (FaultNone for most).
 // Called with f.mu held.
 func (f *Fake) drawFault(op Op) (Fault, FaultPlan) {
 	fs := f.faults
-	if fs == nil || fs.plan.Rate <= 0 || !slices.Contains(fs.plan.Ops, op) {
+	if fs == nil || !slices.Contains(fs.plan.Ops, op) {
 		return FaultNone, FaultPlan{}
 	}
-	if fs.rnd.Float64() >= fs.plan.Rate {
+	k := fs.draw.Next()
+	if k == FaultNone {
 		return FaultNone, FaultPlan{}
 	}
-	k := fs.plan.Kinds[fs.rnd.IntN(len(fs.plan.Kinds))]
-	fs.counts[k]++
 	return k, fs.plan
 }
 

@@ -137,7 +137,7 @@ func TestFakeFaultsOtherWrites(t *testing.T) {
 			require.Error(t, tc.write(f, conv))
 			require.Equal(t, 1, f.Requests(), "writes other than messages are not reconciled")
 			st, _ := f.Conversation("1")
-			require.Equal(t, tc.fault.After(), tc.applied(st))
+			require.Equal(t, tc.fault.Processed(), tc.applied(st))
 		})
 	}
 
