@@ -453,11 +453,12 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 		}
 	}
 	key := handoverKey(conv, to)
+	episode := c.handovers.begin(key)
 	post := func(step string, body messageBody) error {
 		if c.handovers.has(key, step) {
 			return nil // posted by an earlier attempt of this handover
 		}
-		if _, err := c.postMessage(ctx, conv, path, body, transport.PriorityCritical, key+"|"+step); err != nil {
+		if _, err := c.postMessage(ctx, conv, path, body, transport.PriorityCritical, key+"|"+episode+"|"+step); err != nil {
 			return err
 		}
 		c.handovers.mark(key, step)

@@ -2,6 +2,7 @@ package cloudchat
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -141,55 +142,86 @@ func (c *Client) findMessage(ctx context.Context, conv helpdesk.Conversation, wa
 // message, so an ambiguous failure is read back instead of posted twice.
 // A handover that fails after one of them was posted (the assignment
 // failed, say) is retried by the host as a whole: the driver remembers,
-// for a handover that did not complete, which messages it already posted
-// (by conversation, target, notice and note), and the retry posts only
-// what is missing. A handover that completes is forgotten, so the same
-// handover made again later posts its messages again.
+// for a handover that did not complete (by conversation, target, notice
+// and note), which messages it already posted, and the retry posts only
+// what is missing. A handover that completes is forgotten, and so is one
+// not retried within handoverTTL, so the same handover made again later
+// posts its messages again.
 
-// handoverMemory bounds the unfinished handovers remembered.
-const handoverMemory = 1024
+const (
+	// handoverMemory bounds the unfinished handovers remembered.
+	handoverMemory = 1024
+	// handoverTTL is how long an unfinished handover waits for its retry.
+	handoverTTL = 10 * time.Minute
+)
 
 // handoverSteps remembers the messages of unfinished handovers. The zero
 // value is ready; it is safe for concurrent use.
 type handoverSteps struct {
 	mu    sync.Mutex
-	done  map[string]map[string]bool // handover key -> steps done
-	order []string                   // keys, oldest first
+	m     map[string]*handover // handover key -> progress
+	order []string             // keys, oldest first
+}
+
+type handover struct {
+	episode string // names this handover's writes until it completes
+	started time.Time
+	done    map[string]bool
+}
+
+// begin returns the episode of the handover key: the unfinished one's, or
+// a fresh one.
+func (h *handoverSteps) begin(key string) string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if p := h.m[key]; p != nil && time.Since(p.started) < handoverTTL {
+		return p.episode
+	}
+	h.dropLocked(key)
+	if h.m == nil {
+		h.m = map[string]*handover{}
+	}
+	if len(h.order) >= handoverMemory {
+		delete(h.m, h.order[0])
+		h.order = h.order[1:]
+	}
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	p := &handover{episode: hex.EncodeToString(b[:]), started: time.Now(), done: map[string]bool{}}
+	h.m[key] = p
+	h.order = append(h.order, key)
+	return p.episode
 }
 
 // has reports whether step of the handover key was done.
 func (h *handoverSteps) has(key, step string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.done[key][step]
+	p := h.m[key]
+	return p != nil && p.done[step]
 }
 
 // mark records step of the handover key as done.
 func (h *handoverSteps) mark(key, step string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.done == nil {
-		h.done = map[string]map[string]bool{}
+	if p := h.m[key]; p != nil {
+		p.done[step] = true
 	}
-	if h.done[key] == nil {
-		if len(h.order) >= handoverMemory {
-			delete(h.done, h.order[0])
-			h.order = h.order[1:]
-		}
-		h.done[key] = map[string]bool{}
-		h.order = append(h.order, key)
-	}
-	h.done[key][step] = true
 }
 
 // forget drops the handover key: it completed.
 func (h *handoverSteps) forget(key string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if _, ok := h.done[key]; !ok {
+	h.dropLocked(key)
+}
+
+func (h *handoverSteps) dropLocked(key string) {
+	if _, ok := h.m[key]; !ok {
 		return
 	}
-	delete(h.done, key)
+	delete(h.m, key)
 	for i, k := range h.order {
 		if k == key {
 			h.order = append(h.order[:i], h.order[i+1:]...)
