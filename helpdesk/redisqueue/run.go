@@ -203,7 +203,19 @@ func (r *run) excess() bool {
 }
 
 // Run implements helpdesk.Queue: one loop per shard, each handling the
-// shard while this replica holds its lease.
+// shard while this replica holds its lease. Replicas share the shards:
+// each holds at most Shards divided by the running replicas, rounded up.
+//
+// The event function is called at least once per event. It is called
+// again, by the replica that takes the shard over, for an event whose
+// holder died (or lost the shard) after calling it and before Redis
+// applied the acknowledgement: killed half-way through the function, or
+// after it returned, during the acknowledgement's round trip. What such a
+// call did outside Redis (a reply sent, an API called) is then done again:
+// that is what Reply's IdempotencyKey is for (helpdesk/redisreply keeps a
+// reply's progress on Redis, across replicas). What the function writes
+// with AckWith is applied exactly once, in the transaction that
+// acknowledges the event.
 func (q *Queue) Run(ctx context.Context, fn helpdesk.EventFunc) error {
 	r := &run{}
 	r.fair.Store(int64(q.o.Shards))
