@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -26,7 +27,8 @@ import (
 // COMMENT), sent by the bot's actor (A-<BotUserID>) or, not INCOMING, by
 // an INTEGRATION client with the app id HubSpot returned on the client's
 // own earlier sends (who HubSpot names as a COMMENT's sender when a
-// private app posts it is not documented), same text, created
+// private app posts it is not documented), the same text (words compared,
+// whatever HubSpot does to line breaks and spaces), created
 // since the first attempt less driver.ReconcileSkew, and not one it already
 // knew it posted or found (driver.Reconciler.Claim). Found, the send
 // succeeded; not found, it is sent once more, at most
@@ -90,7 +92,7 @@ func reconcileKey(conv helpdesk.Conversation, key string) string {
 func (c *Client) findMessage(ctx context.Context, thread, typ, text string, since time.Time) (Message, bool, error) {
 	bot := "A-" + c.cfg.BotUserID
 	app, _ := c.appID.Load().(string)
-	want := strings.TrimSpace(text)
+	want := strings.Fields(text)
 	after := ""
 	for range readBackPages {
 		q := url.Values{"sort": {"-createdAt"}, "limit": {strconv.Itoa(readBackPage)}}
@@ -117,7 +119,7 @@ func (c *Client) findMessage(ctx context.Context, thread, typ, text string, sinc
 				older = newestFirst(page.Results)
 				continue
 			}
-			if m.Type != typ || !ownMessage(m, bot, app) || strings.TrimSpace(m.Text) != want {
+			if m.Type != typ || !ownMessage(m, bot, app) || !slices.Equal(strings.Fields(m.Text), want) {
 				continue
 			}
 			if !c.rec.Claim(m.ID) {
