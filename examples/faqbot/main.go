@@ -170,9 +170,18 @@ const (
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 15 * time.Second
 	idleTimeout       = 60 * time.Second
-	// shutdownTimeout bounds the drain after SIGTERM, below the 30 s
-	// most orchestrators wait before killing the process.
+	// After SIGTERM the process exits within shutdownTimeout (10 s),
+	// well below the 30 s most orchestrators wait before killing it:
+	// drainTimeout for the server's open requests and the handler's
+	// queued events (connections still open then are closed), the rest
+	// for the mode's flush (Klaviyo metrics).
 	shutdownTimeout = 10 * time.Second
+	drainTimeout    = 7 * time.Second
+	// serverDrainTimeout is the part of the drain open requests get: in
+	// queued mode a delivery is answered in milliseconds and vendors give
+	// up after 5 s, so a request still open after 3 s is a slow client,
+	// closed so that the queued events get the rest of the drain.
+	serverDrainTimeout = 3 * time.Second
 )
 
 // newServer returns the bot's HTTP server with the timeouts above.
@@ -206,26 +215,34 @@ func serve(ctx context.Context, addr string, hd helpdesk.Helpdesk, paths []strin
 		return err
 	case <-ctx.Done():
 	}
-	err = drain(srv, h, shutdownTimeout)
+	// One deadline for the whole shutdown, so that the drain and the
+	// flush together stay within shutdownTimeout.
+	deadline := time.Now().Add(shutdownTimeout)
+	err = drain(srv, h, drainTimeout)
 	if m := modeInfo(hd); m.close != nil {
 		// Flush what the mode buffers (Klaviyo metrics) once no event is
-		// handled any more, within its own bound.
-		flush, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		// handled any more, with what is left of the deadline.
+		flush, cancel := context.WithDeadline(context.Background(), deadline)
 		defer cancel()
 		err = errors.Join(err, m.close(flush))
 	}
 	return err
 }
 
-// drain stops accepting connections and waits at most d for requests and
-// queued events; connections still open then are closed.
+// drain stops accepting connections and waits at most d in all: for open
+// requests up to serverDrainTimeout (or half of d), closing those still
+// open then, and for queued events the rest of d. Slow clients cut off
+// are not an error; events left unhandled are (h.Shutdown's).
 func drain(srv *http.Server, h *helpdesk.WebhookHandler, d time.Duration) error {
-	shutdown, cancel := context.WithTimeout(context.Background(), d)
+	deadline := time.Now().Add(d)
+	requests, cancel := context.WithTimeout(context.Background(), min(serverDrainTimeout, d/2))
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
+	if err := srv.Shutdown(requests); err != nil {
 		_ = srv.Close()
 	}
-	return h.Shutdown(shutdown)
+	events, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	return h.Shutdown(events)
 }
 
 // demo runs the embedded default: a scripted day of conversations on the
