@@ -221,3 +221,43 @@ func TestSunshineRetriedHandoverDoesOnlyWhatIsMissing(t *testing.T) {
 	require.NoError(t, client.Reassign(t.Context(), conv, to))
 	require.Equal(t, []string{"A specialist will take over.", "A specialist will take over."}, srv.State(conv).Public)
 }
+
+// When more than a page of messages arrived after the bot's post, the
+// read-back pages back (page[before], checked against the spec) and finds
+// it there.
+func TestSunshineReadBackPagesBack(t *testing.T) {
+	var (
+		srv    *zendesktest.Server
+		convID string
+		once   sync.Once
+	)
+	spec := sunshineContract(t)
+	srv = zendesktest.NewServer(t, &zendesktest.Options{ValidateSunshine: func(r *http.Request, body []byte) error {
+		if r.Method == http.MethodGet { // the customer wrote a lot before the read-back
+			once.Do(func() {
+				for i := range 120 {
+					srv.AddUserMessage(convID, fmt.Sprintf("Customer line %d.", i))
+				}
+			})
+		}
+		if spec == nil {
+			return nil
+		}
+		return spec(r, body)
+	}})
+	client, err := zendesk.New(srv.ChatConfig(), &zendesk.Options{NoBudget: true})
+	require.NoError(t, err)
+	o := srv.Options()
+	var tid int64
+	convID, tid = srv.CreateConversation("Where is my order?")
+	conv := zendesk.WithTicket(zendesk.SunshineConversation(o.Subdomain, o.SunshineAppID, convID), tid)
+	srv.Sunshine.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500After}})
+	rc, err := client.SendMessage(t.Context(), conv, helpdesk.Message{Text: "Posted once."})
+	srv.Sunshine.InjectFaults(drivertest.FaultPlan{})
+	require.NoError(t, err)
+	require.NotEmpty(t, rc.MessageID)
+	require.Equal(t, []string{"Posted once."}, srv.State(conv).Public)
+	path := "/v2/apps/" + o.SunshineAppID + "/conversations/" + convID + "/messages"
+	require.Equal(t, 1, srv.Sunshine.RequestsTo(http.MethodPost+" "+path), "one post")
+	require.Equal(t, 2, srv.Sunshine.RequestsTo(http.MethodGet+" "+path), "the newest page, then the one before")
+}

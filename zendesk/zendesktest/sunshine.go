@@ -252,3 +252,20 @@ func (s *Server) releaseControl(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
+
+// AddUserMessage adds a message the customer wrote to a Sunshine
+// conversation, as if it arrived from their channel, and returns its id.
+func (s *Server) AddUserMessage(convID, text string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.convs[convID]
+	if c == nil {
+		s.t.Errorf("zendesktest: no conversation %s", convID)
+		return ""
+	}
+	s.nextID++
+	s.seq++
+	m := Message{ID: fmt.Sprintf("m%023d", s.nextID), AuthorType: "user", Text: text, Received: s.opts.Now().UTC(), seq: s.seq}
+	c.Messages = append(c.Messages, m)
+	return m.ID
+}
