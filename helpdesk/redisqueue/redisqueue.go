@@ -28,8 +28,13 @@
 // Enqueue refuses (the handler answers 500 with Retry-After) when a shard's stream holds
 // MaxLen events (default 100,000 per shard, 1.6 million with 16 shards,
 // about 1 to 2 KB of Redis memory each): a flood is absorbed up to that cap,
-// bounded by Redis memory, not by the handler's workers. Handled entries
-// are deleted (XDEL) after acknowledgement.
+// bounded by Redis memory, not by the handler's workers. A delivery's
+// events are stored all or none. Handled entries are deleted (XDEL) after
+// acknowledgement.
+//
+// Deliveries arriving together are stored together: one script call (one
+// round trip) per batch of up to 512 events, with up to four batches in
+// flight, so a flood costs Redis a few calls per hundred deliveries.
 //
 // # When Redis fails
 //
@@ -39,12 +44,9 @@
 package redisqueue
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"strconv"
@@ -103,8 +105,10 @@ type Queue struct {
 	o   Options
 	log *slog.Logger
 
-	start sync.Once
-	reqs  chan *enqueueReq
+	// the Enqueue side (enqueue.go)
+	mu      sync.Mutex
+	pending []*enqueueReq
+	writers int
 }
 
 var _ helpdesk.Queue = (*Queue)(nil)
@@ -165,103 +169,4 @@ func (q *Queue) shardOf(ev helpdesk.Event) int {
 	h := fnv.New32a()
 	h.Write([]byte(ev.Conversation.Key()))
 	return int(h.Sum32() % uint32(q.o.Shards))
-}
-
-var addScript = redis.NewScript(`
-if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[1]) then return false end
-return redis.call('XADD', KEYS[1], '*', 'event', ARGV[2])`)
-
-// enqueueReq is one Enqueue waiting for a flusher.
-type enqueueReq struct {
-	ctx    context.Context
-	events []helpdesk.Event
-	raw    [][]byte
-	done   chan error
-}
-
-// Enqueue implements helpdesk.Queue. Concurrent calls are written
-// together (one pipeline for every call waiting while the previous one
-// was in flight), so that many webhook deliveries at once cost a few
-// Redis round trips, not one each.
-func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
-	r := &enqueueReq{ctx: ctx, events: events, done: make(chan error, 1)}
-	for _, ev := range events {
-		raw, err := json.Marshal(ev)
-		if err != nil {
-			return fmt.Errorf("redisqueue: encoding event: %w", err)
-		}
-		r.raw = append(r.raw, raw)
-	}
-	q.startFlushers()
-	select {
-	case q.reqs <- r:
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	select {
-	case err := <-r.done:
-		return err
-	case <-ctx.Done():
-		// The write may still land: the handler answers 500 and the
-		// vendor's redelivery is then a duplicate the dedupe drops.
-		return ctx.Err()
-	}
-}
-
-// flushers is how many pipelines may be in flight at once.
-const flushers = 4
-
-func (q *Queue) startFlushers() {
-	q.start.Do(func() {
-		q.reqs = make(chan *enqueueReq)
-		for range flushers {
-			go q.flush()
-		}
-	})
-}
-
-// flush writes waiting Enqueue calls in one pipeline at a time. Flushers
-// live as long as the process (they hold no resources when idle).
-func (q *Queue) flush() {
-	for first := range q.reqs {
-		batch := []*enqueueReq{first}
-	more:
-		for len(batch) < 256 {
-			select {
-			case r := <-q.reqs:
-				batch = append(batch, r)
-			default:
-				break more
-			}
-		}
-		q.write(batch)
-	}
-}
-
-func (q *Queue) write(batch []*enqueueReq) {
-	ctx := context.Background()
-	pipe := q.c.Pipeline()
-	cmds := make([][]*redis.Cmd, len(batch))
-	for i, r := range batch {
-		for j, ev := range r.events {
-			cmds[i] = append(cmds[i], addScript.Eval(ctx, pipe, []string{q.stream(q.shardOf(ev))}, q.o.MaxLen, r.raw[j]))
-		}
-	}
-	_, perr := pipe.Exec(ctx)
-	for i, r := range batch {
-		var err error
-		for _, c := range cmds[i] {
-			if cerr := c.Err(); errors.Is(cerr, redis.Nil) {
-				err = ErrFull
-				break
-			} else if cerr != nil {
-				err = fmt.Errorf("redisqueue: storing events: %w", cerr)
-				break
-			}
-		}
-		if err == nil && perr != nil && !errors.Is(perr, redis.Nil) {
-			err = fmt.Errorf("redisqueue: storing events: %w", perr)
-		}
-		r.done <- err
-	}
 }
