@@ -33,9 +33,10 @@ import (
 // knew it posted or found (driver.Reconciler.Claim). Found, the send
 // succeeded; not found, it is sent once more, at most
 // driver.DefaultMaxSends times in all (driver.Reconcile). A failure it
-// could not settle is remembered under the host's idempotency key, so that
-// the host's retry of the same message (helpdesk.Reply does that) reads
-// the thread back first instead of posting again.
+// could not settle is remembered under the host's idempotency key, by this
+// client, so that the host's retry of the same message (helpdesk.Reply
+// does that) reads the thread back first instead of posting again; a
+// retry handled by another replica does not know it and posts.
 //
 // Status changes and handovers are idempotent and retried as such: PATCH
 // …/threads/{id} {"status":"CLOSED"}, PUT …/threads/{id}/assignee, PATCH
