@@ -39,14 +39,17 @@ import (
 // the host's retry of the same message (helpdesk.Reply does that) reads the
 // conversation back first.
 //
-// The switchboard actions (passControl, releaseControl) are state
-// changes, not messages: sending one twice leaves the conversation with
-// the same active integration. The spec's PassControl points to the
-// switchboard guide for its idempotency, which says a passControl naming
-// its target (the driver names Config.AgentWorkspace) is idempotent when
-// the calling integration is known by its credentials, and duplicates are
-// otherwise at most a repeated switchboard webhook. The transport
-// therefore retries them after ambiguous failures (Request.Idempotent).
+// The switchboard actions are state changes, not messages: passControl
+// makes the named integration active (the driver names
+// Config.AgentWorkspace, never "next"), releaseControl nullifies the
+// switchboard state, and either one sent twice leaves the conversation in
+// the same state. Sunshine documents passControl as idempotent when the
+// target is named by id or name and the calling integration is known by
+// its credentials (API reference, Pass Control, and the switchboard guide
+// it links to; the spec's PassControl description points there). The
+// transport therefore resends them after ambiguous failures
+// (Request.Idempotent), and a retried handover does not pass control
+// again once it did (see Handovers below).
 const (
 	// sunWriteKey is the metadata key carrying a post's own key, the same
 	// on every attempt of one message, so the read-back can tell two
