@@ -8,20 +8,54 @@
 //
 // Events are spread over Shards streams by conversation. Each shard is
 // handled by one replica at a time, the holder of the shard's lease (SET
-// NX PX, renewed every Lease/3), through a consumer group: it reads new
-// entries with XREADGROUP, hands each to the event function in stream
-// order, and acknowledges it (XACK) after the function returned. So the
-// events of one conversation are handled in order, one at a time, across
-// all replicas. When a replica dies its leases expire (after Lease, 15 s by
-// default) and the replicas that take its shards first claim the entries it
-// had read but not acknowledged (XAUTOCLAIM), in order. An event the
-// function had handled but the dead replica had not yet acknowledged is
-// handed over again: handling is at least once, with a window of one event
-// per shard.
+// NX PX, renewed every Lease/3), through a consumer group: it hands each
+// entry to the event function in stream order and acknowledges it (XACK)
+// after the function returned. So the events of one conversation are
+// handled in order, one at a time, across all replicas. Replicas share the
+// shards: each holds at most Shards divided by the running replicas,
+// rounded up.
+//
+// When a replica dies its leases expire (Lease after its last renewal, 15 s
+// by default) and the replicas that take its shards first claim the entries
+// it had read but not acknowledged (XAUTOCLAIM), in order. With a 1 s
+// Lease, replicas killed with SIGKILL had their shards taken over 0.7 to
+// 2.5 s after the kill, most within 1.3 s; the longer waits were shards
+// handed to the dead replica's replacement while it started
+// (TestReplicaProcessKilled, 7 runs). Every read, every call of the event
+// function and every acknowledgement checks the shard's owner token (a
+// fencing token that changes only when another replica takes the shard),
+// in the same Redis step: a replica that lost its shard without noticing
+// (Redis unreachable for a lease, a stalled process) can no longer read,
+// start or acknowledge an event of it.
 //
 // An event whose function keeps failing is retried with a backoff, then,
 // after MaxAttempts, moved to the dead-letter stream (Prefix + "dead"),
-// acknowledged, and passed to OnDeadLetter; Replay puts dead letters back.
+// acknowledged, and passed to OnDeadLetter; Replay puts a dead letter back
+// on its shard and removes it from the dead-letter stream in one step.
+//
+// # Exactly what is handled twice
+//
+// The event function is called at least once per event. It is called again
+// for an event whose holder died after calling it and before Redis applied
+// the acknowledgement: killed half-way through the function, or after it
+// returned, during the acknowledgement's one round trip (or lost the shard
+// meanwhile: then the call was refused its acknowledgement). What such a
+// call did outside Redis is done again: that is at least once, and why
+// helpdesk.Reply takes an IdempotencyKey (helpdesk/redisreply keeps a
+// reply's progress on Redis, for replicas).
+//
+// What the function writes to Redis through AckWith is applied exactly
+// once: those writes and the acknowledgement are one MULTI/EXEC
+// transaction, applied only while the replica owns the shard, so either
+// both land or neither does and the event is handed over again. (A
+// separate "handled" marker would add nothing: written with the
+// acknowledgement it is exactly as late as the acknowledgement, and
+// written before it leaves the same gap after the function's own effects.)
+// In TestReplicaProcessKilled, 10,000 events over 500 conversations into 3
+// replica processes, 2 of them killed mid-run, 7 runs: 0 lost, 0
+// committed twice, every conversation in order; the function was called
+// again for 3 to 8 events per run, and a write made by the function
+// itself, outside AckWith, was seen twice for 2 to 6.
 //
 // # Capacity
 //
@@ -38,9 +72,18 @@
 //
 // # When Redis fails
 //
-// Enqueue fails (500 with Retry-After, the vendor redelivers) and Run retries until Redis
-// answers. Redis without persistence loses the events stored when it
-// restarts: enable appendonly for a durable queue.
+// Enqueue fails at once (the handler answers 500 with Retry-After, the
+// vendor redelivers). Run retries until Redis answers: a replica keeps its
+// shards through an outage, takes them back when their leases expired
+// meanwhile and nobody else took them, and retries an acknowledgement
+// whose reply was lost without applying it twice. Redis without
+// persistence loses the events stored when it restarts: enable appendonly.
+// With appendfsync always nothing Redis acknowledged is lost when it is
+// killed (TestRedisKilledAndRestarted kills it with SIGKILL mid-run and
+// restarts it: 0 lost, 0 committed twice, handling resumed within 0.2 s
+// of the restart); with the default everysec, the last second of writes may
+// be: stored events (the vendor had its 200) and acknowledgements (those
+// events are handled again).
 package redisqueue
 
 import (
@@ -79,8 +122,10 @@ type Options struct {
 	// Shards is how many streams events are spread over (default
 	// DefaultShards): the most conversations handled at once.
 	Shards int
-	// Lease is how long a replica holds a shard without renewing it: the
-	// longest a dead replica's events wait (default DefaultLease).
+	// Lease is how long a replica holds a shard without renewing it: a
+	// dead replica's shards are taken over Lease to 5/3 Lease after its
+	// last renewal, later while other replicas start (default
+	// DefaultLease).
 	Lease time.Duration
 	// MaxAttempts is how many times an event is handed to the event
 	// function before it is dead-lettered (default DefaultMaxAttempts).
