@@ -234,6 +234,7 @@ type handoverSteps struct {
 	mu    sync.Mutex
 	m     map[string]*handover // handover key -> progress
 	order []string             // keys, oldest first
+	now   func() time.Time     // nil: time.Now
 }
 
 type handover struct {
@@ -247,7 +248,11 @@ type handover struct {
 func (h *handoverSteps) begin(key string) string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if p := h.m[key]; p != nil && time.Since(p.started) < handoverTTL {
+	now := time.Now
+	if h.now != nil {
+		now = h.now
+	}
+	if p := h.m[key]; p != nil && now().Sub(p.started) < handoverTTL {
 		return p.episode
 	}
 	h.dropLocked(key)
@@ -260,7 +265,7 @@ func (h *handoverSteps) begin(key string) string {
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
-	p := &handover{episode: hex.EncodeToString(b[:]), started: time.Now(), done: map[string]bool{}}
+	p := &handover{episode: hex.EncodeToString(b[:]), started: now(), done: map[string]bool{}}
 	h.m[key] = p
 	h.order = append(h.order, key)
 	return p.episode
