@@ -1,6 +1,8 @@
 package klaviyo_test
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/drivertest"
+	"github.com/agentdesk/agentdesk/helpdesk/transport"
 	"github.com/agentdesk/agentdesk/klaviyo"
 	"github.com/agentdesk/agentdesk/klaviyo/klaviyotest"
 )
@@ -185,4 +188,67 @@ func nthWrite(n int) func(*http.Request) bool {
 		seen++
 		return seen == n
 	}
+}
+
+// failFirst fails the first request it is given before writing a byte.
+type failFirst struct {
+	base   http.RoundTripper
+	failed bool
+}
+
+func (f *failFirst) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPost && !f.failed {
+		f.failed = true
+		return nil, errors.New("proxy refused the request")
+	}
+	return f.base.RoundTrip(r)
+}
+
+// A text whose request was never written is not unconfirmed: the failure
+// is the plain one, and the host's retry with the same key sends it.
+func TestUnwrittenTextIsSentOnRetry(t *testing.T) {
+	srv := klaviyotest.NewServer(t, klaviyotest.Options{Validate: specValidator(t), NoRateLimits: true})
+	hc := srv.Client()
+	hc.Transport = &failFirst{base: hc.Transport}
+	kl, err := klaviyo.New(srv.Config(webhookSecrets...), &klaviyo.Options{HTTPClient: hc, NoBudget: true})
+	require.NoError(t, err)
+	conv := helpdesk.Conversation{Vendor: klaviyo.Vendor, ID: srv.NewProfile(newPhone(), "Hi"), Channel: helpdesk.ChannelSMS}
+	msg := helpdesk.Message{Text: "Your order ships today.", IdempotencyKey: "answer-2/1"}
+	_, err = kl.SendMessage(t.Context(), conv, msg)
+	require.Error(t, err)
+	var ue *klaviyo.UnconfirmedError
+	require.False(t, errors.As(err, &ue), "never written: %v", err)
+	require.Zero(t, srv.RequestsTo(sendPath))
+	_, err = kl.SendMessage(t.Context(), conv, msg)
+	require.NoError(t, err)
+	require.Equal(t, []string{msg.Text}, srv.Outbound(conv.ID))
+}
+
+// cancellingBudget ends the caller's context while the call waits.
+type cancellingBudget struct{ cancel context.CancelFunc }
+
+func (b cancellingBudget) Wait(ctx context.Context, _ transport.Call) error {
+	b.cancel()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (cancellingBudget) Observe(transport.Call, int, http.Header) {}
+
+// A request cancelled while it waits for the budget was never written
+// either.
+func TestCancelledBudgetWaitIsNotUnconfirmed(t *testing.T) {
+	srv := klaviyotest.NewServer(t, klaviyotest.Options{Validate: specValidator(t), NoRateLimits: true})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	kl, err := klaviyo.New(srv.Config(webhookSecrets...), &klaviyo.Options{HTTPClient: srv.Client(), Budget: cancellingBudget{cancel}})
+	require.NoError(t, err)
+	conv := helpdesk.Conversation{Vendor: klaviyo.Vendor, ID: srv.NewProfile(newPhone(), "Hi"), Channel: helpdesk.ChannelSMS,
+		Extra: map[string]string{klaviyo.ExtraConversationID: "01C-known"}}
+	_, err = kl.SendMessage(ctx, conv, helpdesk.Message{Text: "Hello", IdempotencyKey: "k/1"})
+	require.ErrorIs(t, err, context.Canceled)
+	require.Error(t, err)
+	var ue *klaviyo.UnconfirmedError
+	require.False(t, errors.As(err, &ue), "never written: %v", err)
+	require.Zero(t, srv.RequestsTo(sendPath))
 }
