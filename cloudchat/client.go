@@ -73,7 +73,7 @@ type Client struct {
 	user *transport.Client // nil without Config.UserToken
 	rec  driver.Reconciler // reconcile.go
 	// handovers remembers the messages of unfinished handovers (reconcile.go).
-	handovers handoverSteps
+	handovers driver.Handovers
 	verifier  *driver.Verifier // Config.WebhookSecrets
 	unsigned  *driver.Verifier // Config.UnsignedToken; nil without it
 	prefix    string           // /api/v1/accounts/{id}
@@ -452,17 +452,14 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 			return err
 		}
 	}
-	key := handoverKey(conv, to)
-	episode := c.handovers.begin(key)
+	// A retry of a handover that failed part-way posts only what is
+	// missing (driver.Handovers).
+	ho := c.handovers.Begin(conv.Account+"\x00"+conv.ID, to)
 	post := func(step string, body messageBody) error {
-		if c.handovers.has(key, step) {
-			return nil // posted by an earlier attempt of this handover
-		}
-		if _, err := c.postMessage(ctx, conv, path, body, transport.PriorityCritical, key+"|"+episode+"|"+step); err != nil {
+		return ho.Step(step, func(key string) error {
+			_, err := c.postMessage(ctx, conv, path, body, transport.PriorityCritical, key)
 			return err
-		}
-		c.handovers.mark(key, step)
-		return nil
+		})
 	}
 	if to.Notice != "" && conv.Get(ExtraCanReply) != "false" {
 		if err := post("notice", messageBody{Content: to.Notice, MessageType: "outgoing", ContentType: "text"}); err != nil {
@@ -484,7 +481,7 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	if err := c.setStatus(ctx, conv, "open"); err != nil {
 		return err
 	}
-	c.handovers.forget(key)
+	ho.Complete()
 	return nil
 }
 

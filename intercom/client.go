@@ -81,6 +81,7 @@ type Client struct {
 	meLookup chan struct{} // one GET /me at a time; a cancellable lock
 
 	rec         driver.Reconciler // reconcile.go
+	handovers   driver.Handovers  // steps of unfinished handovers
 	noReconcile bool              // tests only: the writes as if unreconciled
 }
 
@@ -414,10 +415,17 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	if err != nil {
 		return err
 	}
+	// A retry of a handover that failed part-way does only what is
+	// missing (driver.Handovers): the note is not posted twice when the
+	// assignment failed after it.
+	ho := c.handovers.Begin(conv.Account+"\x00"+conv.ID, to)
 	if strings.TrimSpace(to.Note) != "" {
 		req := replyRequest{MessageType: "note", Type: "admin", AdminID: admin, Body: TextToHTML(to.Note)}
-		if _, err := c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/reply"), body: req, prio: transport.PriorityCritical,
-			admin: admin, types: []string{"note"}, html: req.Body}); err != nil {
+		if err := ho.Step("note", func(key string) error {
+			_, err := c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/reply"), body: req, prio: transport.PriorityCritical,
+				key: key, admin: admin, types: []string{"note"}, html: req.Body})
+			return err
+		}); err != nil {
 			return err
 		}
 	}
@@ -426,22 +434,26 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 		kind = "admin"
 	}
 	req := partsRequest{MessageType: "assignment", Type: kind, AdminID: admin, AssigneeID: to.ID}
-	if strings.TrimSpace(to.Notice) != "" {
+	if err := ho.Step("assign", func(key string) error {
+		if strings.TrimSpace(to.Notice) == "" {
+			return c.stateWrite(ctx, conv, req)
+		}
 		// The notice is a part the customer reads: reconciled. A
 		// closed conversation reopens with part type assign_and_reopen.
 		req.Body = TextToHTML(to.Notice)
-		_, err = c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/parts"), body: req, prio: transport.PriorityCritical,
-			admin: admin, types: []string{"assignment", "assign_and_reopen"}, html: req.Body})
-	} else {
-		err = c.stateWrite(ctx, conv, req)
-	}
-	if err != nil {
+		_, err := c.postPart(ctx, conv, partWrite{path: convPath(conv.ID, "/parts"), body: req, prio: transport.PriorityCritical,
+			key: key, admin: admin, types: []string{"assignment", "assign_and_reopen"}, html: req.Body})
+		return err
+	}); err != nil {
 		return err
 	}
 	if to.Kind == helpdesk.TargetGroup && conv.Get(ExtraAdminAssigneeID) == admin {
-		err = c.stateWrite(ctx, conv, partsRequest{MessageType: "assignment", Type: "admin", AdminID: admin, AssigneeID: "0"})
+		if err := c.stateWrite(ctx, conv, partsRequest{MessageType: "assignment", Type: "admin", AdminID: admin, AssigneeID: "0"}); err != nil {
+			return err
+		}
 	}
-	return err
+	ho.Complete()
+	return nil
 }
 
 // isImage reports whether an attachment can go as an attachment_url,

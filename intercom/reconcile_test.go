@@ -244,3 +244,26 @@ func TestStateWritesAreRetried(t *testing.T) {
 		})
 	}
 }
+
+// A handover whose assignment keeps failing after the note was posted is
+// retried by the host as a whole: the retry assigns without posting the
+// note again (driver.Handovers).
+func TestRetriedHandoverPostsTheNoteOnce(t *testing.T) {
+	e := newEnv(t, func(_ *intercom.Config, o *intercom.Options, _ *intercomtest.Options) { o.MaxRetries = 0 })
+	conv := e.newConversation(t)
+	to := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: e.n2, Note: "Refund over the limit: over to you.", Notice: "A colleague will take over."}
+	e.srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault429}, Match: func(r *http.Request) bool {
+		return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/parts")
+	}})
+	require.Error(t, e.client.Reassign(t.Context(), conv, to), "the assignment is refused")
+	e.srv.InjectFaults(drivertest.FaultPlan{})
+	require.NoError(t, e.client.Reassign(t.Context(), conv, to), "the host's retry")
+	st := e.state(t, conv)
+	require.Equal(t, []string{"Refund over the limit: over to you."}, st.Notes, "the note was posted once")
+	require.Equal(t, []string{"A colleague will take over."}, st.Public)
+	require.Equal(t, 1, e.srv.RequestsTo("POST /conversations/"+conv.ID+"/reply"))
+
+	// The same handover made again once this one completed is a new one.
+	require.NoError(t, e.client.Reassign(t.Context(), conv, to))
+	require.Len(t, e.state(t, conv).Notes, 2)
+}

@@ -85,8 +85,8 @@ type Client struct {
 	firstMsg *recentMap
 	// sends whose outcome reconciliation could not settle (reconcile.go).
 	rec driver.Reconciler
-	// steps done by unfinished Sunshine handovers (sunshine_reconcile.go).
-	handovers handoverSteps
+	// steps done by unfinished handovers.
+	handovers driver.Handovers
 }
 
 // clientDriver is the driver.Driver the embedded Portable wraps.
@@ -384,44 +384,58 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 			return driver.Unsupported(Vendor, "an agent target or internal note on a Sunshine conversation without its ticket id (see WithTicket)")
 		}
 		// A retry of a handover that failed part-way does only what is
-		// missing (sunshine_reconcile.go).
-		key := c.handoverKey(conv, sunID, to)
-		episode := c.handovers.begin(key)
-		if to.Notice != "" && !c.handovers.has(key, "notice") {
-			if _, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical, key+"|"+episode+"|notice"); err != nil {
+		// missing (driver.Handovers).
+		ho := c.handovers.Begin(c.appID(conv)+"\x00"+sunID, to)
+		if to.Notice != "" {
+			if err := ho.Step("notice", func(key string) error {
+				_, err := c.postSunshine(ctx, conv, sunID, to.Notice, transport.PriorityCritical, key)
+				return err
+			}); err != nil {
 				return err
 			}
-			c.handovers.mark(key, "notice")
 		}
-		if !c.handovers.has(key, "control") {
+		if err := ho.Step("control", func(string) error {
 			meta := map[string]any{"agentdesk_target": string(to.Kind) + ":" + to.ID}
 			if first := c.firstMessageID(conv); first != "" {
 				meta["first_message_id"] = first
 			}
-			if err := c.passControl(ctx, conv, sunID, meta); err != nil {
-				return err
-			}
-			c.handovers.mark(key, "control")
+			return c.passControl(ctx, conv, sunID, meta)
+		}); err != nil {
+			return err
 		}
 		if hasTicket {
 			upd := reassignUpdate(to.Kind, targetID)
 			if to.Note != "" {
 				upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
 			}
-			res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), key+"|"+episode+"|ticket")
-			if err != nil {
+			if err := ho.Step("ticket", func(key string) error {
+				res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), key)
+				if err == nil {
+					c.posted.putIfAbsent(res.commentID(), "1")
+				}
+				return err
+			}); err != nil {
 				return err
 			}
-			c.posted.putIfAbsent(res.commentID(), "1")
 		}
-		c.handovers.forget(key)
+		ho.Complete()
 		return nil
 	}
+	// A ticket handover with both a notice and a note is two updates: the
+	// note, then the notice with the assignment. A retry of one that
+	// failed part-way does only what is missing (driver.Handovers).
+	ho := c.handovers.Begin(conv.Account+"\x00"+strconv.FormatInt(tid, 10), to)
 	upd := reassignUpdate(to.Kind, targetID)
 	switch {
 	case to.Notice != "" && to.Note != "":
 		note := ticketUpdate{Comment: &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}}
-		if _, err := c.sendComment(ctx, tid, note, transport.PriorityCritical, c.idempotencyKey(tid, ""), ""); err != nil {
+		if err := ho.Step("note", func(key string) error {
+			res, err := c.sendComment(ctx, tid, note, transport.PriorityCritical, c.idempotencyKey(tid, ""), key)
+			if err == nil {
+				c.posted.putIfAbsent(res.commentID(), "1")
+			}
+			return err
+		}); err != nil {
 			return err
 		}
 		upd.Comment = &comment{Body: to.Notice, Public: true, AuthorID: c.cfg.BotUserID}
@@ -430,11 +444,16 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	case to.Note != "":
 		upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
 	}
-	res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), "")
-	if err != nil {
+	if err := ho.Step("assign", func(key string) error {
+		res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), key)
+		if err == nil {
+			c.posted.putIfAbsent(res.commentID(), "1")
+		}
+		return err
+	}); err != nil {
 		return err
 	}
-	c.posted.putIfAbsent(res.commentID(), "1")
+	ho.Complete()
 	return nil
 }
 

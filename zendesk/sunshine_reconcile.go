@@ -2,13 +2,11 @@ package zendesk
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -206,112 +204,4 @@ func metaString(v any) string {
 func sunReceived(s string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, s)
 	return t, err == nil
-}
-
-// Handovers of Sunshine conversations.
-//
-// Reassign posts the notice through the reconciled post above, then
-// passes control, then (with the ticket id) updates the ticket with the
-// group or assignee and the note, a comment read back after an ambiguous
-// failure (reconcile.go). A handover that fails part-way (the ticket update
-// failed, say) is retried by the host as a whole: the driver remembers,
-// for a handover that did not complete (by conversation, target, notice
-// and note), which steps it already did, and the retry does only what is
-// missing. A handover that completes is forgotten, and so is one not
-// retried within handoverTTL, so the same handover made again later
-// posts its notice again.
-
-const (
-	// handoverMemory bounds the unfinished handovers remembered.
-	handoverMemory = 1024
-	// handoverTTL is how long an unfinished handover waits for its retry.
-	handoverTTL = 10 * time.Minute
-)
-
-// handoverSteps remembers the messages of unfinished handovers. The zero
-// value is ready; it is safe for concurrent use.
-type handoverSteps struct {
-	mu    sync.Mutex
-	m     map[string]*handover // handover key -> progress
-	order []string             // keys, oldest first
-	now   func() time.Time     // nil: time.Now
-}
-
-type handover struct {
-	episode string // names this handover's writes until it completes
-	started time.Time
-	done    map[string]bool
-}
-
-// begin returns the episode of the handover key: the unfinished one's, or
-// a fresh one.
-func (h *handoverSteps) begin(key string) string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	now := time.Now
-	if h.now != nil {
-		now = h.now
-	}
-	if p := h.m[key]; p != nil && now().Sub(p.started) < handoverTTL {
-		return p.episode
-	}
-	h.dropLocked(key)
-	if h.m == nil {
-		h.m = map[string]*handover{}
-	}
-	if len(h.order) >= handoverMemory {
-		delete(h.m, h.order[0])
-		h.order = h.order[1:]
-	}
-	var b [8]byte
-	_, _ = rand.Read(b[:])
-	p := &handover{episode: hex.EncodeToString(b[:]), started: now(), done: map[string]bool{}}
-	h.m[key] = p
-	h.order = append(h.order, key)
-	return p.episode
-}
-
-// has reports whether step of the handover key was done.
-func (h *handoverSteps) has(key, step string) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	p := h.m[key]
-	return p != nil && p.done[step]
-}
-
-// mark records step of the handover key as done.
-func (h *handoverSteps) mark(key, step string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if p := h.m[key]; p != nil {
-		p.done[step] = true
-	}
-}
-
-// forget drops the handover key: it completed.
-func (h *handoverSteps) forget(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	h.dropLocked(key)
-}
-
-func (h *handoverSteps) dropLocked(key string) {
-	if _, ok := h.m[key]; !ok {
-		return
-	}
-	delete(h.m, key)
-	for i, k := range h.order {
-		if k == key {
-			h.order = append(h.order[:i], h.order[i+1:]...)
-			break
-		}
-	}
-}
-
-// handoverKey names one handover of a Sunshine conversation to to, with
-// its notice and note.
-func (c *Client) handoverKey(conv helpdesk.Conversation, sunID string, to helpdesk.Target) string {
-	sum := sha256.Sum256([]byte(c.appID(conv) + "\x00" + sunID + "\x00" + string(to.Kind) + "\x00" + to.ID +
-		"\x00" + to.Notice + "\x00" + to.Note))
-	return "handover|" + hex.EncodeToString(sum[:16])
 }
