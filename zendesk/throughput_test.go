@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/zendesk"
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
@@ -198,4 +200,34 @@ func perTicket(r seedResult) float64 {
 		return 0
 	}
 	return float64(r.Requests) / float64(r.Completed)
+}
+
+// TestSeedAt3xShortWindows is BenchmarkSeedAt3x in brief: the fake's
+// windows last 5 s instead of a minute (the budget learns them from the
+// headers' resets), over two windows.
+func TestSeedAt3xShortWindows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs two 5 s windows")
+	}
+	cfg := seedRun{Limits: zendesktest.Limits{Account: 60, TicketUpdates: 14, Window: 5 * time.Second}, Duration: 10 * time.Second, Overload: 3}
+	var budgeted, bare seedResult
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		c := cfg
+		c.Budgeted = true
+		budgeted = runSeed(t, c)
+	}()
+	go func() {
+		defer wg.Done()
+		bare = runSeed(t, cfg)
+	}()
+	wg.Wait()
+	t.Logf("budgeted: %+v", budgeted.withoutLog())
+	t.Logf("bare:     %+v", bare.withoutLog())
+	require.Zero(t, budgeted.RateLimited, "the budgeted driver gets no 429")
+	require.Positive(t, bare.RateLimited, "the load is above the limits")
+	require.GreaterOrEqual(t, budgeted.Completed, bare.Completed)
+	require.Zero(t, budgeted.Failed)
 }

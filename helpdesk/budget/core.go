@@ -120,13 +120,16 @@ func (c *core) wait(ctx context.Context, call transport.Call) error {
 	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
 		deadline = d
 	}
-	g := c.gate(call.Priority, idx)
+	// Calls continuing a conversation in progress queue apart from those
+	// starting one, so that they can go first (see admitFromWindow).
+	cont := c.continuing(call.Path)
+	g := c.gate(call.Priority, idx, cont)
 	if err := g.acquire(ctx, deadline); err != nil {
 		return err
 	}
 	defer g.release()
 	for {
-		if ok, w := c.admitFromWindow(call.Priority, idx); ok {
+		if ok, w := c.admitFromWindow(call.Priority, idx, cont, call.Path); ok {
 			g.setNext(time.Time{})
 			return nil
 		} else if w > 0 {
@@ -145,7 +148,7 @@ func (c *core) wait(ctx context.Context, call transport.Call) error {
 			return err
 		}
 		if d.wait <= 0 {
-			c.admitted(idx)
+			c.admitted(idx, call.Path)
 			g.setNext(time.Time{})
 			return nil
 		}
@@ -370,10 +373,13 @@ func (c *core) backoff(targets []int) time.Duration {
 	return min(d, max(limit, time.Second))
 }
 
-func (c *core) gate(p transport.Priority, idx []int) *gate {
-	// Limits are at most maxLimits, so the set of limits and the priority
-	// fit in one word.
+func (c *core) gate(p transport.Priority, idx []int, cont bool) *gate {
+	// Limits are at most maxLimits, so the set of limits, the priority
+	// and whether the call continues a conversation fit in one word.
 	key := uint64(p) << maxLimits
+	if cont {
+		key |= 1 << 63
+	}
 	for _, i := range idx {
 		key |= 1 << i
 	}

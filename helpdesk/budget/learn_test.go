@@ -5,7 +5,9 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -149,5 +151,81 @@ func TestWindowKeepsTheLastCallForCritical(t *testing.T) {
 		require.ErrorIs(t, b.Wait(ctx, normal), helpdesk.ErrRateLimited)
 		require.NoError(t, b.Wait(ctx, transport.Call{Priority: transport.PriorityCritical, MaxWait: time.Second}))
 		require.ErrorIs(t, b.Wait(ctx, transport.Call{Priority: transport.PriorityCritical, MaxWait: time.Second}), helpdesk.ErrRateLimited)
+	})
+}
+
+// fixedVendor is a vendor counting calls in fixed windows of size, that
+// answers with IETF headers and 429 beyond limit.
+type fixedVendor struct {
+	mu      sync.Mutex
+	limit   int
+	size    time.Duration
+	start   time.Time
+	n       int
+	refused int
+}
+
+func (v *fixedVendor) call() (int, http.Header) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	now := time.Now()
+	if now.Sub(v.start) >= v.size {
+		v.start, v.n = now.Truncate(v.size), 0
+	}
+	v.n++
+	reset := strconv.Itoa(int((v.start.Add(v.size).Sub(now) + time.Second - 1) / time.Second))
+	h := http.Header{"Ratelimit-Limit": {strconv.Itoa(v.limit)}, "Ratelimit-Remaining": {strconv.Itoa(max(v.limit-v.n, 0))}, "Ratelimit-Reset": {reset}}
+	if v.n > v.limit {
+		v.refused++
+		h.Set("Retry-After", reset)
+		return http.StatusTooManyRequests, h
+	}
+	return http.StatusOK, h
+}
+
+// When a window has room for fewer calls than wait, conversations in
+// progress go first: six conversations of three calls each, waiting for a
+// window of nine, finish three, not none.
+func TestWindowFinishesConversationsInProgressFirst(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		b, err := budget.NewLocal("acme", []budget.Limit{{Count: 9, Window: 10 * time.Second, Share: 1}},
+			budget.WithHeaders(budget.IETFHeaders), budget.WithReserve(0))
+		require.NoError(t, err)
+		start := time.Now()
+		v := &fixedVendor{limit: 9, size: 10 * time.Second, start: start}
+		// The window is spent when the conversations start.
+		v.n = 9
+		status, h := v.call()
+		b.Observe(transport.Call{}, status, h)
+		v.refused = 0
+
+		var finished sync.WaitGroup
+		var mu sync.Mutex
+		var done []int
+		for k := range 6 {
+			finished.Add(1)
+			go func() {
+				defer finished.Done()
+				for range 3 {
+					call := transport.Call{Method: "PUT", Path: "/tickets/" + strconv.Itoa(k)}
+					if b.Wait(context.Background(), call) != nil {
+						return
+					}
+					time.Sleep(5 * time.Millisecond) // the vendor's latency
+					status, h := v.call()
+					b.Observe(call, status, h)
+				}
+				mu.Lock()
+				done = append(done, k)
+				mu.Unlock()
+			}()
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(19*time.Second - time.Since(start))
+		mu.Lock()
+		require.Len(t, done, 3, "three conversations done in the second window")
+		mu.Unlock()
+		finished.Wait()
+		require.Zero(t, v.refused, "no 429")
 	})
 }

@@ -21,6 +21,17 @@ import (
 // (1−Share) of the vendor's total in every window untouched, and each of
 // WithReplicas(n) processes takes 1/n of what is left.
 //
+// When demand exceeds the limit, the order matters: a conversation gets
+// its answer only once all its calls went (three message parts and a
+// resolve, say), and serving waiting calls in turn gives every waiting
+// conversation one part and finishes none. Calls to a resource a call was
+// admitted for within the last continueFor (the same ticket or
+// conversation: transport.Call.Path) continue a conversation in progress
+// and queue apart. In a window that follows a spent one, a call starting a
+// conversation waits until no call is in flight, which is when a
+// continuing call would have come, so that conversations in progress
+// finish first.
+//
 // Calls admitted but not yet answered are not in the vendor's figure:
 // they are subtracted from it (a call whose answer never comes counts for
 // the probe timeout). A 429 empties the window until its pause ends. When
@@ -31,16 +42,67 @@ import (
 type vendorWindow struct {
 	end  time.Time // the vendor's reset; zero: nothing known
 	left float64   // calls this process may still send before end
+	// spent: a call had to wait for the reset. overload: the window
+	// before this one was spent, so demand exceeds the limit.
+	spent, overload bool
 }
 
 type windows struct {
 	mu      sync.Mutex
 	win     []vendorWindow
 	pending [][]time.Time // admission times of calls not yet answered, per limit
+	seen    map[string]time.Time
+	swept   time.Time
 }
 
+// continueFor is how long after a call for a resource another call for it
+// continues the same conversation: longer than a spent window's wait.
+const continueFor = 2 * time.Minute
+
+// maxSeen bounds the resources remembered; beyond it the oldest are
+// forgotten first (swept every few seconds at most).
+const maxSeen = 1 << 14
+
 func newWindows(n int) *windows {
-	return &windows{win: make([]vendorWindow, n), pending: make([][]time.Time, n)}
+	return &windows{win: make([]vendorWindow, n), pending: make([][]time.Time, n), seen: map[string]time.Time{}}
+}
+
+// continuing reports whether a call for path continues a conversation in
+// progress.
+func (c *core) continuing(path string) bool {
+	if path == "" {
+		return false
+	}
+	c.win.mu.Lock()
+	defer c.win.mu.Unlock()
+	at, ok := c.win.seen[path]
+	return ok && time.Since(at) < continueFor
+}
+
+// remember records that a call for path was admitted. c.win.mu is held.
+func (c *core) remember(path string, now time.Time) {
+	if path == "" {
+		return
+	}
+	ws := c.win
+	ws.seen[path] = now
+	if len(ws.seen) <= maxSeen || now.Sub(ws.swept) < 5*time.Second {
+		return
+	}
+	ws.swept = now
+	cut := now.Add(-continueFor)
+	for p, at := range ws.seen {
+		if at.Before(cut) {
+			delete(ws.seen, p)
+		}
+	}
+	// Still too many conversations in progress: forget any.
+	for p := range ws.seen {
+		if len(ws.seen) <= maxSeen/2 {
+			break
+		}
+		delete(ws.seen, p)
+	}
 }
 
 // sameWindow reports whether a reset at end is the window already known:
@@ -55,7 +117,7 @@ func sameWindow(a, b time.Time) bool {
 // of them has a known vendor window with room, and returns ok. Otherwise,
 // when a known window is spent (or its room is all in flight), it returns
 // how long to wait before asking again; with neither, the buckets decide.
-func (c *core) admitFromWindow(p transport.Priority, idx []int) (ok bool, wait time.Duration) {
+func (c *core) admitFromWindow(p transport.Priority, idx []int, cont bool, path string) (ok bool, wait time.Duration) {
 	now := time.Now()
 	ws := c.win
 	ws.mu.Lock()
@@ -86,28 +148,41 @@ func (c *core) admitFromWindow(p transport.Priority, idx []int) (ok bool, wait t
 		d := w.end.Sub(now)
 		if w.left+float64(len(c.inFlight(i, now))) >= need {
 			d = min(d, probePoll)
+		} else {
+			ws.win[i].spent = true
 		}
 		wait = max(wait, d)
 	}
 	if wait > 0 {
 		return false, wait
 	}
+	if p != transport.PriorityCritical && !cont {
+		// Under overload a new conversation waits its turn while calls
+		// in flight may bring continuing calls.
+		for _, i := range idx {
+			if ws.win[i].overload && len(c.inFlight(i, now)) > 0 {
+				return false, probePoll
+			}
+		}
+	}
 	for _, i := range idx {
 		ws.win[i].left--
 		ws.pending[i] = append(ws.pending[i], now)
 	}
+	c.remember(path, now)
 	return true, 0
 }
 
 // admitted records a call admitted by the buckets, so that its answer
 // finds it in flight.
-func (c *core) admitted(idx []int) {
+func (c *core) admitted(idx []int, path string) {
 	now := time.Now()
 	c.win.mu.Lock()
 	defer c.win.mu.Unlock()
 	for _, i := range idx {
 		c.win.pending[i] = append(c.win.pending[i], now)
 	}
+	c.remember(path, now)
 }
 
 // answered takes one call drawing on idx out of flight (the oldest: one
@@ -158,7 +233,7 @@ func (c *core) reportWindow(i int, q Quota, now time.Time) {
 		return
 	}
 	if end.After(w.end) {
-		w.end, w.left = end, left
+		*w = vendorWindow{end: end, left: left, overload: w.spent && end.Sub(w.end) < 2*base.Window}
 	}
 }
 
@@ -170,5 +245,5 @@ func (c *core) closeWindow(i int, until time.Time) {
 	if until.After(w.end) {
 		w.end = until
 	}
-	w.left = 0
+	w.left, w.spent = 0, true
 }
