@@ -2,6 +2,7 @@ package redisqueue_test
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -87,4 +88,45 @@ func TestFencedAfterLosingTheShard(t *testing.T) {
 func TestAckWithOutsideRun(t *testing.T) {
 	err := redisqueue.AckWith(context.Background(), func(redis.Pipeliner) {})
 	require.ErrorIs(t, err, redisqueue.ErrNotQueued)
+}
+
+// Each replica start adds a consumer to every shard's group; the holder
+// forgets those that hold no entry, so the group does not grow with
+// restarts. A consumer still holding entries is kept until they are
+// claimed.
+func TestForgetsIdleConsumers(t *testing.T) {
+	c := redistest.Client(t)
+	prefix := redistest.KeyPrefix(t)
+	ctx := context.Background()
+	stream := prefix + "s:0"
+	q, err := redisqueue.New(c, &redisqueue.Options{Prefix: prefix, Shards: 1, Lease: 600 * time.Millisecond, Consumer: "live"})
+	require.NoError(t, err)
+	// A dead replica that had read an event, and one that had not.
+	require.NoError(t, q.Enqueue(ctx, []helpdesk.Event{event(1, 0)}))
+	require.NoError(t, c.XGroupCreateMkStream(ctx, stream, "handlers", "0").Err())
+	require.NoError(t, c.XGroupCreateConsumer(ctx, stream, "handlers", "idle").Err())
+	require.NoError(t, c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "handlers", Consumer: "dead", Streams: []string{stream, ">"}, Count: 1}).Err())
+
+	rctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ran := make(chan struct{})
+	go func() {
+		defer close(ran)
+		_ = q.Run(rctx, recorder(c, prefix, "live"))
+	}()
+	names := func() []string {
+		cs, err := c.XInfoConsumers(ctx, stream, "handlers").Result()
+		require.NoError(t, err)
+		var out []string
+		for _, c := range cs {
+			out = append(out, c.Name)
+		}
+		return out
+	}
+	require.Eventually(t, func() bool { return slices.Equal(names(), []string{"live"}) }, 10*time.Second, time.Millisecond)
+	stop()
+	<-ran
+	done, err := c.HGet(ctx, prefix+"done", event(1, 0).DeliveryID).Result()
+	require.NoError(t, err)
+	require.Equal(t, "1", done, "the dead consumer's event claimed, then the consumer forgotten")
 }

@@ -66,7 +66,9 @@ return 0`)
 // readScript returns the shard's next entries for the holder: first those
 // read earlier and not acknowledged (a dead holder's, or this one's whose
 // acknowledgement failed), in order, then new ones. With nothing to read
-// it returns the stream's last id, to wait for newer entries. Claiming and
+// it forgets the group's other consumers that hold no entry (earlier
+// holders; each replica start adds one) and returns the stream's last id,
+// to wait for newer entries. Claiming and
 // reading in one fenced step is what keeps order across a takeover: no
 // replica can read an entry after another took the shard.
 var readScript = redis.NewScript(`
@@ -75,6 +77,13 @@ local c = redis.call('XAUTOCLAIM', KEYS[2], ARGV[2], ARGV[3], 0, '0-0', 'COUNT',
 if #c[2] > 0 then return c[2] end
 local r = redis.call('XREADGROUP', 'GROUP', ARGV[2], ARGV[3], 'COUNT', ARGV[4], 'STREAMS', KEYS[2], '>')
 if r then return r[1][2] end
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[2], ARGV[2])) do
+  local name, pending
+  for i = 1, #c, 2 do
+    if c[i] == 'name' then name = c[i+1] elseif c[i] == 'pending' then pending = c[i+1] end
+  end
+  if name ~= ARGV[3] and pending == 0 then redis.call('XGROUP', 'DELCONSUMER', KEYS[2], ARGV[2], name) end
+end
 local info = redis.call('XINFO', 'STREAM', KEYS[2])
 for i = 1, #info, 2 do
   if info[i] == 'last-generated-id' then return info[i+1] end
