@@ -70,9 +70,13 @@
 // learning limit then spends what is left as calls come, less what Share
 // leaves to others, what is in flight, and 1/n per replica, keeps the
 // window's last call for critical calls, and waits for the reset once it
-// is spent, instead of spreading the limit over a rolling window. Under
-// overload that completes as many conversations as a client that sends
-// until the vendor answers 429, with none.
+// is spent, instead of spreading the limit over a rolling window. In a
+// window that follows a spent one, calls continuing a conversation in
+// progress (a call for the same transport.Call.Path was admitted lately)
+// go before calls starting one, so that conversations finish rather than
+// each getting one part. Under overload that completes as many
+// conversations as a client that sends until the vendor answers 429,
+// with none.
 //
 // # Waiting
 //
