@@ -67,7 +67,7 @@
 //
 // When the vendor also reports when its window resets (Zendesk, Intercom),
 // its windows are fixed and it has said how many calls it still takes: a
-// learning limit then spends what is left as calls come, less what Share
+// learning limit of a Local budget then spends what is left as calls come, less what Share
 // leaves to others, what is in flight, and 1/n per replica, keeps the
 // window's last call for critical calls, and waits for the reset once it
 // is spent, instead of spreading the limit over a rolling window. In a

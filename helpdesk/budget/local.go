@@ -30,6 +30,10 @@ func NewLocal(account string, limits []Limit, opts ...Option) (*Local, error) {
 	}
 	lb := newLocalBackend(c.limits, c.opts.replicas, c.opts.reserve, c.opts.probeTimeout, false)
 	c.be = lb
+	// One process (or a static 1/n split) knows every call it has in
+	// flight, so it may spend what a fixed window has left; a Shared
+	// budget's replicas do not, and their store paces them instead.
+	c.win.enabled = true
 	return &Local{core: c, lb: lb}, nil
 }
 

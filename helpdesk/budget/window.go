@@ -19,7 +19,9 @@ import (
 // vendor's figure counts everyone's requests (human agents' edits, other
 // apps), so nothing is spent that others have used; Share below 1 leaves
 // (1−Share) of the vendor's total in every window untouched, and each of
-// WithReplicas(n) processes takes 1/n of what is left.
+// WithReplicas(n) processes takes 1/n of what is left. Only a Local budget
+// does this: the replicas of a Shared one cannot see each other's calls in
+// flight, and their store paces them.
 //
 // When demand exceeds the limit, the order matters: a conversation gets
 // its answer only once all its calls went (three message parts and a
@@ -48,6 +50,7 @@ type vendorWindow struct {
 }
 
 type windows struct {
+	enabled bool // Local budgets only: see NewLocal
 	mu      sync.Mutex
 	win     []vendorWindow
 	pending [][]time.Time // admission times of calls not yet answered, per limit
@@ -118,6 +121,9 @@ func sameWindow(a, b time.Time) bool {
 // when a known window is spent (or its room is all in flight), it returns
 // how long to wait before asking again; with neither, the buckets decide.
 func (c *core) admitFromWindow(p transport.Priority, idx []int, cont bool, path string) (ok bool, wait time.Duration) {
+	if !c.win.enabled {
+		return false, 0
+	}
 	now := time.Now()
 	ws := c.win
 	ws.mu.Lock()
@@ -214,7 +220,7 @@ func (c *core) inFlight(i int, now time.Time) []time.Time {
 // resets after reset, to learning limit i.
 func (c *core) reportWindow(i int, q Quota, now time.Time) {
 	base := c.limits[i]
-	if base.Share <= 0 || q.Reset <= 0 || q.Remaining < 0 {
+	if !c.win.enabled || base.Share <= 0 || q.Reset <= 0 || q.Remaining < 0 {
 		return
 	}
 	left := float64(q.Remaining)
