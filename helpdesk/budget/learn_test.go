@@ -229,3 +229,19 @@ func TestWindowFinishesConversationsInProgressFirst(t *testing.T) {
 		require.Zero(t, v.refused, "no 429")
 	})
 }
+
+// A Shared budget's replicas cannot see each other's calls in flight:
+// every call asks the store, whatever the vendor says is left.
+func TestSharedAsksItsStoreDespiteAWindow(t *testing.T) {
+	st := &memStore{}
+	b, err := budget.NewSharedOn(t.Context(), "acme", []budget.Limit{{Count: 100, Window: time.Minute, Share: 1}},
+		func(context.Context, budget.SharedConfig) (budget.Store, error) { return st, nil }, budget.WithHeaders(budget.IETFHeaders))
+	require.NoError(t, err)
+	b.Observe(transport.Call{}, http.StatusOK, http.Header{"Ratelimit-Limit": {"100"}, "Ratelimit-Remaining": {"90"}, "Ratelimit-Reset": {"30"}})
+	for range 5 {
+		require.NoError(t, b.Wait(t.Context(), transport.Call{Path: "/tickets/1"}))
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	require.Len(t, st.admits, 5)
+}
