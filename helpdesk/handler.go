@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -202,7 +203,41 @@ type webhookReply struct {
 func writeReply(w http.ResponseWriter, status int, r webhookReply) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(r)
+	var buf [96]byte
+	_, _ = w.Write(r.appendJSON(buf[:0]))
+}
+
+// appendJSON appends r as json.Encoder writes it, without its reflection
+// and allocations: every acknowledgement writes one.
+func (r webhookReply) appendJSON(b []byte) []byte {
+	b = append(b, `{"status":`...)
+	b = appendJSONString(b, r.Status)
+	if r.Events != 0 {
+		b = append(b, `,"events":`...)
+		b = strconv.AppendInt(b, int64(r.Events), 10)
+	}
+	if r.Duplicates != 0 {
+		b = append(b, `,"duplicates":`...)
+		b = strconv.AppendInt(b, int64(r.Duplicates), 10)
+	}
+	if r.Error != "" {
+		b = append(b, `,"error":`...)
+		b = appendJSONString(b, r.Error)
+	}
+	return append(b, "}\n"...)
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 func (h *WebhookHandler) reject(w http.ResponseWriter, r *http.Request, err error) {
