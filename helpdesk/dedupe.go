@@ -30,7 +30,19 @@ const DefaultMemoryDedupeKeys = 1 << 20
 // is full the oldest key is dropped even if it has not expired: a
 // redelivery of that event would then be processed again, which is why the
 // bound is generous (WithMaxKeys).
+//
+// A store of at least 64Ki keys (the default is 1Mi) is split by key into
+// 32 parts with a lock each, so that concurrent deliveries do not queue on
+// one lock; the size bound and the oldest-first order then hold per part
+// (a full part drops its own oldest key).
 type MemoryDedupe struct {
+	parts []dedupePart
+	max   int
+	now   func() time.Time
+}
+
+// dedupePart is one lock's share of a MemoryDedupe.
+type dedupePart struct {
 	mu   sync.Mutex
 	keys map[string]time.Time
 	// order holds claims oldest first, from head on; entries whose key
@@ -38,7 +50,7 @@ type MemoryDedupe struct {
 	order []claimed
 	head  int
 	max   int
-	now   func() time.Time
+	_     [64]byte // keeps neighbouring parts' locks off one cache line
 }
 
 type claimed struct {
@@ -68,13 +80,42 @@ func WithDedupeClock(now func() time.Time) MemoryDedupeOption {
 	}
 }
 
+// Splitting the store: dedupeParts parts once it holds at least
+// minSplitKeys keys, so each part's bound stays large.
+const (
+	dedupeParts  = 32
+	minSplitKeys = 1 << 16
+)
+
 // NewMemoryDedupe returns an empty in-memory store.
 func NewMemoryDedupe(opts ...MemoryDedupeOption) *MemoryDedupe {
-	m := &MemoryDedupe{keys: make(map[string]time.Time), now: time.Now, max: DefaultMemoryDedupeKeys}
+	m := &MemoryDedupe{now: time.Now, max: DefaultMemoryDedupeKeys}
 	for _, o := range opts {
 		o(m)
 	}
+	n := 1
+	if m.max >= minSplitKeys {
+		n = dedupeParts
+	}
+	m.parts = make([]dedupePart, n)
+	for i := range m.parts {
+		m.parts[i].keys = make(map[string]time.Time)
+		m.parts[i].max = (m.max + n - 1) / n
+	}
 	return m
+}
+
+// part returns the part holding key.
+func (m *MemoryDedupe) part(key string) *dedupePart {
+	if len(m.parts) == 1 {
+		return &m.parts[0]
+	}
+	// FNV-1a: cheap, and spreads the vendors' ids, which share prefixes.
+	h := uint32(2166136261)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint32(key[i])) * 16777619
+	}
+	return &m.parts[h%uint32(len(m.parts))]
 }
 
 // sweepPerClaim is how many entries one Claim may drop from the oldest end
@@ -83,12 +124,17 @@ const sweepPerClaim = 4
 
 // Claim implements DedupeStore.
 func (m *MemoryDedupe) Claim(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	now := m.now()
+	p := m.part(key)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.claim(key, now, ttl), nil
+}
+
+func (m *dedupePart) claim(key string, now time.Time, ttl time.Duration) bool {
 	m.sweep(now, sweepPerClaim)
 	if exp, ok := m.keys[key]; ok && now.Before(exp) {
-		return false, nil
+		return false
 	}
 	for len(m.keys) >= m.max && m.head < len(m.order) {
 		m.dropOldest()
@@ -99,13 +145,13 @@ func (m *MemoryDedupe) Claim(_ context.Context, key string, ttl time.Duration) (
 	if len(m.order)-m.head > 2*len(m.keys)+1024 {
 		m.compact()
 	}
-	return true, nil
+	return true
 }
 
 // compact drops the entries of released or re-claimed keys. It runs when
 // they outnumber the live keys, so its cost is amortised over at least as
 // many claims as it copies.
-func (m *MemoryDedupe) compact() {
+func (m *dedupePart) compact() {
 	live := m.order[:0]
 	for _, c := range m.order[m.head:] {
 		if exp, ok := m.keys[c.key]; ok && exp.Equal(c.exp) {
@@ -118,7 +164,7 @@ func (m *MemoryDedupe) compact() {
 }
 
 // sweep drops up to n expired or stale entries from the oldest end.
-func (m *MemoryDedupe) sweep(now time.Time, n int) {
+func (m *dedupePart) sweep(now time.Time, n int) {
 	for ; n > 0 && m.head < len(m.order); n-- {
 		c := m.order[m.head]
 		if exp, ok := m.keys[c.key]; ok && exp.Equal(c.exp) {
@@ -132,7 +178,7 @@ func (m *MemoryDedupe) sweep(now time.Time, n int) {
 }
 
 // dropOldest removes the oldest live key (and the stale entries before it).
-func (m *MemoryDedupe) dropOldest() {
+func (m *dedupePart) dropOldest() {
 	for m.head < len(m.order) {
 		c := m.order[m.head]
 		m.pop()
@@ -143,7 +189,7 @@ func (m *MemoryDedupe) dropOldest() {
 	}
 }
 
-func (m *MemoryDedupe) pop() {
+func (m *dedupePart) pop() {
 	m.order[m.head] = claimed{}
 	m.head++
 	// Reclaim the slice's front once it is mostly consumed; the copy is
@@ -158,15 +204,21 @@ func (m *MemoryDedupe) pop() {
 
 // Release implements DedupeStore.
 func (m *MemoryDedupe) Release(_ context.Context, key string) error {
-	m.mu.Lock()
-	delete(m.keys, key)
-	m.mu.Unlock()
+	p := m.part(key)
+	p.mu.Lock()
+	delete(p.keys, key)
+	p.mu.Unlock()
 	return nil
 }
 
 // Len returns how many keys are held (expired ones included until swept).
 func (m *MemoryDedupe) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.keys)
+	n := 0
+	for i := range m.parts {
+		p := &m.parts[i]
+		p.mu.Lock()
+		n += len(p.keys)
+		p.mu.Unlock()
+	}
+	return n
 }

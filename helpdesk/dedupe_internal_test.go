@@ -24,7 +24,16 @@ func TestMemoryDedupeStaysBoundedByTTL(t *testing.T) {
 		c.t = c.t.Add(time.Millisecond) // 1,000 keys live at any time
 	}
 	require.LessOrEqual(t, m.Len(), 1_100, "expired keys are dropped as new ones arrive")
-	require.LessOrEqual(t, len(m.order)-m.head, 1_100)
+	require.LessOrEqual(t, m.queued(), 1_100)
+}
+
+// queued counts the entries of the parts' claim orders.
+func (m *MemoryDedupe) queued() int {
+	n := 0
+	for i := range m.parts {
+		n += len(m.parts[i].order) - m.parts[i].head
+	}
+	return n
 }
 
 func TestMemoryDedupeBoundedBySize(t *testing.T) {
@@ -42,7 +51,8 @@ func TestMemoryDedupeBoundedBySize(t *testing.T) {
 }
 
 func TestMemoryDedupeReleaseLoopDoesNotGrow(t *testing.T) {
-	m := NewMemoryDedupe()
+	m := NewMemoryDedupe(WithMaxKeys(1000)) // one part: "pinned" is ahead of "retried"
+
 	ctx := context.Background()
 	ok, _ := m.Claim(ctx, "pinned", time.Hour) // a live key at the oldest end
 	require.True(t, ok)
@@ -52,7 +62,7 @@ func TestMemoryDedupeReleaseLoopDoesNotGrow(t *testing.T) {
 		require.NoError(t, m.Release(ctx, "retried"))
 	}
 	require.Equal(t, 1, m.Len())
-	require.Less(t, len(m.order)-m.head, 2_000, "released keys do not pile up behind a live one")
+	require.Less(t, m.queued(), 2_000, "released keys do not pile up behind a live one")
 }
 
 func BenchmarkMemoryDedupeClaim(b *testing.B) {
@@ -65,4 +75,26 @@ func BenchmarkMemoryDedupeClaim(b *testing.B) {
 		c.t = c.t.Add(time.Millisecond)
 	}
 	b.ReportMetric(float64(m.Len()), "keys")
+}
+
+// A large store is split by key; each part keeps its oldest-first bound,
+// so the whole store stays within its size.
+func TestMemoryDedupeSplitStaysBounded(t *testing.T) {
+	m := NewMemoryDedupe(WithMaxKeys(minSplitKeys))
+	require.Len(t, m.parts, dedupeParts)
+	ctx := context.Background()
+	for i := range 3 * minSplitKeys {
+		ok, err := m.Claim(ctx, "zendesk:"+strconv.Itoa(i), time.Hour)
+		require.NoError(t, err)
+		require.True(t, ok)
+	}
+	require.LessOrEqual(t, m.Len(), minSplitKeys)
+	require.Greater(t, m.Len(), minSplitKeys*9/10, "the keys spread over the parts")
+	ok, _ := m.Claim(ctx, "zendesk:"+strconv.Itoa(3*minSplitKeys-1), time.Hour)
+	require.False(t, ok, "the newest keys are kept")
+	ok, _ = m.Claim(ctx, "zendesk:0", time.Hour)
+	require.True(t, ok, "the oldest keys went first")
+	require.NoError(t, m.Release(ctx, "zendesk:0"))
+	ok, _ = m.Claim(ctx, "zendesk:0", time.Hour)
+	require.True(t, ok, "released in its own part")
 }

@@ -103,12 +103,16 @@ type WebhookHandler struct {
 	// per-conversation locks for synchronous mode
 	locks keyedLocks
 
+	// gate guards closed for enter, which every delivery passes: read
+	// locks do not queue deliveries behind one another.
+	gate sync.RWMutex
+
 	// queued mode
 	mu       sync.Mutex
 	queues   map[string]*convQueue
 	queued   int
 	ready    chan string
-	closed   bool
+	closed   bool // written under gate and mu, read under either
 	wg       sync.WaitGroup
 	baseCtx  context.Context
 	cancel   context.CancelFunc
@@ -385,8 +389,8 @@ func (h *WebhookHandler) call(ctx context.Context, ev Event) (err error) {
 
 // enter registers a request as in flight unless the handler is closed.
 func (h *WebhookHandler) enter() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
+	h.gate.RLock()
+	defer h.gate.RUnlock()
 	if h.closed {
 		return false
 	}
@@ -399,6 +403,13 @@ func (h *WebhookHandler) enter() bool {
 var ErrQueueFull = errors.New("helpdesk: webhook queue full")
 
 func (h *WebhookHandler) enqueue(events []Event, keys []string) error {
+	// The conversation keys are built before taking the lock every
+	// delivery and worker shares.
+	var buf [4]string
+	convs := buf[:0]
+	for _, ev := range events {
+		convs = append(convs, ev.Conversation.Key())
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
@@ -408,7 +419,7 @@ func (h *WebhookHandler) enqueue(events []Event, keys []string) error {
 		return ErrQueueFull
 	}
 	for i, ev := range events {
-		k := ev.Conversation.Key()
+		k := convs[i]
 		q := h.queues[k]
 		if q == nil {
 			q = &convQueue{}
@@ -505,6 +516,7 @@ func (e *ShutdownError) Unwrap() error { return e.Err }
 // matching ctx's error is returned. Once Shutdown has returned, the event
 // function is not called again.
 func (h *WebhookHandler) Shutdown(ctx context.Context) error {
+	h.gate.Lock()
 	h.mu.Lock()
 	already := h.closed
 	h.closed = true
@@ -512,6 +524,7 @@ func (h *WebhookHandler) Shutdown(ctx context.Context) error {
 		close(h.ready)
 	}
 	h.mu.Unlock()
+	h.gate.Unlock()
 	if h.opts.Queue != nil {
 		// Stored events stay in the queue for the next run or another
 		// replica: stop taking them; Run returns once those in hand are
