@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"net/http/httptrace"
 	"strconv"
-	"sync/atomic"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/driver"
@@ -42,8 +40,8 @@ import (
 // *UnconfirmedError returned for it is the only trace. Refusals that
 // provably did not reach Klaviyo (429, a refused connection) are retried
 // by the transport as always, and a request never fully written (a
-// cancelled wait for the budget, a failed dial: net/http reports what it
-// wrote, httptrace.ClientTrace.WroteRequest) fails with its plain error,
+// cancelled wait for the budget, a failed dial: transport.RequestError's
+// Written is false) fails with its plain error,
 // so that a retry sends the text.
 
 // UnconfirmedError reports a text Klaviyo may or may not have sent: the
@@ -81,12 +79,8 @@ func (c *Client) sendTexts(ctx context.Context, conv helpdesk.Conversation, cid 
 		body.Data.Type = "conversation-message"
 		body.Data.Attributes.Body = p
 		body.Data.Relationships.Conversation.Data = resourceID{Type: "conversation", ID: cid}
-		var written atomic.Bool
-		_, err := c.do(httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
-			GetConn:      func(string) { written.Store(false) }, // each attempt starts unwritten
-			WroteRequest: func(i httptrace.WroteRequestInfo) { written.Store(i.Err == nil) },
-		}), TierS, &transport.Request{Method: http.MethodPost, Path: "/api/conversation-messages", Body: body, Reconciled: true}, nil)
-		if err != nil && (!driver.Ambiguous(err) || !written.Load()) {
+		_, err := c.do(ctx, TierS, &transport.Request{Method: http.MethodPost, Path: "/api/conversation-messages", Body: body, Reconciled: true}, nil)
+		if err != nil && !driver.Ambiguous(err) {
 			// Refused, or never fully written (a cancelled budget wait,
 			// a failed dial): not sent, and safe to send again.
 			return err

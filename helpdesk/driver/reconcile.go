@@ -116,8 +116,10 @@ func Reconcile[T any](ctx context.Context, r *Reconciler, w Write[T]) (T, error)
 }
 
 // Ambiguous reports whether a failed write may have reached the vendor: a
-// 5xx or 408 answer, or a transport failure (a timeout or reset after the
-// request was written; a refused connection costs one needless read).
+// 5xx or 408 answer, or a transport failure after a request was written
+// whole (a timeout or reset awaiting the answer). A request never written
+// (a refused dial, a cancelled wait for the budget: RequestError.Written
+// is false) did not reach the vendor and is not ambiguous.
 func Ambiguous(err error) bool {
 	if err == nil {
 		return false
@@ -127,7 +129,7 @@ func Ambiguous(err error) bool {
 		return ae.StatusCode >= 500 || ae.StatusCode == http.StatusRequestTimeout
 	}
 	var re *transport.RequestError
-	return errors.As(err, &re)
+	return errors.As(err, &re) && re.Written
 }
 
 func (r *Reconciler) take(key string) (time.Time, bool) {

@@ -46,7 +46,7 @@ func (v *vendor) write(r *driver.Reconciler, key string) driver.Write[string] {
 				return "", &helpdesk.APIError{StatusCode: http.StatusBadRequest}
 			case "landed":
 				v.msgs = append(v.msgs, id)
-				return "", &transport.RequestError{Err: errors.New("connection reset by peer")}
+				return "", &transport.RequestError{Written: true, Err: errors.New("connection reset by peer")}
 			}
 			v.msgs = append(v.msgs, id)
 			r.Posted(id)
@@ -145,7 +145,9 @@ func TestAmbiguous(t *testing.T) {
 		{&helpdesk.APIError{StatusCode: 408}, true},
 		{&helpdesk.APIError{StatusCode: 429}, false},
 		{&helpdesk.APIError{StatusCode: 422}, false},
-		{fmt.Errorf("wrapped: %w", &transport.RequestError{Err: errors.New("timeout")}), true},
+		{fmt.Errorf("wrapped: %w", &transport.RequestError{Written: true, Err: errors.New("timeout")}), true},
+		{&transport.RequestError{Err: errors.New("dial tcp: connection refused")}, false},
+		{&transport.RequestError{Err: context.Canceled}, false},
 		{errors.New("plain"), false},
 	} {
 		require.Equal(t, tc.want, driver.Ambiguous(tc.err), "%v", tc.err)

@@ -141,9 +141,9 @@ func faultError(k Fault, p FaultPlan, op Op, conv helpdesk.Conversation) error {
 	case Fault500Before, Fault500After:
 		status = http.StatusInternalServerError
 	case FaultTimeoutBefore, FaultTimeoutAfter:
-		return &transport.RequestError{Vendor: FakeVendor, Method: string(op), Path: conv.ID, Attempts: 1, Err: errFaultTimeout}
+		return &transport.RequestError{Vendor: FakeVendor, Method: string(op), Path: conv.ID, Attempts: 1, Written: true, Err: errFaultTimeout}
 	case FaultResetBefore, FaultResetAfter:
-		return &transport.RequestError{Vendor: FakeVendor, Method: string(op), Path: conv.ID, Attempts: 1, Err: errFaultReset}
+		return &transport.RequestError{Vendor: FakeVendor, Method: string(op), Path: conv.ID, Attempts: 1, Written: true, Err: errFaultReset}
 	default:
 		return nil
 	}

@@ -11,9 +11,11 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -335,6 +337,13 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 	}
 	st := &callState{req: req, call: Call{Method: method, Path: rel.Path, Priority: req.Priority, Limits: req.Limits, MaxWait: req.MaxWait}}
 	ctx = context.WithValue(ctx, ctxKey{}, st)
+	// Whether any attempt was written whole, for RequestError.Written.
+	var wrote atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{WroteRequest: func(i httptrace.WroteRequestInfo) {
+		if i.Err == nil {
+			wrote.Store(true)
+		}
+	}})
 	rr, err := retryablehttp.NewRequestWithContext(ctx, method, u.String(), bodyArg)
 	if err != nil {
 		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Err: errors.New(c.red.Redact(err.Error()))}
@@ -368,18 +377,18 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 			resp.Body.Close()
 		}
 		if ctx.Err() != nil {
-			return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Err: ctx.Err()}
+			return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Written: wrote.Load(), Err: ctx.Err()}
 		}
 		var we *WaitRefusedError
 		if errors.As(err, &we) {
 			return nil, we.Err
 		}
-		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Err: redactErr(c.red, err)}
+		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Written: wrote.Load(), Err: redactErr(c.red, err)}
 	}
 	defer resp.Body.Close()
 	data, rerr := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxResponseBytes+1))
 	if rerr != nil {
-		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Err: redactErr(c.red, rerr)}
+		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Written: wrote.Load(), Err: redactErr(c.red, rerr)}
 	}
 	tooBig := int64(len(data)) > c.opts.MaxResponseBytes
 	if tooBig {
@@ -389,12 +398,12 @@ func (c *Client) Do(ctx context.Context, req *Request, out any) (*Response, erro
 		return nil, c.apiError(method, rel.Path, resp, data)
 	}
 	if tooBig {
-		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Err: fmt.Errorf("response body exceeds %d bytes", c.opts.MaxResponseBytes)}
+		return nil, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Written: wrote.Load(), Err: fmt.Errorf("response body exceeds %d bytes", c.opts.MaxResponseBytes)}
 	}
 	r := &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: data, Attempts: st.attempts}
 	if out != nil && len(bytes.TrimSpace(data)) > 0 {
 		if err := json.Unmarshal(data, out); err != nil {
-			return r, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Err: fmt.Errorf("decoding response: %w", err)}
+			return r, &RequestError{Vendor: c.opts.Vendor, Method: method, Path: rel.Path, Attempts: st.attempts, Written: wrote.Load(), Err: fmt.Errorf("decoding response: %w", err)}
 		}
 	}
 	return r, nil
@@ -445,7 +454,13 @@ type RequestError struct {
 	Method   string
 	Path     string
 	Attempts int
-	Err      error
+	// Written reports whether an attempt's request was written whole to
+	// the connection (net/http's httptrace WroteRequest): when false,
+	// the vendor cannot have acted on it (a refused dial, a cancelled
+	// budget wait), and a write may be sent again without reading the
+	// vendor back.
+	Written bool
+	Err     error
 }
 
 func (e *RequestError) Error() string {

@@ -2,6 +2,9 @@ package transport_test
 
 import (
 	"context"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -42,6 +45,51 @@ func TestReconciledWritesAreResentOnlyWhenNotProcessed(t *testing.T) {
 			require.Equal(t, tc.status, ae.StatusCode)
 			require.Equal(t, tc.attempts, n.Load())
 			require.Equal(t, "k1", key.Load(), "the key still reaches the vendor")
+		})
+	}
+}
+
+// RequestError.Written tells a write that reached the connection (the
+// vendor may have acted on it) from one that never left (a refused dial,
+// a context ended before sending): only the first needs a read-back.
+func TestRequestErrorWritten(t *testing.T) {
+	reset := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		conn, _, err := w.(http.Hijacker).Hijack()
+		require.NoError(t, err)
+		_ = conn.(*net.TCPConn).SetLinger(0)
+		_ = conn.Close()
+	}))
+	defer reset.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	refused := closed.URL
+	closed.Close()
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+
+	for _, tc := range []struct {
+		name    string
+		url     string
+		ctx     context.Context
+		written bool
+	}{
+		{"reset after the request was read", reset.URL, context.Background(), true},
+		{"connection refused", refused, context.Background(), false},
+		{"context ended before sending", reset.URL, cancelled, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newClient(t, tc.url, func(o *transport.Options) { o.MaxRetries = -1 })
+			_, err := c.Do(tc.ctx, &transport.Request{Method: "POST", Path: "/messages", Body: map[string]string{"text": "hi"}, Reconciled: true}, nil)
+			if tc.ctx.Err() != nil {
+				// Refused before any request: a plain context error or
+				// a RequestError, never a written one.
+				var re *transport.RequestError
+				require.False(t, errors.As(err, &re) && re.Written)
+				return
+			}
+			var re *transport.RequestError
+			require.ErrorAs(t, err, &re)
+			require.Equal(t, tc.written, re.Written, "%v", err)
 		})
 	}
 }
