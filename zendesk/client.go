@@ -408,13 +408,7 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 			if to.Note != "" {
 				upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
 			}
-			if err := ho.Step("ticket", func(key string) error {
-				res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), key)
-				if err == nil {
-					c.posted.putIfAbsent(res.commentID(), "1")
-				}
-				return err
-			}); err != nil {
+			if err := c.handoverUpdate(ctx, ho, "ticket", tid, upd); err != nil {
 				return err
 			}
 		}
@@ -429,13 +423,7 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	switch {
 	case to.Notice != "" && to.Note != "":
 		note := ticketUpdate{Comment: &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}}
-		if err := ho.Step("note", func(key string) error {
-			res, err := c.sendComment(ctx, tid, note, transport.PriorityCritical, c.idempotencyKey(tid, ""), key)
-			if err == nil {
-				c.posted.putIfAbsent(res.commentID(), "1")
-			}
-			return err
-		}); err != nil {
+		if err := c.handoverUpdate(ctx, ho, "note", tid, note); err != nil {
 			return err
 		}
 		upd.Comment = &comment{Body: to.Notice, Public: true, AuthorID: c.cfg.BotUserID}
@@ -444,17 +432,23 @@ func (d clientDriver) Reassign(ctx context.Context, conv helpdesk.Conversation, 
 	case to.Note != "":
 		upd.Comment = &comment{Body: to.Note, Public: false, AuthorID: c.cfg.BotUserID}
 	}
-	if err := ho.Step("assign", func(key string) error {
+	if err := c.handoverUpdate(ctx, ho, "assign", tid, upd); err != nil {
+		return err
+	}
+	ho.Complete()
+	return nil
+}
+
+// handoverUpdate sends a ticket update of a handover as its step, once per
+// handover, its comment reconciled and recorded as the bot's own.
+func (c *Client) handoverUpdate(ctx context.Context, ho driver.Handover, step string, tid int64, upd ticketUpdate) error {
+	return ho.Step(step, func(key string) error {
 		res, err := c.sendComment(ctx, tid, upd, transport.PriorityCritical, c.idempotencyKey(tid, ""), key)
 		if err == nil {
 			c.posted.putIfAbsent(res.commentID(), "1")
 		}
 		return err
-	}); err != nil {
-		return err
-	}
-	ho.Complete()
-	return nil
+	})
 }
 
 func reassignUpdate(kind helpdesk.TargetKind, id int64) ticketUpdate {

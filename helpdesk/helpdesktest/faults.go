@@ -23,30 +23,23 @@ import (
 // drivers do.
 type Fault = fault.Fault
 
-// The faults a Fake injects (InjectFaults).
+// The faults a Fake injects (InjectFaults), named as in package fault. A
+// 429, 503 or 500 comes back as a *helpdesk.APIError (the 429 matching
+// helpdesk.ErrRateLimited, with FaultPlan.RetryAfter); a timeout as a
+// *transport.RequestError matching context.DeadlineExceeded; a reset as
+// one matching syscall.ECONNRESET. The "After" kinds store the write
+// first.
 const (
-	FaultNone = fault.None
-	// Fault429 refuses the write: a *helpdesk.APIError 429 matching
-	// helpdesk.ErrRateLimited, with FaultPlan.RetryAfter.
-	Fault429 = fault.Status429
-	// Fault503Before refuses the write with a *helpdesk.APIError 503.
-	Fault503Before = fault.Status503Before
-	// Fault500Before refuses the write with a *helpdesk.APIError 500.
-	Fault500Before = fault.Status500Before
-	// Fault500After stores the write, then returns a *helpdesk.APIError 500.
-	Fault500After = fault.Status500After
-	// Fault503After stores the write, then returns a *helpdesk.APIError 503.
-	Fault503After = fault.Status503After
-	// FaultTimeoutBefore fails as a client timeout before the write
-	// arrived: a *transport.RequestError matching context.DeadlineExceeded.
+	FaultNone          = fault.None
+	Fault429           = fault.Status429
+	Fault503Before     = fault.Status503Before
+	Fault500Before     = fault.Status500Before
+	Fault500After      = fault.Status500After
+	Fault503After      = fault.Status503After
 	FaultTimeoutBefore = fault.TimeoutBefore
-	// FaultTimeoutAfter stores the write, then fails as FaultTimeoutBefore.
-	FaultTimeoutAfter = fault.TimeoutAfter
-	// FaultResetBefore fails as a connection reset before the write
-	// arrived: a *transport.RequestError matching syscall.ECONNRESET.
-	FaultResetBefore = fault.ResetBefore
-	// FaultResetAfter stores the write, then fails as FaultResetBefore.
-	FaultResetAfter = fault.ResetAfter
+	FaultTimeoutAfter  = fault.TimeoutAfter
+	FaultResetBefore   = fault.ResetBefore
+	FaultResetAfter    = fault.ResetAfter
 )
 
 // AllFaults is every Fault kind, the default mix of a FaultPlan.
