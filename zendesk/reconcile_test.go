@@ -1,6 +1,9 @@
 package zendesk_test
 
 import (
+	"context"
+	"net/http"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -53,4 +56,30 @@ func TestFaultsEveryAnswerOnceInOrder(t *testing.T) {
 			require.Zero(t, r.Errors)
 		})
 	}
+}
+
+// A ticket handover with a notice and a note is two updates. When the
+// second (the assignment with the notice) is refused after the note was
+// posted, the host's retry of the whole handover does not post the note
+// again (driver.Handovers); a later handover is a new one.
+func TestRetriedTicketHandoverPostsTheNoteOnce(t *testing.T) {
+	env, srv := faultEnv(t, true)
+	conv := env.NewConversation(t)
+	to := helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "200", Notice: "A specialist will take over.", Note: "Low confidence on billing."}
+	var updates atomic.Int32
+	srv.Support.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault429}, Match: func(r *http.Request) bool {
+		// Let the first update (the note) through, refuse the rest.
+		return r.Method == http.MethodPut && updates.Add(1) > 1
+	}})
+	ctx := context.Background()
+	require.Error(t, env.Helpdesk.Reassign(ctx, conv, to), "the assignment is refused")
+	srv.Support.InjectFaults(drivertest.FaultPlan{})
+	require.NoError(t, env.Helpdesk.Reassign(ctx, conv, to), "the host's retry")
+	st := env.State(t, conv)
+	require.Equal(t, []string{"Low confidence on billing."}, st.Notes, "the note was posted once")
+	require.Contains(t, st.Public, "A specialist will take over.")
+	require.Equal(t, "200", st.GroupID)
+
+	require.NoError(t, env.Helpdesk.Reassign(ctx, conv, to))
+	require.Len(t, env.State(t, conv).Notes, 2, "a handover made again after one completed is a new one")
 }
