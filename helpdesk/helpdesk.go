@@ -3,6 +3,7 @@ package helpdesk
 import (
 	"context"
 	"strings"
+	"time"
 )
 
 // Helpdesk is one vendor's helpdesk seen from the bot: a place where the
@@ -143,6 +144,14 @@ type Message struct {
 	// IdempotencyKey, when set, is sent to vendors that honour one so a
 	// retried request cannot post twice. Drivers derive one when empty.
 	IdempotencyKey string
+	// EarlierAttempt, when set, is when an earlier attempt of this same
+	// message failed in a way that may have posted it, possibly in another
+	// process. A driver that reads the conversation back after ambiguous
+	// failures then looks for the message before sending it. Reply sets it
+	// when it resumes a part that failed (ReplyProgress.FailedAt), so that
+	// a host retrying a failed answer on another replica does not post a
+	// part twice.
+	EarlierAttempt time.Time
 }
 
 // Receipt reports what SendMessage did.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Splitter cuts a long answer into message-sized parts. helpdesk/split
@@ -194,6 +195,10 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 		if opts.IdempotencyKey != "" {
 			msg.IdempotencyKey = opts.IdempotencyKey + "/" + strconv.Itoa(i+1)
 		}
+		if r.p != nil && r.p.FailedAt != 0 {
+			msg.EarlierAttempt = time.UnixMilli(r.p.FailedAt)
+		}
+		attempt := time.Now()
 		rc, err := hd.SendMessage(ctx, conv, msg)
 		if err != nil {
 			var ra *ResolveAfterReplyError
@@ -204,6 +209,7 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 				}
 				return receipts, err
 			}
+			r.failed(ctx, attempt)
 			return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
 		}
 		if rc == nil {
@@ -242,10 +248,23 @@ func (r *replier) record(ctx context.Context, messageID string, finished bool) e
 	r.p.Delivered++
 	r.p.MessageIDs = append(r.p.MessageIDs, messageID)
 	r.p.Finished = finished
+	r.p.FailedAt = 0
 	if err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease); err != nil {
 		return fmt.Errorf("helpdesk: part delivered, recording the reply's progress failed: %w", err)
 	}
 	return nil
+}
+
+// failed notes when the next part's first failed attempt started, so that
+// a retry, in this process or another, has the driver look for it before
+// posting it again. It is best effort: the failure is what the caller
+// reports.
+func (r *replier) failed(ctx context.Context, at time.Time) {
+	if r.p == nil || r.p.FailedAt != 0 {
+		return
+	}
+	r.p.FailedAt = at.UnixMilli()
+	_ = r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease)
 }
 
 // finish marks the reply complete after its resolve or handover.

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
@@ -212,4 +213,59 @@ func TestReplyRetriedByTheHostNeverDuplicatesNorReorders(t *testing.T) {
 			t.Fatalf("answer %s (-want +got):\n%s", id, d)
 		}
 	}
+}
+
+// recording remembers the messages it was asked to send.
+type recording struct {
+	helpdesk.Helpdesk
+	mu   sync.Mutex
+	msgs []helpdesk.Message
+}
+
+func (r *recording) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	r.mu.Lock()
+	r.msgs = append(r.msgs, msg)
+	r.mu.Unlock()
+	return r.Helpdesk.SendMessage(ctx, conv, msg)
+}
+
+// A part whose send failed is recorded with the time of its first failed
+// attempt (ReplyProgress.FailedAt, in the shared store), and the retry,
+// from any process, passes it to the driver as Message.EarlierAttempt for
+// that part only, so a driver that reads back looks for it before posting.
+func TestReplyPassesTheEarlierAttemptOfAFailedPart(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelWebChat)
+	store := helpdesk.NewMemoryReplyStore(0)
+	opts := helpdesk.ReplyOptions{Splitter: threeParts, IdempotencyKey: "answer-1", Store: store}
+	before := time.Now()
+	first := &recording{Helpdesk: &failNth{Helpdesk: f, n: 2}}
+	_, err := helpdesk.Reply(context.Background(), first, conv, "x", opts)
+	require.Error(t, err)
+	for _, m := range first.msgs {
+		require.True(t, m.EarlierAttempt.IsZero(), "a first attempt has no earlier one")
+	}
+	key := conv.Vendor + "|" + conv.Account + "|" + conv.ID + "|answer-1"
+	token, p, err := store.Claim(context.Background(), key, time.Second)
+	require.NoError(t, err)
+	require.NoError(t, store.Release(context.Background(), key, token))
+	require.Equal(t, 1, p.Delivered)
+	require.GreaterOrEqual(t, p.FailedAt, before.UnixMilli())
+
+	// A second failure of the same part keeps the first attempt's time.
+	again := &recording{Helpdesk: &failNth{Helpdesk: f, n: 1}}
+	_, err = helpdesk.Reply(context.Background(), again, conv, "x", opts)
+	require.Error(t, err)
+	require.Len(t, again.msgs, 1)
+	firstFailed := again.msgs[0].EarlierAttempt
+	require.False(t, firstFailed.IsZero())
+	require.WithinDuration(t, before, firstFailed, time.Second)
+
+	retry := &recording{Helpdesk: f}
+	_, err = helpdesk.Reply(context.Background(), retry, conv, "x", opts)
+	require.NoError(t, err)
+	require.Len(t, retry.msgs, 2)
+	require.Equal(t, "two", retry.msgs[0].Text)
+	require.True(t, retry.msgs[0].EarlierAttempt.Equal(firstFailed), "the part that failed carries its first attempt's time")
+	require.True(t, retry.msgs[1].EarlierAttempt.IsZero(), "the next part has none")
 }

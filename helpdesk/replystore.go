@@ -37,6 +37,11 @@ type ReplyProgress struct {
 	// Finished is true once the resolve or handover after the last part
 	// succeeded too (or there was none): the reply is complete.
 	Finished bool `json:"finished,omitempty"`
+	// FailedAt is when the first failed attempt of the next part (number
+	// Delivered+1) started, in Unix milliseconds (0: none failed). The
+	// failure may have posted it: a retry passes it to the driver as
+	// Message.EarlierAttempt.
+	FailedAt int64 `json:"failed_at,omitempty"`
 }
 
 // ReplyStore records how far each Reply with an idempotency key got, so

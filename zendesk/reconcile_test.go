@@ -3,6 +3,7 @@ package zendesk_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -82,4 +83,50 @@ func TestRetriedTicketHandoverPostsTheNoteOnce(t *testing.T) {
 
 	require.NoError(t, env.Helpdesk.Reassign(ctx, conv, to))
 	require.Len(t, env.State(t, conv).Notes, 2, "a handover made again after one completed is a new one")
+}
+
+// A reply whose second part may have landed while its read-back failed is
+// retried by the host on another replica (another client, one progress
+// store): that client never saw the failure, yet it reads the ticket back
+// before posting the part (helpdesk.Message.EarlierAttempt, from
+// ReplyProgress.FailedAt), so each part is on the ticket once.
+func TestReplyRetriedOnAnotherReplicaPostsEachPartOnce(t *testing.T) {
+	srv := zendesktest.NewServer(t, nil)
+	srv.IgnoreIdempotencyKey()
+	replica := func() *zendesk.Client {
+		c, err := zendesk.New(srv.Config(), &zendesk.Options{NoBudget: true, ConversationLimit: -1, MaxRetries: -1})
+		require.NoError(t, err)
+		return c
+	}
+	a, b := replica(), replica()
+	conv := zendesk.TicketConversation(srv.Options().Subdomain, srv.CreateTicket("Refund", "Where is my refund?"))
+	store := helpdesk.NewMemoryReplyStore(0)
+	parts := []string{"Your refund was issued on Monday.", "It takes three to five days to arrive.", "Anything else?"}
+	splitter := helpdesk.SplitterFunc(func(string) ([]string, error) { return parts, nil })
+	opts := helpdesk.ReplyOptions{IdempotencyKey: "msg-42", Store: store, Splitter: splitter}
+
+	// Replica a: the second update lands, then fails; reading the ticket
+	// back fails too, so a cannot settle it.
+	var puts atomic.Int32
+	var broken atomic.Bool
+	srv.Support.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500After}, Match: func(r *http.Request) bool {
+		switch {
+		case r.Method == http.MethodPut && puts.Add(1) == 2:
+			broken.Store(true)
+			return true
+		case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/comments"):
+			return broken.Load() // a 500: the read-back fails
+		}
+		return false
+	}})
+	_, err := helpdesk.Reply(context.Background(), a, conv, strings.Join(parts, " "), opts)
+	require.Error(t, err)
+	require.Len(t, srv.State(conv).Public, 2, "the second part landed although a saw a failure")
+
+	// The host retries on replica b.
+	broken.Store(false)
+	srv.Support.InjectFaults(drivertest.FaultPlan{})
+	_, err = helpdesk.Reply(context.Background(), b, conv, strings.Join(parts, " "), opts)
+	require.NoError(t, err)
+	require.Equal(t, parts, srv.State(conv).Public, "every part once, in order")
 }

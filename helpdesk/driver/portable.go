@@ -135,6 +135,9 @@ func (p *Portable) admit(ctx context.Context, conv helpdesk.Conversation, prio t
 
 // SendMessage implements helpdesk.Helpdesk.
 func (p *Portable) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	if !msg.EarlierAttempt.IsZero() {
+		ctx = context.WithValue(ctx, earlierAttemptKey{}, msg.EarlierAttempt)
+	}
 	rcpt, err := p.sendMessage(ctx, conv, msg)
 	return rcpt, p.wrap(helpdesk.OpSendMessage, conv, err)
 }

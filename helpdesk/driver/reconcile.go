@@ -26,7 +26,10 @@ import (
 // times in all. A failure that could not be settled is remembered under
 // the host's idempotency key (Write.Key), so that the host's retry of the
 // same message (helpdesk.Reply does that) reads the conversation back
-// first instead of posting again.
+// first instead of posting again. A retry in another process (another
+// replica, or after a restart) cannot see that memory: there the host's
+// helpdesk.Message.EarlierAttempt (which Reply sets from its shared
+// progress store) makes Reconcile read back first all the same.
 //
 // Find must skip messages the driver already accounted for: ids it
 // posted or found before (Reconciler.Posted, Reconciler.Claim), so that
@@ -70,13 +73,24 @@ type Write[T any] struct {
 	Find func(ctx context.Context, since time.Time) (T, bool, error)
 }
 
+// earlierAttemptKey carries helpdesk.Message.EarlierAttempt from the
+// Portable's SendMessage to Reconcile.
+type earlierAttemptKey struct{}
+
 // Reconcile runs w as the comment above says. The error is the last
 // attempt's; a read-back that fails ends the attempts (the write is then
 // remembered as unsettled under w.Key).
 func Reconcile[T any](ctx context.Context, r *Reconciler, w Write[T]) (T, error) {
 	var zero T
 	start := time.Now()
-	if since, ok := r.take(w.Key); ok {
+	since, ok := r.take(w.Key)
+	if !ok {
+		// The host knows of an earlier attempt this client did not make
+		// (helpdesk.Message.EarlierAttempt, passed on by the Portable):
+		// a retry on another replica, or after a restart.
+		since, ok = ctx.Value(earlierAttemptKey{}).(time.Time)
+	}
+	if ok {
 		res, found, err := w.Find(ctx, since.Add(-ReconcileSkew))
 		if err != nil {
 			r.put(w.Key, since)

@@ -28,7 +28,7 @@ func TestClaimSaveRelease(t *testing.T) {
 	require.Zero(t, p.Delivered)
 	_, _, err = s.Claim(ctx, "k", time.Minute)
 	require.ErrorIs(t, err, helpdesk.ErrReplyInProgress)
-	want := helpdesk.ReplyProgress{Digest: "d", Delivered: 2, MessageIDs: []string{"1", "2"}}
+	want := helpdesk.ReplyProgress{Digest: "d", Delivered: 2, MessageIDs: []string{"1", "2"}, FailedAt: 1767225600123}
 	require.NoError(t, s.Save(ctx, "k", tok, want, time.Minute))
 	require.ErrorIs(t, s.Save(ctx, "k", "not-the-holder", want, time.Minute), helpdesk.ErrReplyInProgress)
 	require.NoError(t, s.Release(ctx, "k", tok))
