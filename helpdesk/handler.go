@@ -46,12 +46,21 @@ type WebhookOptions struct {
 	//
 	// The queue absorbs a burst of QueueSize events beyond what Workers
 	// handle meanwhile, in process memory: events acknowledged but not yet
-	// handled are lost if the process dies. As a measure, a flood of
-	// 25,000 deliveries from 500 clients into QueueSize 10,000 with 8
-	// workers and a 1 ms event function got 503 for 27 to 39 % of them
-	// on 2 cores (BenchmarkFlood in helpdesk/redisqueue); vendors
-	// redeliver a 503. Queue (helpdesk/redisqueue) is durable and absorbs floods up to
-	// its cap in Redis.
+	// handled are lost if the process dies. With an event function taking
+	// d, the workers handle at most Workers/d events a second (8,000 with
+	// the default 8 workers and 1 ms), and far fewer while acknowledging
+	// a flood takes the CPU, so a burst of B deliveries over T seconds
+	// fits only when B - Workers*T/d < QueueSize. As measured on 2 cores
+	// (BenchmarkFlood in helpdesk/redisqueue): 25,000 deliveries from 500
+	// clients, each sending as soon as answered, into QueueSize 10,000
+	// with the default 8 workers and a 1 ms event function, got 503 for
+	// 31 to 33 % of them: the queue took 10,000 and the workers handled
+	// about 7,000 during
+	// the flood. Size QueueSize for the largest burst expected (a
+	// vendor's redelivery after an outage is the usual one); vendors
+	// redeliver a 503, but Chatwoot's agent bots do not (see
+	// WebhookStatus). Queue (helpdesk/redisqueue) is durable and absorbs
+	// floods up to its cap in Redis.
 	QueueSize int
 	// Workers is the number of goroutines handling queued events (default
 	// 8). Events of one conversation are always handled in order, one at a
@@ -73,9 +82,9 @@ type WebhookOptions struct {
 	OnAbandoned func(Event)
 	// Queue, when set, selects durable queued mode: the handler
 	// acknowledges with 200 once Queue.Enqueue stored a delivery's events
-	// (503 when it fails, so that the vendor redelivers) and runs
-	// Queue.Run, which hands them to the event function here or on
-	// another replica (helpdesk/redisqueue). QueueSize, Workers,
+	// (500 with Retry-After when it fails, so that the vendor redelivers)
+	// and runs Queue.Run, which hands them to the event function here or
+	// on another replica (helpdesk/redisqueue). QueueSize, Workers,
 	// HandleTimeout and OnAbandoned are then the Queue's business.
 	Queue Queue
 }

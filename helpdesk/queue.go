@@ -11,8 +11,8 @@ import "context"
 // lost if the process dies before handling it.
 type Queue interface {
 	// Enqueue stores events durably, in order. An error makes the handler
-	// answer 503 (and forget the deliveries' dedupe claims) so the vendor
-	// redelivers.
+	// answer 500 with Retry-After (and forget the deliveries' dedupe
+	// claims) so the vendor redelivers.
 	Enqueue(ctx context.Context, events []Event) error
 	// Run hands stored events to fn until ctx ends: the events of one
 	// conversation in order, one at a time, across every replica running
