@@ -67,7 +67,7 @@
 // acknowledgement.
 //
 // Deliveries arriving together are stored together: one script call (one
-// round trip) per batch of up to 512 events, with up to four batches in
+// round trip) per batch of up to 512 events, with up to two batches in
 // flight, so a flood costs Redis a few calls per hundred deliveries.
 //
 // # When Redis fails
