@@ -54,7 +54,7 @@ type WebhookOptions struct {
 	// (BenchmarkFlood in helpdesk/redisqueue): 25,000 deliveries from 500
 	// clients, each sending as soon as answered, into QueueSize 10,000
 	// with the default 8 workers and a 1 ms event function, got 503 for
-	// 31 to 33 % of them: the queue took 10,000 and the workers handled
+	// 30 to 33 % of them: the queue took 10,000 and the workers handled
 	// about 7,000 during the flood. Size QueueSize for the largest burst
 	// expected (a vendor's redelivery after an outage is the usual one);
 	// vendors redeliver a 503, but Chatwoot's agent bots do not (see
