@@ -23,6 +23,8 @@ type FaultOptions struct {
 	Rate float64
 	// Seed makes the faults repeatable.
 	Seed uint64
+	// Kinds are the faults drawn from (default AllFaults).
+	Kinds []Fault
 	// Concurrency is how many answers are sent at once (default 8).
 	Concurrency int
 	// HostRetries is how many times the host retries a failed answer
@@ -89,7 +91,7 @@ func RunFaults(t *testing.T, env *Env, o FaultOptions) FaultReport {
 	}
 	// 429 and 503 announce a one-second wait: a budget that observes them
 	// pauses that long, not the minute it assumes without a header.
-	env.InjectFaults(FaultPlan{Rate: o.Rate, Seed: o.Seed, Hold: o.Hold, RetryAfter: time.Second})
+	env.InjectFaults(FaultPlan{Rate: o.Rate, Seed: o.Seed, Kinds: o.Kinds, Hold: o.Hold, RetryAfter: time.Second})
 	var (
 		wg      sync.WaitGroup
 		sem     = make(chan struct{}, o.Concurrency)
@@ -169,9 +171,24 @@ func testFaults(t *testing.T, s *suite) {
 	if s.InjectFaults == nil {
 		t.Skip("the harness's Env has no InjectFaults: wire the fake's VendorServer.InjectFaults to run the fault scenario")
 	}
+	if s.AtMostOnce {
+		r := RunFaults(t, s.Env, FaultOptions{Answers: 8, Rate: 0.35, Seed: 1})
+		t.Logf("at most once, every fault kind: %s", r)
+		require.Zero(t, r.DuplicatedParts, "a part sent twice by a driver that declares AtMostOnce: %s", r)
+		require.Zero(t, r.OutOfOrder, "%s", r)
+		r = RunFaults(t, s.Env, FaultOptions{Answers: 8, Rate: 0.35, Seed: 2, Kinds: settleable})
+		t.Logf("at most once, faults it can settle: %s", r)
+		require.Equal(t, r.Answers, r.Complete, "answers complete, in order, without duplicates: %s", r)
+		return
+	}
 	r := RunFaults(t, s.Env, FaultOptions{Answers: 8, Rate: 0.35, Seed: 1})
 	t.Log(r)
 	require.Equal(t, r.Answers, r.Complete, "answers complete, in order, without duplicates: %s", r)
 	require.Zero(t, r.DuplicatedParts, "%s", r)
 	require.Zero(t, r.MissingParts, "%s", r)
 }
+
+// settleable are the faults after which a driver that can neither read
+// back nor send a key still delivers every part once: refusals it may
+// resend, and failures after the vendor processed the write.
+var settleable = []Fault{Fault429, Fault500After, Fault503After, FaultTimeoutAfter, FaultResetAfter}

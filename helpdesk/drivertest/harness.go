@@ -122,6 +122,15 @@ type Env struct {
 	// to); a zero plan stops. The Faults scenario needs it and skips,
 	// saying so, while a driver's Env lacks it.
 	InjectFaults func(p FaultPlan)
+	// AtMostOnce declares a driver whose vendor can neither be read back
+	// nor take an idempotency key it honours (Klaviyo SMS): it sends each
+	// part at most once, so a fault before the vendor processed a write
+	// loses that part, surfaced to the host as an error. The Faults
+	// scenario then checks, under every fault kind, that no part is
+	// duplicated or reordered; and, under the faults such a driver can
+	// settle (429s and failures after processing), that every answer is
+	// complete. Say in the driver's doc why it is set.
+	AtMostOnce bool
 	// Requests returns how many API requests the fake has answered.
 	Requests func() int
 
