@@ -104,6 +104,19 @@ redis.call('XDEL', KEYS[2], ARGV[3])
 redis.call('HDEL', KEYS[3], ARGV[4])
 return 1`)
 
+// ackBeginScript is ackScript for one entry and beginScript for the next
+// (ARGV[5]) in one round trip: the common case of events handled one after
+// another. The next entry's attempt is counted only when this call
+// acknowledged the entry (XACK counts 1), so repeating it after a lost
+// reply does not count the next attempt twice.
+var ackBeginScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('` + lostReply + `') end
+local acked = redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
+redis.call('XDEL', KEYS[2], ARGV[3])
+redis.call('HDEL', KEYS[3], ARGV[4])
+if acked == 1 then return redis.call('HINCRBY', KEYS[3], ARGV[5], 1) end
+return tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '1')`)
+
 // buryScript moves an entry to the dead-letter stream, if the caller
 // still owns the shard; once only, however often it is repeated.
 var buryScript = redis.NewScript(`
@@ -409,8 +422,17 @@ func (q *Queue) holdShard(ctx context.Context, r *run, h *hold, fn helpdesk.Even
 			q.log.Error("redisqueue: reading", "shard", h.shard, "error", err.Error())
 			return
 		}
-		for _, m := range msgs {
-			if hctx.Err() != nil || !q.handle(hctx, h, m, fn) {
+		begun := int64(0) // the next entry's attempt, counted by the last acknowledgement
+		for i, m := range msgs {
+			var next *redis.XMessage
+			if i+1 < len(msgs) {
+				next = &msgs[i+1]
+			}
+			var ok bool
+			if hctx.Err() != nil {
+				return
+			}
+			if ok, begun = q.handle(hctx, h, m, begun, next, fn); !ok {
 				return
 			}
 		}
@@ -445,24 +467,34 @@ func entries(res any) ([]redis.XMessage, error) {
 // handle hands one entry to fn until it succeeds or is dead-lettered, then
 // acknowledges and deletes it. False when the shard must be let go (lost,
 // or ctx ended): the entry then stays pending for the next holder.
-func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, fn helpdesk.EventFunc) bool {
+//
+// begun is m's attempt when the previous acknowledgement already counted
+// it (0: not counted). next is the entry after m in the batch, if any:
+// acknowledging m then counts next's attempt in the same round trip, and
+// the second result is that count for next (0 when not counted).
+func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, begun int64, next *redis.XMessage, fn helpdesk.EventFunc) (bool, int64) {
 	raw, _ := m.Values["event"].(string)
 	field := h.stream + "|" + m.ID
 	var ev helpdesk.Event
 	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-		return q.bury(ctx, h, m.ID, field, raw, fmt.Errorf("undecodable entry: %w", err))
+		return q.bury(ctx, h, m.ID, field, raw, fmt.Errorf("undecodable entry: %w", err)), 0
 	}
 	for fails := 0; ; {
-		n, err := beginScript.Run(ctx, q.c, []string{h.keys[0], h.keys[2]}, h.token, field).Int()
-		if isLost(err) {
-			return false
-		}
-		if err != nil {
-			fails++
-			if !sleep(ctx, backoff(fails)) {
-				return false
+		n := begun
+		begun = 0
+		if n == 0 {
+			var err error
+			n, err = beginScript.Run(ctx, q.c, []string{h.keys[0], h.keys[2]}, h.token, field).Int64()
+			if isLost(err) {
+				return false, 0
 			}
-			continue
+			if err != nil {
+				fails++
+				if !sleep(ctx, backoff(fails)) {
+					return false, 0
+				}
+				continue
+			}
 		}
 		fails = 0
 		// The event's own context survives ctx's end: an event in hand
@@ -472,20 +504,24 @@ func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, fn helpde
 		ferr := fn(hctx, ev)
 		cancel()
 		if ferr == nil {
-			return q.ack(ctx, h, m.ID, field, c.take())
+			writes := c.take()
+			if len(writes) == 0 && next != nil {
+				return q.ackBegin(ctx, h, m.ID, field, h.stream+"|"+next.ID)
+			}
+			return q.ack(ctx, h, m.ID, field, writes), 0
 		}
 		q.log.Error("redisqueue: event failed", "conversation", ev.Conversation.Key(), "attempt", n, "error", ferr.Error())
 		if int(n) >= q.o.MaxAttempts {
 			if !q.bury(ctx, h, m.ID, field, raw, ferr) {
-				return false
+				return false, 0
 			}
 			if q.o.OnDeadLetter != nil {
 				q.o.OnDeadLetter(ev, ferr)
 			}
-			return true
+			return true, 0
 		}
 		if !sleep(ctx, backoff(int(n))) {
-			return false
+			return false, 0
 		}
 	}
 }
@@ -513,6 +549,22 @@ func (q *Queue) settle(ctx context.Context, what string, h *hold, id string, try
 			return try(bg) == nil
 		}
 	}
+}
+
+// ackBegin acknowledges and deletes entry id and counts the attempt of the
+// next entry (nextField) in one round trip; the count is 0 when it could
+// not be had (the next entry then counts its attempt itself).
+func (q *Queue) ackBegin(ctx context.Context, h *hold, id, field, nextField string) (bool, int64) {
+	var n int64
+	ok := q.settle(ctx, "acknowledging", h, id, func(ctx context.Context) error {
+		var err error
+		n, err = ackBeginScript.Run(ctx, q.c, h.keys, h.token, group, id, field, nextField).Int64()
+		return err
+	})
+	if !ok {
+		return false, 0
+	}
+	return true, n
 }
 
 // ack acknowledges and deletes entry id, with the event function's
