@@ -161,13 +161,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	ce := &helpdesk.ConfigError{Vendor: Vendor}
-	var cerr *helpdesk.ConfigError
-	if errors.As(cfg.Validate(), &cerr) {
-		ce.Problems = append(ce.Problems, cerr.Problems...)
-	}
-	opts.validate(ce)
-	if err := ce.Err(); err != nil {
+	if err := driver.CheckConfig(Vendor, cfg.Validate(), opts.validate); err != nil {
 		return nil, err
 	}
 	limits := opts.Limits
@@ -215,13 +209,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if cfg.WebhookURL != "" {
 		c.webhookURL, _ = url.Parse(cfg.WebhookURL)
 	}
-	var guard budget.Limit
-	if n := opts.ConversationLimit; n >= 0 {
-		if n == 0 {
-			n = ConversationWrites
-		}
-		guard = budget.Limit{Count: n, Window: ConversationWindow, Burst: max(budget.DefaultBurst(n), n/2)}
-	}
+	guard := driver.ConversationGuard(opts.ConversationLimit, ConversationWrites, ConversationWindow)
 	p, err := driver.New(clientDriver{c}, &driver.Options{ConversationLimit: guard})
 	if err != nil {
 		return nil, err

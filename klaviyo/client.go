@@ -147,13 +147,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	ce := &helpdesk.ConfigError{Vendor: Vendor}
-	var cerr *helpdesk.ConfigError
-	if errors.As(cfg.Validate(), &cerr) {
-		ce.Problems = append(ce.Problems, cerr.Problems...)
-	}
-	opts.validate(ce)
-	if err := ce.Err(); err != nil {
+	if err := driver.CheckConfig(Vendor, cfg.Validate(), opts.validate); err != nil {
 		return nil, err
 	}
 	b, err := driver.Budget(opts.Budget, opts.NoBudget, cfg.BudgetKey(), cfg.Limits(), Headers, budget.WithLogger(opts.Logger))
@@ -200,13 +194,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	var guard budget.Limit
-	if n := opts.ConversationLimit; n >= 0 {
-		if n == 0 {
-			n = ConversationWrites
-		}
-		guard = budget.Limit{Count: n, Window: ConversationWindow, Burst: max(budget.DefaultBurst(n), n/2)}
-	}
+	guard := driver.ConversationGuard(opts.ConversationLimit, ConversationWrites, ConversationWindow)
 	p, err := driver.New(clientDriver{c}, &driver.Options{ConversationLimit: guard})
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package minidriver
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -88,13 +87,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	ce := &helpdesk.ConfigError{Vendor: Vendor}
-	var cerr *helpdesk.ConfigError
-	if errors.As(cfg.Validate(), &cerr) {
-		ce.Problems = append(ce.Problems, cerr.Problems...)
-	}
-	opts.validate(ce)
-	if err := ce.Err(); err != nil {
+	if err := driver.CheckConfig(Vendor, cfg.Validate(), opts.validate); err != nil {
 		return nil, err
 	}
 	u, _ := url.Parse(cfg.BaseURL)
@@ -124,16 +117,7 @@ func New(cfg Config, opts *Options) (*Client, error) {
 		http:     hc,
 		verifier: driver.NewVerifier(opts.Tolerance, cfg.WebhookSecrets...),
 	}
-	var guard budget.Limit
-	if n := opts.ConversationLimit; n >= 0 {
-		if n == 0 {
-			n = ConversationWrites
-		}
-		// Half the window's writes may go at once: a reply in three
-		// parts and a handover with its notice never wait, while a loop
-		// is still stopped within the window.
-		guard = budget.Limit{Count: n, Window: ConversationWindow, Burst: max(budget.DefaultBurst(n), n/2)}
-	}
+	guard := driver.ConversationGuard(opts.ConversationLimit, ConversationWrites, ConversationWindow)
 	p, err := driver.New(clientDriver{c}, &driver.Options{ConversationLimit: guard})
 	if err != nil {
 		return nil, err
