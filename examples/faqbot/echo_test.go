@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -9,8 +10,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/cloudchat/cloudchattest"
+	"github.com/agentdesk/agentdesk/hubspot/hubspottest"
 	"github.com/agentdesk/agentdesk/intercom"
 	"github.com/agentdesk/agentdesk/intercom/intercomtest"
+	"github.com/agentdesk/agentdesk/klaviyo/klaviyotest"
 	"github.com/agentdesk/agentdesk/zendesk/zendesktest"
 )
 
@@ -87,4 +90,32 @@ func TestIntercomModeIgnoresTheBotsEcho(t *testing.T) {
 	after, _ := srv.Conversation(conv)
 	require.Len(t, after.Parts, before, "the bot's own reply is not answered")
 	require.NotEqual(t, n2, after.TeamAssigneeID, "nor handed over")
+}
+
+func TestHubSpotModeIgnoresTheBotsEcho(t *testing.T) {
+	srv := hubspottest.NewServer(t)
+	secret := "hs-client-secret-faqbot-echo"
+	h, deliver, agent := hubspotMode(t, srv, secret)
+	thread := srv.NewThread("Do you accept bitcoin?")
+	body := srv.BotDelivery(thread, "Do you accept bitcoin? We do not, sorry.")
+	before, _ := srv.Thread(thread)
+	require.Less(t, deliver("/webhooks/hubspot", body, func(r *http.Request) { hubspottest.Sign(r, body, secret, time.Now()) }), 300)
+	require.NoError(t, h.Shutdown(context.Background()))
+	after, _ := srv.Thread(thread)
+	require.Len(t, after.Messages, len(before.Messages), "the bot's own message is not answered")
+	require.NotEqual(t, "A-"+agent, after.AssignedTo, "nor handed over")
+}
+
+func TestKlaviyoModeIgnoresTheBotsEcho(t *testing.T) {
+	srv := klaviyotest.NewServer(t, klaviyotest.Options{})
+	env := klaviyoEnv(srv)
+	mux, h := embeddedMux(t, "klaviyo", env)
+	profile := srv.NewProfile("+5511987654321", "")
+	body := srv.ReceivedSMS(profile, "Do you accept bitcoin? We do not, sorry.")
+	before := len(srv.Outbound(profile))
+	requests := srv.Requests()
+	deliverSMS(t, mux, body)
+	require.NoError(t, h.Shutdown(context.Background()))
+	require.Len(t, srv.Outbound(profile), before, "the bot's own text is not answered")
+	require.Equal(t, requests, srv.Requests(), "no request for the bot's echo")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/escalation"
+	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/hubspot/hubspottest"
 )
 
@@ -21,11 +22,13 @@ import (
 // HubSpot behind a proxy (HUBSPOT_WEBHOOK_URL is what HubSpot signs),
 // answers a customer in the thread, hands a low-confidence question to the
 // N2 agent, and stores the ticket-created workflow's association.
-func TestHubSpotMode(t *testing.T) {
-	srv := hubspottest.NewServer(t)
+// hubspotMode runs the HubSpot mode against srv, with its N2 agent, and
+// returns its handler and a deliver function that signs a body for the
+// public URL, as HubSpot does, and sends it to the local path, as the
+// proxy does, answering the status.
+func hubspotMode(t *testing.T, srv *hubspottest.Server, secret string) (h *helpdesk.WebhookHandler, deliver func(path string, body []byte, sign func(*http.Request)) int, agent string) {
 	const external = "https://bot.example.com/webhooks/hubspot"
-	secret := "hs-client-secret-faqbot-1"
-	agent := strconv.Itoa(hubspottest.AgentUserID)
+	agent = strconv.Itoa(hubspottest.AgentUserID)
 	env := map[string]string{
 		"HUBSPOT_ACCESS_TOKEN":  hubspottest.Token,
 		"HUBSPOT_CLIENT_SECRET": secret,
@@ -43,12 +46,9 @@ func TestHubSpotMode(t *testing.T) {
 	cfg.DefaultTarget.ID = agent
 	policy, err := escalation.New(cfg)
 	require.NoError(t, err)
-	mux, h, err := vendorMux(hd, paths, policy, 0, logger)
+	mux, wh, err := vendorMux(hd, paths, policy, 0, logger)
 	require.NoError(t, err)
-
-	// deliver signs body for the external URL, as HubSpot does, and sends
-	// it to the local path, as the proxy does.
-	deliver := func(path string, body []byte, sign func(*http.Request)) int {
+	deliver = func(path string, body []byte, sign func(*http.Request)) int {
 		signed := httptest.NewRequest(http.MethodPost, strings.TrimSuffix(external, "/webhooks/hubspot")+path, strings.NewReader(string(body)))
 		sign(signed)
 		r := httptest.NewRequest(http.MethodPost, "http://10.0.0.7:8080"+path, strings.NewReader(string(body)))
@@ -58,6 +58,13 @@ func TestHubSpotMode(t *testing.T) {
 		mux.ServeHTTP(rec, r)
 		return rec.Code
 	}
+	return wh, deliver, agent
+}
+
+func TestHubSpotMode(t *testing.T) {
+	srv := hubspottest.NewServer(t)
+	secret := "hs-client-secret-faqbot-1"
+	h, deliver, agent := hubspotMode(t, srv, secret)
 	answered := srv.NewThread("hi")
 	escalated := srv.NewThread("hi")
 	th, _ := srv.Thread(escalated)
