@@ -228,6 +228,10 @@ func TestSeedAt3xShortWindows(t *testing.T) {
 	t.Logf("bare:     %+v", bare.withoutLog())
 	require.Zero(t, budgeted.RateLimited, "the budgeted driver gets no 429")
 	require.Positive(t, bare.RateLimited, "the load is above the limits")
-	require.GreaterOrEqual(t, budgeted.Completed, bare.Completed)
+	// Over two short windows a run that ends just after a third window
+	// opens lets the retrying client, which sends the moment it may,
+	// finish one ticket more: one ticket of slack for that edge (the
+	// one-minute benchmark compares them exactly).
+	require.GreaterOrEqual(t, budgeted.Completed, bare.Completed-1)
 	require.Zero(t, budgeted.Failed)
 }

@@ -45,7 +45,12 @@ type Config struct {
 
 // Result are the figures of a run.
 type Result struct {
-	Timers, Fired, Doubles, Lost        int
+	Timers, Fired, Doubles, Lost int
+	// KillWindow counts timers the killed replica had fired but not yet
+	// finished (its batch's one round trip to Redis) when it died: fired
+	// again by another replica after the lease. That is the at-least-once
+	// window of an abrupt kill, not counted in Doubles.
+	KillWindow                          int
 	P50, P99, Max                       time.Duration
 	LateAfterKill                       int // timers fired more than 1 s late (the killed replica's leases)
 	RedisBytesPerTimer, GoBytesPerTimer float64
@@ -54,8 +59,8 @@ type Result struct {
 
 // Line is the summary line.
 func (r Result) Line() string {
-	return fmt.Sprintf("set_in=%s timers=%d fired=%d doubles=%d lost=%d p50=%s p99=%s max=%s late_over_1s=%d redis_bytes_per_timer=%.0f memory_store_bytes_per_timer=%.0f",
-		r.SetTime.Round(time.Second), r.Timers, r.Fired, r.Doubles, r.Lost, r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond),
+	return fmt.Sprintf("set_in=%s timers=%d fired=%d doubles=%d kill_window=%d lost=%d p50=%s p99=%s max=%s late_over_1s=%d redis_bytes_per_timer=%.0f memory_store_bytes_per_timer=%.0f",
+		r.SetTime.Round(time.Second), r.Timers, r.Fired, r.Doubles, r.KillWindow, r.Lost, r.P50.Round(time.Millisecond), r.P99.Round(time.Millisecond), r.Max.Round(time.Millisecond),
 		r.LateAfterKill, r.RedisBytesPerTimer, r.GoBytesPerTimer)
 }
 
@@ -65,7 +70,8 @@ type recorder struct {
 	due    []int64 // intended due time per conversation, Unix ms
 	fired  []atomic.Int64
 	count  []atomic.Int32
-	killed []atomic.Bool // per replica
+	first  []atomic.Int32 // replica that fired first, plus one
+	killed []atomic.Bool  // per replica
 }
 
 type replicaDesk struct {
@@ -84,6 +90,7 @@ func (d replicaDesk) SendMessage(ctx context.Context, conv helpdesk.Conversation
 	}
 	if d.r.count[i].Add(1) == 1 {
 		d.r.fired[i].Store(time.Now().UnixMilli())
+		d.r.first[i].Store(int32(d.id) + 1)
 	}
 	return &helpdesk.Receipt{MessageID: "m" + conv.ID}, nil
 }
@@ -127,7 +134,7 @@ func Run(ctx context.Context, cfg Config) (Result, error) {
 		return res, err
 	}
 	rec := &recorder{due: make([]int64, cfg.Timers), fired: make([]atomic.Int64, cfg.Timers),
-		count: make([]atomic.Int32, cfg.Timers), killed: make([]atomic.Bool, cfg.Replicas)}
+		count: make([]atomic.Int32, cfg.Timers), first: make([]atomic.Int32, cfg.Timers), killed: make([]atomic.Bool, cfg.Replicas)}
 	setter, err := redislifecycle.New(admin, &redislifecycle.Options{Prefix: prefix})
 	if err != nil {
 		return res, err
@@ -228,6 +235,8 @@ wait:
 		case c == 0:
 			res.Lost++
 			continue
+		case c > 1 && cfg.Kill > 0 && rec.first[i].Load() == 1:
+			res.KillWindow++
 		case c > 1:
 			res.Doubles++
 		}
