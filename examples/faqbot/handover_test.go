@@ -38,7 +38,7 @@ func embeddedMux(t *testing.T, vendor string, env map[string]string) (*http.Serv
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg, err := escalation.LoadConfig(bytes.NewReader(defaultPolicy))
 	require.NoError(t, err)
-	hd, paths, policy, err := setupVendor(vendor, func(k string) string { return env[k] }, logger, cfg, true)
+	hd, paths, policy, err := setupVendor(vendor, func(k string) string { return env[k] }, logger, cfg, true, nil)
 	require.NoError(t, err)
 	mux, h, err := vendorMux(hd, paths, policy, 0, logger)
 	require.NoError(t, err)
@@ -114,7 +114,7 @@ func TestCloudChatEmbeddedPolicyHandsOver(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	cfg, err := escalation.LoadConfig(bytes.NewReader(defaultPolicy))
 	require.NoError(t, err)
-	_, _, _, err = setupVendor("cloudchat", func(k string) string { return env[k] }, logger, cfg, true)
+	_, _, _, err = setupVendor("cloudchat", func(k string) string { return env[k] }, logger, cfg, true, nil)
 	require.ErrorContains(t, err, "CLOUDCHAT_N2_TEAM_ID", "the embedded policy needs a level-2 team")
 
 	env["CLOUDCHAT_N2_TEAM_ID"] = strconv.FormatInt(team, 10)

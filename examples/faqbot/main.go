@@ -39,7 +39,9 @@ var defaultPolicy []byte
 
 // vendorMode builds a helpdesk and the webhook paths it serves from the
 // environment. Drivers register theirs in mode_<vendor>.go.
-type vendorMode func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error)
+// budgets, when not nil, builds the shared rate budget the mode's driver
+// should use (Redis mode); nil keeps each driver's in-process default.
+type vendorMode func(getenv func(string) string, logger *slog.Logger, budgets sharedBudgets) (helpdesk.Helpdesk, []string, error)
 
 var vendorModes = map[string]vendorMode{}
 
@@ -91,7 +93,15 @@ func run(ctx context.Context, args []string, out, logs io.Writer, getenv func(st
 		}
 		return demo(out, policy, *maxChars)
 	}
-	hd, paths, policy, err := setupVendor(*vendor, getenv, logger, cfg, *policyFile == "")
+	if _, ok := vendorModes[*vendor]; !ok {
+		return fmt.Errorf("unknown -vendor %q (known: %s)", *vendor, strings.Join(modeNames(), ", "))
+	}
+	rm, err := redisFromEnv(ctx, getenv, *vendor, logger)
+	if err != nil {
+		return err
+	}
+	defer rm.Close()
+	hd, paths, policy, err := setupVendor(*vendor, getenv, logger, cfg, *policyFile == "", rm.budgets(ctx, logger))
 	if err != nil {
 		return err
 	}
@@ -104,18 +114,21 @@ func run(ctx context.Context, args []string, out, logs io.Writer, getenv func(st
 		logger.Info("faqbot configuration checked", "vendor", *vendor)
 		return nil
 	}
-	return serve(ctx, *addr, hd, paths, policy, *maxChars, logger)
+	if rm != nil {
+		logger.Info("faqbot: Redis mode", "redis", rm.addr, "prefix", rm.prefix, "lease", rm.lease.String())
+	}
+	return serve(ctx, *addr, hd, paths, policy, *maxChars, logger, rm)
 }
 
 // setupVendor builds vendor mode's helpdesk, webhook paths and policy from
 // the environment. embedded says cfg is the embedded policy, whose
 // placeholder targets become the configured level-2 target.
-func setupVendor(vendor string, getenv func(string) string, logger *slog.Logger, cfg escalation.Config, embedded bool) (helpdesk.Helpdesk, []string, *escalation.Policy, error) {
+func setupVendor(vendor string, getenv func(string) string, logger *slog.Logger, cfg escalation.Config, embedded bool, budgets sharedBudgets) (helpdesk.Helpdesk, []string, *escalation.Policy, error) {
 	mode, ok := vendorModes[vendor]
 	if !ok {
 		return nil, nil, nil, fmt.Errorf("unknown -vendor %q (known: %s)", vendor, strings.Join(modeNames(), ", "))
 	}
-	hd, paths, err := mode(getenv, logger)
+	hd, paths, err := mode(getenv, logger, budgets)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -143,11 +156,34 @@ func modeNames() []string {
 // vendorMux returns the bot's HTTP routes for a vendor: the webhook paths
 // and /healthz. Shut the returned handler down to drain queued events.
 func vendorMux(hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) (*http.ServeMux, *helpdesk.WebhookHandler, error) {
+	return replicaMux(hd, paths, policy, maxChars, logger, nil)
+}
+
+// replicaMux is vendorMux, with the queue, the answers' progress and the
+// conversations' state on Redis when rm is not nil.
+func replicaMux(hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger, rm *redisMode) (*http.ServeMux, *helpdesk.WebhookHandler, error) {
 	bot := &Bot{HD: hd, Policy: policy, FAQ: defaultFAQ, MaxChars: maxChars, Mine: modeInfo(hd).mine, Log: func(f string, a ...any) { logger.Info(fmt.Sprintf(f, a...)) }}
 	// Queued mode acknowledges within milliseconds: Chatwoot hands a
 	// conversation to humans when a bot takes 5 s, Intercom slows
 	// endpoints slower than 500 ms.
-	h, err := helpdesk.NewWebhookHandler(hd, bot.Handle, &helpdesk.WebhookOptions{QueueSize: 10000, Logger: logger})
+	opts := &helpdesk.WebhookOptions{QueueSize: 10000, Logger: logger}
+	if rm != nil {
+		// The vendor gets its 200 once the event is on Redis; whichever
+		// replica holds the conversation handles it.
+		//
+		// Redeliveries are dropped by the handler's in-process dedupe,
+		// and across replicas by the handled ids saved with each event's
+		// acknowledgement (redisStates), not by helpdesk/redisdedupe: the
+		// handler claims a delivery id before storing the event, so a
+		// replica killed between the two would leave the id claimed on
+		// Redis with no event stored, and the vendor's redelivery would
+		// be dropped as a duplicate: a message never answered. A claim
+		// in process memory dies with the process.
+		opts = &helpdesk.WebhookOptions{Queue: rm.queue, Logger: logger}
+		bot.Replies, bot.States = rm.replies, rm.states
+		bot.ClaimWait = min(max(rm.lease/10, 20*time.Millisecond), time.Second)
+	}
+	h, err := helpdesk.NewWebhookHandler(hd, bot.Handle, opts)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -197,8 +233,8 @@ func newServer(addr string, h http.Handler) *http.Server {
 	}
 }
 
-func serve(ctx context.Context, addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger) error {
-	mux, h, err := vendorMux(hd, paths, policy, maxChars, logger)
+func serve(ctx context.Context, addr string, hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy, maxChars int, logger *slog.Logger, rm *redisMode) error {
+	mux, h, err := replicaMux(hd, paths, policy, maxChars, logger, rm)
 	if err != nil {
 		return err
 	}

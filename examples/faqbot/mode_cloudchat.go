@@ -12,12 +12,16 @@ import (
 // CLOUDCHAT_BOT_AGENT_ID, CLOUDCHAT_N2_TEAM_ID (or CLOUDCHAT_N2_AGENT_ID),
 // CLOUDCHAT_WEBHOOK_SECRET.
 func init() {
-	vendorModes["cloudchat"] = func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error) {
+	vendorModes["cloudchat"] = func(getenv func(string) string, logger *slog.Logger, budgets sharedBudgets) (helpdesk.Helpdesk, []string, error) {
 		cfg, err := cloudchat.ConfigFromEnv(getenv)
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := cloudchat.New(cfg, &cloudchat.Options{Logger: logger})
+		pace, err := budgets.get(cfg.BudgetKey(), cfg.Limits(), cloudchat.Headers)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := cloudchat.New(cfg, &cloudchat.Options{Logger: logger, Budget: pace})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -16,7 +16,7 @@ import (
 // HUBSPOT_BASE_URL. It serves the app webhooks on /webhooks/hubspot and the
 // ticket-created workflow on /webhooks/hubspot/tickets.
 func init() {
-	vendorModes["hubspot"] = func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error) {
+	vendorModes["hubspot"] = func(getenv func(string) string, logger *slog.Logger, _ sharedBudgets) (helpdesk.Helpdesk, []string, error) {
 		cfg, err := hubspot.ConfigFromEnv(getenv)
 		if err != nil {
 			return nil, nil, err

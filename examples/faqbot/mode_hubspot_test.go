@@ -38,7 +38,7 @@ func hubspotMode(t *testing.T, srv *hubspottest.Server, secret string) (h *helpd
 		"HUBSPOT_BASE_URL":      srv.URL,
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, paths, err := vendorModes["hubspot"](func(k string) string { return env[k] }, logger)
+	hd, paths, err := vendorModes["hubspot"](func(k string) string { return env[k] }, logger, nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/hubspot", "/webhooks/hubspot/tickets"}, paths)
 	cfg := escalation.Config{MinConfidence: 0.5}

@@ -15,12 +15,16 @@ import (
 // /webhooks/intercom and the Custom Action (token in Authorization:
 // Bearer) on /actions/intercom.
 func init() {
-	vendorModes["intercom"] = func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error) {
+	vendorModes["intercom"] = func(getenv func(string) string, logger *slog.Logger, budgets sharedBudgets) (helpdesk.Helpdesk, []string, error) {
 		cfg, err := intercom.ConfigFromEnv(getenv)
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := intercom.New(cfg, &intercom.Options{Logger: logger})
+		pace, err := budgets.get(cfg.BudgetKey(), cfg.Limits(), intercom.Headers)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := intercom.New(cfg, &intercom.Options{Logger: logger, Budget: pace})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -29,7 +29,7 @@ func TestIntercomMode(t *testing.T) {
 		"INTERCOM_ACTION_TOKEN":  "action-token-faqbot-0123456789",
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, paths, err := vendorModes["intercom"](func(k string) string { return env[k] }, logger)
+	hd, paths, err := vendorModes["intercom"](func(k string) string { return env[k] }, logger, nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/intercom", "/actions/intercom"}, paths)
 	mux, h, err := vendorMux(hd, paths, testPolicy(t, n2), 0, logger)

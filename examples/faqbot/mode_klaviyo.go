@@ -34,7 +34,7 @@ func init() {
 // Conversations inbox, where people answer texts.
 const klaviyoInbox = "klaviyo-inbox"
 
-func newKlaviyoMode(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error) {
+func newKlaviyoMode(getenv func(string) string, logger *slog.Logger, budgets sharedBudgets) (helpdesk.Helpdesk, []string, error) {
 	cfg := klaviyo.Config{
 		APIKey:         getenv("KLAVIYO_API_KEY"),
 		Revision:       getenv("KLAVIYO_REVISION"),
@@ -58,7 +58,11 @@ func newKlaviyoMode(getenv func(string) string, logger *slog.Logger) (helpdesk.H
 	if err := ce.Err(); err != nil {
 		return nil, nil, err
 	}
-	sms, err := klaviyo.New(cfg, &klaviyo.Options{Logger: logger})
+	pace, err := budgets.get(cfg.BudgetKey(), cfg.Limits(), klaviyo.Headers)
+	if err != nil {
+		return nil, nil, err
+	}
+	sms, err := klaviyo.New(cfg, &klaviyo.Options{Logger: logger, Budget: pace})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,7 +71,7 @@ func newKlaviyoMode(getenv func(string) string, logger *slog.Logger) (helpdesk.H
 	info := &modeHelpdesk{Helpdesk: k, n2: helpdesk.Target{Kind: helpdesk.TargetGroup, ID: klaviyoInbox}, n2OK: true, n2Env: "ZENDESK_N2_GROUP_ID",
 		check: namedCheck(sms.Check, map[string]string{"APIKey": "KLAVIYO_API_KEY", "Revision": "KLAVIYO_REVISION"})}
 	if getenv("ZENDESK_SUBDOMAIN") != "" {
-		zd, zpaths, err := vendorModes["zendesk"](getenv, logger)
+		zd, zpaths, err := vendorModes["zendesk"](getenv, logger, budgets)
 		if err != nil {
 			return nil, nil, err
 		}

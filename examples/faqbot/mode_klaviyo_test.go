@@ -41,7 +41,7 @@ func TestKlaviyoMode(t *testing.T) {
 	srv := klaviyotest.NewServer(t, klaviyotest.Options{})
 	env := klaviyoEnv(srv)
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, paths, err := vendorModes["klaviyo"](func(k string) string { return env[k] }, logger)
+	hd, paths, err := vendorModes["klaviyo"](func(k string) string { return env[k] }, logger, nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/klaviyo"}, paths)
 	mux, h, err := vendorMux(hd, paths, testPolicy(t, klaviyoInbox), 0, logger)
@@ -74,7 +74,7 @@ func TestKlaviyoMode(t *testing.T) {
 func TestKlaviyoModeConfig(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	env := map[string]string{"KLAVIYO_API_KEY": "AbC123"}
-	_, _, err := vendorModes["klaviyo"](func(k string) string { return env[k] }, logger)
+	_, _, err := vendorModes["klaviyo"](func(k string) string { return env[k] }, logger, nil)
 	require.ErrorContains(t, err, "KLAVIYO_API_KEY: looks like a public API key")
 	require.ErrorContains(t, err, "KLAVIYO_WEBHOOK_SECRET: required")
 }
@@ -98,7 +98,7 @@ func TestKlaviyoModeWithZendesk(t *testing.T) {
 		env[k] = v
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, paths, err := vendorModes["klaviyo"](func(k string) string { return env[k] }, logger)
+	hd, paths, err := vendorModes["klaviyo"](func(k string) string { return env[k] }, logger, nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/klaviyo", "/webhooks/zendesk"}, paths)
 	n2 := strconv.FormatInt(o.N2GroupID, 10)

@@ -16,12 +16,16 @@ import (
 // serves trigger webhooks on /webhooks/zendesk, and in chat mode Sunshine
 // deliveries on /webhooks/sunshine.
 func init() {
-	vendorModes["zendesk"] = func(getenv func(string) string, logger *slog.Logger) (helpdesk.Helpdesk, []string, error) {
+	vendorModes["zendesk"] = func(getenv func(string) string, logger *slog.Logger, budgets sharedBudgets) (helpdesk.Helpdesk, []string, error) {
 		cfg, err := zendesk.ConfigFromEnv(getenv)
 		if err != nil {
 			return nil, nil, err
 		}
-		c, err := zendesk.New(cfg, &zendesk.Options{Logger: logger})
+		pace, err := budgets.get(cfg.BudgetKey(), cfg.Limits(), zendesk.Headers)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := zendesk.New(cfg, &zendesk.Options{Logger: logger, Budget: pace})
 		if err != nil {
 			return nil, nil, err
 		}

@@ -43,7 +43,7 @@ func TestZendeskMode(t *testing.T) {
 		"ZENDESK_BASE_URL":       srv.Support.URL,
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, paths, err := vendorModes["zendesk"](func(k string) string { return env[k] }, logger)
+	hd, paths, err := vendorModes["zendesk"](func(k string) string { return env[k] }, logger, nil)
 	require.NoError(t, err)
 	require.Contains(t, paths, "/webhooks/zendesk")
 	mux, h, err := vendorMux(hd, paths, testPolicy(t, strconv.FormatInt(o.N2GroupID, 10)), 0, logger)
@@ -81,7 +81,7 @@ func TestZendeskMode(t *testing.T) {
 func TestModesRejectMissingConfig(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for name, mode := range vendorModes {
-		_, _, err := mode(func(string) string { return "" }, logger)
+		_, _, err := mode(func(string) string { return "" }, logger, nil)
 		require.Error(t, err, name)
 	}
 }
@@ -101,7 +101,7 @@ func TestCloudChatMode(t *testing.T) {
 		"CLOUDCHAT_WEBHOOK_SECRET": "whsec-cloudchat-test",
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hd, paths, err := vendorModes["cloudchat"](func(k string) string { return env[k] }, logger)
+	hd, paths, err := vendorModes["cloudchat"](func(k string) string { return env[k] }, logger, nil)
 	require.NoError(t, err)
 	mux, h, err := vendorMux(hd, paths, testPolicy(t, strconv.FormatInt(team, 10)), 120, logger)
 	require.NoError(t, err)

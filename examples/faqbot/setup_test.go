@@ -29,7 +29,7 @@ func TestConfigErrorsNameVariables(t *testing.T) {
 		"hubspot":   {"HUBSPOT_BOT_USER_ID": "bot"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, _, err := vendorModes[name](func(k string) string { return env[k] }, logger)
+			_, _, err := vendorModes[name](func(k string) string { return env[k] }, logger, nil)
 			var ce *helpdesk.ConfigError
 			require.True(t, errors.As(err, &ce), "%v", err)
 			require.True(t, strings.HasPrefix(err.Error(), name+": "), err.Error())
@@ -75,7 +75,7 @@ func TestListeningLineAndZendeskPaths(t *testing.T) {
 		"ZENDESK_BASE_URL":       srv.Support.URL,
 	}
 	getenv := func(k string) string { return env[k] }
-	_, paths, err := vendorModes["zendesk"](getenv, slog.New(slog.DiscardHandler))
+	_, paths, err := vendorModes["zendesk"](getenv, slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/zendesk"}, paths, "e-mail mode serves trigger webhooks only")
 
@@ -99,7 +99,7 @@ func TestListeningLineAndZendeskPaths(t *testing.T) {
 
 	env["SUNSHINE_APP_ID"], env["SUNSHINE_KEY_ID"], env["SUNSHINE_SECRET"], env["SUNSHINE_WEBHOOK_SECRET"] = o.SunshineAppID, o.SunshineKeyID, o.SunshineSecret, o.SunshineWebhookSecret
 	env["SUNSHINE_BASE_URL"] = srv.Sunshine.URL
-	_, paths, err = vendorModes["zendesk"](getenv, slog.New(slog.DiscardHandler))
+	_, paths, err = vendorModes["zendesk"](getenv, slog.New(slog.DiscardHandler), nil)
 	require.NoError(t, err)
 	require.Equal(t, []string{"/webhooks/zendesk", "/webhooks/sunshine"}, paths)
 }
