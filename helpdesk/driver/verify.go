@@ -2,13 +2,18 @@ package driver
 
 import (
 	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"hash"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -176,6 +181,80 @@ type Verifier struct {
 	secrets   []string
 	tolerance time.Duration
 	now       func() time.Time
+	// macs holds keyed HMAC states, len(pooledHashes) per secret: see
+	// macPool.
+	macs []macPool
+}
+
+// pooledHashes are the hash functions whose keyed HMAC states a Verifier
+// keeps between deliveries, told apart by code pointer. Only named
+// functions are listed: a closure's code pointer is shared by all its
+// instances, whatever they capture, so a Scheme.Hash not listed here gets
+// a new HMAC per delivery, as before.
+var pooledHashes = [...]uintptr{
+	reflect.ValueOf(sha256.New).Pointer(),
+	reflect.ValueOf(sha1.New).Pointer(),
+	reflect.ValueOf(sha512.New).Pointer(),
+}
+
+// pooledHash returns f's index in pooledHashes, or -1.
+func pooledHash(f func() hash.Hash) int {
+	if f == nil {
+		return -1
+	}
+	pc := reflect.ValueOf(f).Pointer()
+	for i, p := range pooledHashes {
+		if p == pc {
+			return i
+		}
+	}
+	return -1
+}
+
+// maxIdleMACs bounds the keyed states a macPool keeps idle: verifying
+// takes no lock and never waits, so a few per core are in use at once.
+const maxIdleMACs = 32
+
+// macPool keeps keyed HMAC states for one secret and one hash function, so
+// that a delivery does not pay hmac.New's allocations and key schedule
+// (two hash states, the padded key, and hashing it) under every secret: a
+// state is Reset between uses, which restores the keyed start. It is a
+// free list the Verifier owns, not a sync.Pool, which the runtime keeps
+// reachable for up to two collections after its last use: the keyed
+// states, which are as secret as the key, become unreachable with the
+// Verifier.
+type macPool struct {
+	mu   sync.Mutex
+	idle []*keyedMAC
+}
+
+type keyedMAC struct {
+	h   hash.Hash
+	sum []byte
+}
+
+func (p *macPool) get(newHash func() hash.Hash, secret string) *keyedMAC {
+	p.mu.Lock()
+	if n := len(p.idle); n > 0 {
+		m := p.idle[n-1]
+		p.idle[n-1] = nil
+		p.idle = p.idle[:n-1]
+		p.mu.Unlock()
+		return m
+	}
+	p.mu.Unlock()
+	h := hmac.New(newHash, []byte(secret))
+	return &keyedMAC{h: h, sum: make([]byte, 0, h.Size())}
+}
+
+// put returns m, Reset, for the next delivery.
+func (p *macPool) put(m *keyedMAC) {
+	m.h.Reset()
+	p.mu.Lock()
+	if len(p.idle) < maxIdleMACs {
+		p.idle = append(p.idle, m)
+	}
+	p.mu.Unlock()
 }
 
 // NewVerifier returns a Verifier for secrets (empty strings are dropped)
@@ -191,6 +270,7 @@ func NewVerifier(tolerance time.Duration, secrets ...string) *Verifier {
 			v.secrets = append(v.secrets, s)
 		}
 	}
+	v.macs = make([]macPool, len(v.secrets)*len(pooledHashes))
 	return v
 }
 
@@ -220,21 +300,12 @@ func (v *Verifier) Verify(req *helpdesk.WebhookRequest, s *Scheme) (time.Time, e
 	if s.Prefix != "" && len(sig) >= len(s.Prefix) && strings.EqualFold(sig[:len(s.Prefix)], s.Prefix) {
 		sig = sig[len(s.Prefix):]
 	}
-	var got []byte
-	var err error
-	if s.Encoding == Base64 {
-		got, err = base64.StdEncoding.DecodeString(sig)
-	} else {
-		got, err = hex.DecodeString(strings.ToLower(sig))
-	}
+	var buf [maxStackDigest]byte
+	got, err := decodeSignature(buf[:], sig, s.Encoding)
 	if err != nil || len(got) == 0 {
 		return time.Time{}, InvalidSignature(helpdesk.ErrSignatureMismatch, "%s is not valid %s", s.Header, s.Encoding)
 	}
-	msg := s.message(req, ts)
-	ok := 0
-	for _, secret := range v.secrets {
-		ok |= subtle.ConstantTimeCompare(s.digest(secret, msg), got)
-	}
+	ok := v.match(req, ts, s, got)
 	if ok != 1 {
 		return time.Time{}, InvalidSignature(helpdesk.ErrSignatureMismatch, "%s matches no configured secret", s.Header)
 	}
@@ -246,6 +317,68 @@ func (v *Verifier) Verify(req *helpdesk.WebhookRequest, s *Scheme) (time.Time, e
 		return time.Time{}, InvalidSignature(helpdesk.ErrSignatureMismatch, "%s is not a valid time", s.TimestampHeader)
 	}
 	return at, v.CheckTime(req, at)
+}
+
+// match returns 1 if got is the digest of req's signed message under one
+// of the secrets, 0 if not. Every secret's digest is computed and compared
+// in constant time, whichever matches.
+func (v *Verifier) match(req *helpdesk.WebhookRequest, ts string, s *Scheme, got []byte) int {
+	k := -1
+	if s.Digest == nil {
+		k = pooledHash(s.Hash)
+	}
+	if k < 0 || len(v.macs) != len(v.secrets)*len(pooledHashes) {
+		msg := s.message(req, ts)
+		ok := 0
+		for _, secret := range v.secrets {
+			ok |= subtle.ConstantTimeCompare(s.digest(secret, msg), got)
+		}
+		return ok
+	}
+	var body [1][]byte
+	msg := body[:]
+	if s.Message != nil {
+		msg = s.Message(req, ts)
+	} else {
+		body[0] = req.Body
+	}
+	ok := 0
+	for i, secret := range v.secrets {
+		p := &v.macs[i*len(pooledHashes)+k]
+		m := p.get(s.Hash, secret)
+		for _, part := range msg {
+			m.h.Write(part)
+		}
+		m.sum = m.h.Sum(m.sum[:0])
+		ok |= subtle.ConstantTimeCompare(m.sum, got)
+		p.put(m)
+	}
+	return ok
+}
+
+// maxStackDigest is the largest digest decoded without an allocation:
+// SHA-512's 64 bytes, with room for a longer base64 value to be refused.
+const maxStackDigest = 96
+
+// decodeSignature decodes sig as e into buf when it fits (else into a new
+// slice), with the errors of hex.DecodeString and base64's DecodeString:
+// hex of either case, standard base64 with padding.
+func decodeSignature(buf []byte, sig string, e Encoding) ([]byte, error) {
+	var src [2 * maxStackDigest]byte
+	if e == Base64 {
+		if len(sig) > len(src) || base64.StdEncoding.DecodedLen(len(sig)) > len(buf) {
+			return base64.StdEncoding.DecodeString(sig)
+		}
+		n, err := base64.StdEncoding.Decode(buf, src[:copy(src[:], sig)])
+		return buf[:n], err
+	}
+	// hex.Decode reads either case: lowering sig first, as an earlier
+	// version did, maps no other byte or rune to a hex digit.
+	if len(sig) > len(src) || len(sig)/2 > len(buf) {
+		return hex.DecodeString(sig)
+	}
+	n, err := hex.Decode(buf, src[:copy(src[:], sig)])
+	return buf[:n], err
 }
 
 // CheckTime checks a signed time against the request's receive time (for

@@ -3,9 +3,15 @@ package driver_test
 import (
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,7 +67,7 @@ var schemes = map[string]*driver.Scheme{
 
 var received = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
-func signed(t *testing.T, s *driver.Scheme, secret string, at time.Time, body string) *helpdesk.WebhookRequest {
+func signed(t testing.TB, s *driver.Scheme, secret string, at time.Time, body string) *helpdesk.WebhookRequest {
 	t.Helper()
 	r, err := http.NewRequest(http.MethodPost, "https://bot.example.com/webhooks?x=1", strings.NewReader(body))
 	require.NoError(t, err)
@@ -194,4 +200,139 @@ func TestTimeFormats(t *testing.T) {
 	got, ok := driver.HTTPDate.Parse("Tue, 14 Apr 2026 03:50:12 GMT")
 	require.True(t, ok)
 	require.True(t, got.Equal(at))
+}
+
+// The keyed states a Verifier reuses between deliveries give the answer a
+// new HMAC would, whatever ran before on them: deliveries verified
+// concurrently, under schemes of different hashes sharing the secrets,
+// signed with either secret of a rotation, with a wrong one, or forged.
+func TestVerifierReusedStatesUnderConcurrency(t *testing.T) {
+	v := driver.NewVerifier(0, "new-secret", "old-secret")
+	type delivery struct {
+		scheme string
+		req    *helpdesk.WebhookRequest
+		want   error
+	}
+	var ds []delivery
+	for _, name := range []string{"chatwoot", "zendesk", "intercom", "hubspot-v3", "klaviyo"} {
+		s := schemes[name]
+		for i, secret := range []string{"new-secret", "old-secret", "wrong"} {
+			var want error
+			if secret == "wrong" {
+				want = helpdesk.ErrSignatureMismatch
+			}
+			ds = append(ds, delivery{name, signed(t, s, secret, received, fmt.Sprintf(`{"n":%d}`, i)), want})
+		}
+		forged := signed(t, s, "new-secret", received, `{"n":1}`)
+		forged.Body = []byte(`{"n":2}`)
+		ds = append(ds, delivery{name, forged, helpdesk.ErrSignatureMismatch})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 200 {
+				d := ds[(g*7+i)%len(ds)]
+				_, err := v.Verify(d.req, schemes[d.scheme])
+				if d.want == nil && err != nil || d.want != nil && !errors.Is(err, d.want) {
+					errs <- fmt.Errorf("%s: got %v, want %v", d.scheme, err, d.want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
+
+// A Hash that is not a named standard constructor (here closures, whose
+// instances share code whatever they capture) still verifies, each with
+// its own function: none is mistaken for another.
+func TestVerifierHashClosures(t *testing.T) {
+	closure := func(f func() hash.Hash) func() hash.Hash { return func() hash.Hash { return f() } }
+	s256 := &driver.Scheme{Header: "X-Sig", Hash: closure(sha256.New), Encoding: driver.Hex}
+	s512 := &driver.Scheme{Header: "X-Sig", Hash: closure(sha512.New), Encoding: driver.Hex}
+	v := driver.NewVerifier(0, "k1", "k2")
+	for range 3 {
+		for _, s := range []*driver.Scheme{s256, s512} {
+			_, err := v.Verify(signed(t, s, "k2", received, "{}"), s)
+			require.NoError(t, err)
+		}
+		_, err := v.Verify(signed(t, s256, "k2", received, "{}"), s512)
+		require.ErrorIs(t, err, helpdesk.ErrSignatureMismatch)
+	}
+}
+
+// Signatures of every length a hash gives are decoded, in hex of either
+// case and base64; values too long for any digest are refused as
+// mismatches, not panics.
+func TestVerifierSignatureLengths(t *testing.T) {
+	v := driver.NewVerifier(0, "k")
+	for _, enc := range []driver.Encoding{driver.Hex, driver.Base64} {
+		for name, h := range map[string]func() hash.Hash{"sha1": sha1.New, "sha256": sha256.New, "sha512": sha512.New, "sha384": sha512.New384} {
+			t.Run(enc.String()+"/"+name, func(t *testing.T) {
+				s := &driver.Scheme{Header: "X-Sig", Hash: h, Encoding: enc}
+				req := signed(t, s, "k", received, `{"a":1}`)
+				_, err := v.Verify(req, s)
+				require.NoError(t, err)
+				if enc == driver.Hex {
+					req.Header.Set("X-Sig", strings.ToUpper(req.Header.Get("X-Sig")))
+					_, err = v.Verify(req, s)
+					require.NoError(t, err, "upper-case hex")
+				}
+			})
+		}
+		t.Run(enc.String()+"/too long", func(t *testing.T) {
+			s := &driver.Scheme{Header: "X-Sig", Hash: sha256.New, Encoding: enc}
+			req := signed(t, s, "k", received, `{"a":1}`)
+			for _, n := range []int{16, 48, 97, 200, 1000} {
+				long := strings.Repeat("ab", n)
+				if enc == driver.Base64 {
+					long = base64.StdEncoding.EncodeToString([]byte(long))
+				}
+				req.Header.Set("X-Sig", long)
+				_, err := v.Verify(req, s)
+				require.ErrorIs(t, err, helpdesk.ErrSignatureMismatch, "%d bytes", len(long))
+			}
+			for _, bad := range []string{"abc", "zz", strings.Repeat("g", 300), "====", strings.Repeat("A", 301)} {
+				req.Header.Set("X-Sig", bad)
+				_, err := v.Verify(req, s)
+				require.ErrorIs(t, err, helpdesk.ErrSignatureMismatch, bad)
+				require.Contains(t, err.Error(), "X-Sig")
+			}
+		})
+	}
+}
+
+// BenchmarkVerify measures one delivery's verification under each scheme,
+// with one secret and during a rotation (the delivery signed with the
+// second of two secrets, so every secret's digest is computed).
+func BenchmarkVerify(b *testing.B) {
+	body := `{"type":"message_created","conversation":{"id":1234,"inbox_id":5},"content":"Hello, I cannot log in to my account since this morning","sender":{"id":99,"type":"contact"}}`
+	for _, name := range []string{"chatwoot", "zendesk", "intercom", "hubspot-v1"} {
+		s := schemes[name]
+		for _, rotation := range []bool{false, true} {
+			secrets, signer := []string{"s3cr3t"}, "s3cr3t"
+			label := name + "/one-secret"
+			if rotation {
+				secrets, signer = []string{"new-secret", "s3cr3t"}, "s3cr3t"
+				label = name + "/rotation"
+			}
+			b.Run(label, func(b *testing.B) {
+				v := driver.NewVerifier(0, secrets...)
+				req := signed(b, s, signer, received, body)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := v.Verify(req, s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
 }
