@@ -139,6 +139,9 @@ type WebhookHandler struct {
 
 type convQueue struct {
 	events []queuedEvent
+	// first holds the first event, so that a conversation's queue and
+	// its usual single event are one allocation.
+	first [1]queuedEvent
 }
 
 type queuedEvent struct {
@@ -212,11 +215,54 @@ type webhookReply struct {
 	Error      string `json:"error,omitempty"`
 }
 
+// jsonContentType is the Content-Type value of every reply. The server
+// copies the handler's header map, values included, when it writes the
+// header, and nothing writes into a value slice in place, so every reply
+// can share this one instead of allocating it (the full slice expression
+// makes an append copy it).
+var jsonContentType = []string{"application/json"}[:1:1]
+
 func writeReply(w http.ResponseWriter, status int, r webhookReply) {
-	w.Header().Set("Content-Type", "application/json")
+	w.Header()["Content-Type"] = jsonContentType
 	w.WriteHeader(status)
-	var buf [96]byte
-	_, _ = w.Write(r.appendJSON(buf[:0]))
+	if b := cachedReply(r); b != nil {
+		_, _ = w.Write(b)
+		return
+	}
+	_, _ = w.Write(r.appendJSON(make([]byte, 0, 96)))
+}
+
+// Replies of the shapes almost every delivery gets (acknowledged or
+// handled, a few events, a few duplicates) are written once, here, for
+// all: an io.Writer must neither modify nor retain what it is given.
+const (
+	cachedEvents = 8
+	cachedDups   = 2
+)
+
+var cachedReplies = func() (c [2][cachedEvents + 1][cachedDups + 1][]byte) {
+	for s, status := range []string{"ok", "queued"} {
+		for e := 0; e <= cachedEvents; e++ {
+			for d := 0; d <= cachedDups; d++ {
+				c[s][e][d] = webhookReply{Status: status, Events: e, Duplicates: d}.appendJSON(nil)
+			}
+		}
+	}
+	return c
+}()
+
+// cachedReply returns r's encoding from cachedReplies, or nil.
+func cachedReply(r webhookReply) []byte {
+	if r.Error != "" || r.Events < 0 || r.Events > cachedEvents || r.Duplicates < 0 || r.Duplicates > cachedDups {
+		return nil
+	}
+	switch r.Status {
+	case "ok":
+		return cachedReplies[0][r.Events][r.Duplicates]
+	case "queued":
+		return cachedReplies[1][r.Events][r.Duplicates]
+	}
+	return nil
 }
 
 // appendJSON appends r as json.Encoder writes it, without its reflection
@@ -273,22 +319,23 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer h.inflight.Done()
-	req, err := ReadWebhookRequest(w, r, h.opts.MaxBodyBytes)
+	req, err := readWebhookRequest(w, r, h.opts.MaxBodyBytes)
 	if err != nil {
 		h.reject(w, r, err)
 		return
 	}
 	if h.opts.ExternalURL != nil {
-		u := *h.opts.ExternalURL
-		u.RawQuery = r.URL.RawQuery
-		req.URL = &u
+		// req.URL is req's own copy.
+		*req.URL = *h.opts.ExternalURL
+		req.URL.RawQuery = r.URL.RawQuery
 	}
 	events, err := h.parse(r.Context(), req)
 	if err != nil {
 		h.reject(w, r, err)
 		return
 	}
-	fresh, keys, dups, err := h.claim(r.Context(), events)
+	var keyBuf [4]string
+	fresh, keys, dups, err := h.claim(r.Context(), events, keyBuf[:0])
 	if err != nil {
 		// 500, like a failed event function (see WebhookStatus): the
 		// status every vendor redelivers on, where a 503 would lose the
@@ -345,29 +392,37 @@ func (h *WebhookHandler) parse(ctx context.Context, req *WebhookRequest) (events
 }
 
 // claim records the events' delivery ids, returning the events not seen
-// before and their dedupe keys ("" for events without an id).
-func (h *WebhookHandler) claim(ctx context.Context, events []Event) ([]Event, []string, int, error) {
-	fresh := events[:0:0]
-	var keys []string
+// before and their dedupe keys ("" for events without an id), appended to
+// keys. While no event is a duplicate, fresh is events itself: only a
+// duplicate costs a copy.
+func (h *WebhookHandler) claim(ctx context.Context, events []Event, keys []string) ([]Event, []string, int, error) {
+	var fresh []Event // nil while every event so far is fresh
 	dups := 0
-	for _, ev := range events {
-		if ev.DeliveryID == "" {
-			fresh = append(fresh, ev)
-			keys = append(keys, "")
-			continue
+	for i := range events {
+		ev := &events[i]
+		key := ""
+		if ev.DeliveryID != "" {
+			key = ev.Conversation.Vendor + ":" + ev.DeliveryID
+			ok, err := h.opts.Dedupe.Claim(ctx, key, h.opts.DedupeTTL)
+			if err != nil {
+				h.release(keys)
+				return nil, nil, 0, err
+			}
+			if !ok {
+				if fresh == nil {
+					fresh = append(make([]Event, 0, len(events)-1), events[:i]...)
+				}
+				dups++
+				continue
+			}
 		}
-		key := ev.Conversation.Vendor + ":" + ev.DeliveryID
-		ok, err := h.opts.Dedupe.Claim(ctx, key, h.opts.DedupeTTL)
-		if err != nil {
-			h.release(keys)
-			return nil, nil, 0, err
+		if fresh != nil {
+			fresh = append(fresh, *ev)
 		}
-		if !ok {
-			dups++
-			continue
-		}
-		fresh = append(fresh, ev)
 		keys = append(keys, key)
+	}
+	if fresh == nil && dups == 0 {
+		fresh = events
 	}
 	return fresh, keys, dups, nil
 }
@@ -381,8 +436,9 @@ func (h *WebhookHandler) release(keys []string) {
 }
 
 func (h *WebhookHandler) handleOrdered(ctx context.Context, ev Event) error {
-	unlock := h.locks.lock(ev.Conversation.Key())
-	defer unlock()
+	key := ev.Conversation.Key()
+	l := h.locks.lock(key)
+	defer h.locks.unlock(key, l)
 	return h.call(ctx, ev)
 }
 
@@ -431,6 +487,7 @@ func (h *WebhookHandler) enqueue(events []Event, keys []string) error {
 		q := h.queues[k]
 		if q == nil {
 			q = &convQueue{}
+			q.events = q.first[:0]
 			h.queues[k] = q
 			// A conversation is on the ready channel at most once; the
 			// channel's capacity (QueueSize) therefore never blocks here.
@@ -580,6 +637,8 @@ func (h *WebhookHandler) Shutdown(ctx context.Context) error {
 type keyedLocks struct {
 	mu sync.Mutex
 	m  map[string]*keyLock
+	// free holds unused keyLocks for the next keys, up to maxFreeKeyLocks.
+	free []*keyLock
 }
 
 type keyLock struct {
@@ -587,23 +646,38 @@ type keyLock struct {
 	refs int
 }
 
-func (k *keyedLocks) lock(key string) func() {
+const maxFreeKeyLocks = 64
+
+// lock locks key's lock and returns it, for unlock.
+func (k *keyedLocks) lock(key string) *keyLock {
 	k.mu.Lock()
 	l := k.m[key]
 	if l == nil {
-		l = &keyLock{}
+		if n := len(k.free); n > 0 {
+			l = k.free[n-1]
+			k.free[n-1] = nil
+			k.free = k.free[:n-1]
+		} else {
+			l = &keyLock{}
+		}
 		k.m[key] = l
 	}
 	l.refs++
 	k.mu.Unlock()
 	l.mu.Lock()
-	return func() {
-		l.mu.Unlock()
-		k.mu.Lock()
-		l.refs--
-		if l.refs == 0 {
-			delete(k.m, key)
+	return l
+}
+
+// unlock unlocks l, which lock(key) returned.
+func (k *keyedLocks) unlock(key string, l *keyLock) {
+	l.mu.Unlock()
+	k.mu.Lock()
+	l.refs--
+	if l.refs == 0 {
+		delete(k.m, key)
+		if len(k.free) < maxFreeKeyLocks {
+			k.free = append(k.free, l)
 		}
-		k.mu.Unlock()
 	}
+	k.mu.Unlock()
 }

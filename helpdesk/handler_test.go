@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -201,6 +202,131 @@ func TestMemoryDedupeTTL(t *testing.T) {
 	require.NoError(t, d.Release(context.Background(), "k"))
 	ok, _ = d.Claim(context.Background(), "k", time.Hour)
 	require.True(t, ok)
+}
+
+// A delivery some of whose events were seen before hands on only the
+// others, in order, and says how many it dropped.
+func TestHandlerDuplicatesWithinADelivery(t *testing.T) {
+	for _, opts := range []*helpdesk.WebhookOptions{nil, {QueueSize: 16, Workers: 1}} {
+		f := helpdesktest.NewFake()
+		var mu sync.Mutex
+		var got []string
+		h, err := helpdesk.NewWebhookHandler(f, func(_ context.Context, e helpdesk.Event) error {
+			mu.Lock()
+			got = append(got, e.Message.Text)
+			mu.Unlock()
+			return nil
+		}, opts)
+		require.NoError(t, err)
+		evs := []helpdesk.Event{customerEvent(f, "1", "a"), customerEvent(f, "1", "b"), customerEvent(f, "1", "c"), customerEvent(f, "1", "d")}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, f.Delivery(evs[1], evs[3]))
+		require.Equal(t, http.StatusOK, rec.Code)
+		rec = httptest.NewRecorder()
+		h.ServeHTTP(rec, f.Delivery(evs...))
+		require.Equal(t, http.StatusOK, rec.Code)
+		status := "ok"
+		if opts != nil {
+			status = "queued"
+		}
+		require.Equal(t, `{"status":"`+status+`","events":2,"duplicates":2}`+"\n", rec.Body.String())
+		require.Equal(t, "application/json", rec.Header().Get("Content-Type"))
+		require.NoError(t, h.Shutdown(context.Background()))
+		require.Equal(t, []string{"b", "d", "a", "c"}, got)
+	}
+}
+
+type urlParser struct {
+	mu   sync.Mutex
+	urls []string
+}
+
+func (p *urlParser) ParseWebhook(_ context.Context, req *helpdesk.WebhookRequest) ([]helpdesk.Event, error) {
+	p.mu.Lock()
+	p.urls = append(p.urls, req.URL.String())
+	p.mu.Unlock()
+	return nil, nil
+}
+
+// ExternalURL replaces the URL each delivery reports, keeping its query,
+// and is itself left as configured.
+func TestHandlerExternalURL(t *testing.T) {
+	ext, err := url.Parse("https://bot.example.com/hooks/helpdesk")
+	require.NoError(t, err)
+	p := &urlParser{}
+	h, err := helpdesk.NewWebhookHandler(p, func(context.Context, helpdesk.Event) error { return nil }, &helpdesk.WebhookOptions{ExternalURL: ext})
+	require.NoError(t, err)
+	for _, target := range []string{"/internal/hook?token=a", "/internal/hook", "/other?token=b&x=1"} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, target, strings.NewReader("{}")))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+	}
+	require.Equal(t, []string{
+		"https://bot.example.com/hooks/helpdesk?token=a",
+		"https://bot.example.com/hooks/helpdesk",
+		"https://bot.example.com/hooks/helpdesk?token=b&x=1",
+	}, p.urls)
+	require.Equal(t, "https://bot.example.com/hooks/helpdesk", ext.String())
+}
+
+// ReadWebhookRequest returns the whole body whether its length is
+// declared, unknown or declared wrongly, refuses one over the limit, and
+// gives the caller headers of its own.
+func TestReadWebhookRequest(t *testing.T) {
+	const limit = 200 << 10
+	body := func(n int) []byte { return bytes.Repeat([]byte("0123456789abcdef"), n/16+1)[:n] }
+	cases := []struct {
+		name     string
+		n        int
+		declared int64 // -2: as httptest.NewRequest sets it
+		want     int   // status; 0 for success
+	}{
+		{"declared", 700, -2, 0},
+		{"one byte", 1, -2, 0},
+		{"unknown length", 700, -1, 0},
+		{"declared short", 700, 100, 0},
+		{"declared long", 700, 5000, 0},
+		{"over the preallocation", 100 << 10, -2, 0},
+		{"unknown and large", 100 << 10, -1, 0},
+		{"at the limit", limit, -2, 0},
+		{"at the limit, unknown", limit, -1, 0},
+		{"over the limit, declared", limit + 1, -2, http.StatusRequestEntityTooLarge},
+		{"over the limit, unknown", limit + 1, -1, http.StatusRequestEntityTooLarge},
+		{"over the limit, declared short", limit + 1, 10, http.StatusRequestEntityTooLarge},
+		{"empty", 0, -2, http.StatusBadRequest},
+	}
+	for _, tc := range cases {
+		for _, withWriter := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/writer=%v", tc.name, withWriter), func(t *testing.T) {
+				data := body(tc.n)
+				r := httptest.NewRequest(http.MethodPost, "/hook?x=1", bytes.NewReader(data))
+				if tc.declared != -2 {
+					r.ContentLength = tc.declared
+				}
+				r.Header.Set("X-Sig", "abc")
+				var w http.ResponseWriter
+				if withWriter {
+					w = httptest.NewRecorder()
+				}
+				req, err := helpdesk.ReadWebhookRequest(w, r, limit)
+				if tc.want != 0 {
+					require.Error(t, err)
+					require.ErrorIs(t, err, helpdesk.ErrInvalidPayload)
+					require.Equal(t, tc.want, helpdesk.WebhookStatus(err))
+					return
+				}
+				require.NoError(t, err)
+				require.True(t, bytes.Equal(data, req.Body), "body of %d bytes read as %d", len(data), len(req.Body))
+				require.Equal(t, "http://example.com/hook?x=1", req.URL.String())
+				require.Equal(t, http.MethodPost, req.Method)
+				require.False(t, req.ReceivedAt.IsZero())
+				req.Header.Set("X-Sig", "changed")
+				req.URL.Path = "/changed"
+				require.Equal(t, "abc", r.Header.Get("X-Sig"), "the request's headers are not the caller's")
+				require.Equal(t, "/hook", r.URL.Path)
+			})
+		}
+	}
 }
 
 func FuzzWebhookHandler(f *testing.F) {

@@ -61,6 +61,25 @@ func invalidPayload(format string, args ...any) error {
 // a *WebhookError with status 413 matching ErrInvalidPayload; an empty body
 // gives ErrInvalidPayload too.
 func ReadWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) (*WebhookRequest, error) {
+	req, err := readWebhookRequest(w, r, maxBytes)
+	if err != nil {
+		return nil, err
+	}
+	req.Header = r.Header.Clone()
+	return req, nil
+}
+
+// webhookRequest holds a WebhookRequest and the URL it points to, so that
+// reading a delivery allocates them together.
+type webhookRequest struct {
+	req WebhookRequest
+	url url.URL
+}
+
+// readWebhookRequest is ReadWebhookRequest without the copy of the
+// header: req.Header is r.Header. WebhookHandler uses it, which owns r
+// and reads none of its headers after the parser (drivers only read them).
+func readWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) (*WebhookRequest, error) {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxWebhookBytes
 	}
@@ -73,7 +92,7 @@ func ReadWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) 
 	} else {
 		body = io.LimitReader(r.Body, maxBytes+1)
 	}
-	data, err := io.ReadAll(body)
+	data, err := readBody(body, r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -87,7 +106,8 @@ func ReadWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) 
 	if len(data) == 0 {
 		return nil, invalidPayload("empty body")
 	}
-	u := *r.URL
+	wr := &webhookRequest{url: *r.URL}
+	u := &wr.url
 	if u.Host == "" {
 		u.Host = r.Host
 	}
@@ -98,7 +118,39 @@ func ReadWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) 
 			u.Scheme = "http"
 		}
 	}
-	return &WebhookRequest{Method: r.Method, URL: &u, Header: r.Header.Clone(), Body: data, ReceivedAt: time.Now()}, nil
+	wr.req = WebhookRequest{Method: r.Method, URL: u, Header: r.Header, Body: data, ReceivedAt: time.Now()}
+	return &wr.req, nil
+}
+
+// maxBodyPrealloc bounds the buffer readBody sizes from a declared
+// length, so that a client declaring a large body it never sends does
+// not get that much memory reserved for it.
+const maxBodyPrealloc = 64 << 10
+
+// readBody reads r to the end as io.ReadAll does, into one buffer when
+// the body has the declared length n (-1 when unknown): io.ReadAll starts
+// at 512 bytes and grows.
+func readBody(r io.Reader, n int64) ([]byte, error) {
+	size := 512
+	if n > 0 && n < maxBodyPrealloc {
+		size = int(n) + 1 // the last read, which returns io.EOF, needs room
+	} else if n >= maxBodyPrealloc {
+		size = maxBodyPrealloc
+	}
+	b := make([]byte, 0, size)
+	for {
+		m, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+m]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // RequireJSON returns an error matching ErrInvalidPayload (status 415) unless
