@@ -9,11 +9,14 @@ import (
 	"net/http/httptest"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/agentdesk/agentdesk/helpdesk"
@@ -132,15 +135,20 @@ func BenchmarkAcknowledge(b *testing.B) {
 				w.WriteHeader(200)
 			}))
 			_, _ = flood(b, bare.URL, warmup, clients)
+			cpu0 := processCPU()
 			lat, _ := flood(b, bare.URL, ds, clients)
+			bareCPU := processCPU() - cpu0
 			bare.Close()
 			bareP99 := p99(lat)
 
 			var handled atomic.Int64
 			fn := func(context.Context, helpdesk.Event) error { handled.Add(1); return nil }
 			o := &helpdesk.WebhookOptions{QueueSize: n}
+			serverCPU := func() time.Duration { return 0 }
 			if mode == "redis" {
-				q, err := redisqueue.New(redistest.Client(b), &redisqueue.Options{Prefix: redistest.KeyPrefix(b), MaxLen: int64(n)})
+				c := redistest.Client(b)
+				serverCPU = func() time.Duration { return redisCPU(b, c) }
+				q, err := redisqueue.New(c, &redisqueue.Options{Prefix: redistest.KeyPrefix(b), MaxLen: int64(n)})
 				require.NoError(b, err)
 				o = &helpdesk.WebhookOptions{Queue: q}
 			}
@@ -151,9 +159,11 @@ func BenchmarkAcknowledge(b *testing.B) {
 			require.Zero(b, refused, "warm-up refused")
 			waitHandled(b, &handled, warm)
 			handled.Store(0)
+			cpu0, server0 := processCPU(), serverCPU()
 			start := time.Now()
 			lat, refused = flood(b, srv.URL, ds, clients)
 			acked := time.Since(start)
+			cpu, server, during := processCPU()-cpu0, serverCPU()-server0, handled.Load()
 			waitHandled(b, &handled, n-refused)
 			done := time.Since(start)
 			srv.Close()
@@ -164,8 +174,33 @@ func BenchmarkAcknowledge(b *testing.B) {
 			b.ReportMetric(float64(n-refused)/acked.Seconds(), mode+"-acked/s")
 			b.ReportMetric(float64(n-refused)/done.Seconds(), mode+"-handled/s")
 			b.ReportMetric(float64(refused), mode+"-503s")
+			// CPU per delivery during the measured flood: this process
+			// (the 500 clients included) for the bare handler and for the
+			// queue, and Redis's own; and the events handled meanwhile.
+			b.ReportMetric(float64(bareCPU.Microseconds())/n, mode+"-bare-cpu-us/delivery")
+			b.ReportMetric(float64(cpu.Microseconds())/n, mode+"-cpu-us/delivery")
+			if mode == "redis" {
+				b.ReportMetric(float64(server.Microseconds())/n, "redis-server-cpu-us/delivery")
+			}
+			b.ReportMetric(float64(during), mode+"-handled-during-flood")
 		}
 	}
+}
+
+// redisCPU is the CPU time the Redis server has used, as it reports it.
+func redisCPU(b *testing.B, c *redis.Client) time.Duration {
+	info, err := c.Info(context.Background(), "cpu").Result()
+	require.NoError(b, err)
+	var total time.Duration
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, err := strconv.ParseFloat(v, 64)
+			require.NoError(b, err)
+			total += time.Duration(f * float64(time.Second))
+		}
+	}
+	return total
 }
 
 // waitHandled waits until n events were handled.

@@ -2,7 +2,6 @@ package redisqueue
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/redis/go-redis/v9"
@@ -14,7 +13,8 @@ import (
 
 // addScript stores a batch of deliveries. KEYS holds each event's stream,
 // in order; ARGV[1] is MaxLen, then each delivery's number of events
-// followed by their encodings. A delivery is stored whole or not at all
+// followed by each event's two fields (entry.go; an empty raw is left
+// out). A delivery is stored whole or not at all
 // (0 in the reply: a stream it goes to is full), so that the vendor's
 // redelivery of a refused delivery cannot store an event twice.
 var addScript = redis.NewScript(`
@@ -24,34 +24,47 @@ local k, a = 1, 2
 while a <= #ARGV do
   local n = tonumber(ARGV[a])
   a = a + 1
-  local need, ok = {}, 1
-  for i = k, k + n - 1 do need[KEYS[i]] = (need[KEYS[i]] or 0) + 1 end
-  for key, c in pairs(need) do
-    if redis.call('XLEN', key) + c > max then ok = 0 break end
+  local ok = 1
+  if n == 1 then
+    if redis.call('XLEN', KEYS[k]) >= max then ok = 0 end
+  else
+    local need = {}
+    for i = k, k + n - 1 do need[KEYS[i]] = (need[KEYS[i]] or 0) + 1 end
+    for key, c in pairs(need) do
+      if redis.call('XLEN', key) + c > max then ok = 0 break end
+    end
   end
   if ok == 1 then
-    for i = 0, n - 1 do redis.call('XADD', KEYS[k + i], '*', 'event', ARGV[a + i]) end
+    for i = 0, n - 1 do
+      local e, r = ARGV[a + 2 * i], ARGV[a + 2 * i + 1]
+      if r == '' then
+        redis.call('XADD', KEYS[k + i], '*', 'event', e)
+      else
+        redis.call('XADD', KEYS[k + i], '*', 'event', e, 'raw', r)
+      end
+    end
   end
   out[#out + 1] = ok
-  k, a = k + n, a + n
+  k, a = k + n, a + 2 * n
 end
 return out`)
 
 const (
-	// maxWriters is how many batches may be in flight at once: two, so
-	// that one is being answered while the next is sent; more made the
-	// acknowledgement p99 worse on 2 cores (BenchmarkAcknowledge).
-	maxWriters = 2
-	// maxBatch bounds the events of one batch (one script call), so that
-	// no call holds Redis for long.
-	maxBatch = 512
+	// enqueueWriters is how many batches of deliveries may be in flight
+	// at once: two, so that one is being answered while the next is sent;
+	// more made the acknowledgement p99 worse on 2 cores
+	// (BenchmarkAcknowledge).
+	enqueueWriters = 2
+	// enqueueBatch bounds the events of one batch (one script call), so
+	// that no call holds Redis for long.
+	enqueueBatch = 512
 )
 
 // enqueueReq is one Enqueue waiting for its batch to be written.
 type enqueueReq struct {
-	keys []string
-	raw  [][]byte
-	done chan error
+	keys   []string
+	fields [][]byte // each event's two fields
+	done   chan error
 }
 
 // Enqueue implements helpdesk.Queue. Calls arriving while earlier ones
@@ -64,24 +77,16 @@ func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	r := &enqueueReq{keys: make([]string, len(events)), raw: make([][]byte, len(events)), done: make(chan error, 1)}
+	r := &enqueueReq{keys: make([]string, len(events)), fields: make([][]byte, 0, 2*len(events)), done: make(chan error, 1)}
 	for i, ev := range events {
-		raw, err := json.Marshal(ev)
+		enc, raw, err := encodeEvent(ev)
 		if err != nil {
 			return fmt.Errorf("redisqueue: encoding event: %w", err)
 		}
-		r.keys[i], r.raw[i] = q.stream(q.shardOf(ev)), raw
+		r.keys[i] = q.stream(q.shardOf(ev))
+		r.fields = append(r.fields, enc, raw)
 	}
-	q.mu.Lock()
-	q.pending = append(q.pending, r)
-	start := q.writers < maxWriters
-	if start {
-		q.writers++
-	}
-	q.mu.Unlock()
-	if start {
-		go q.writeLoop()
-	}
+	q.enqueue.add(r)
 	select {
 	case err := <-r.done:
 		return err
@@ -92,50 +97,14 @@ func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
 	}
 }
 
-// writeLoop writes pending deliveries, a batch at a time, until none is
-// left. At most maxWriters run; an Enqueue starts one when fewer do, so
-// no delivery is left waiting.
-func (q *Queue) writeLoop() {
-	for {
-		q.mu.Lock()
-		batch := q.take()
-		if batch == nil {
-			q.writers--
-			q.mu.Unlock()
-			return
-		}
-		q.mu.Unlock()
-		q.write(batch)
-	}
-}
-
-// take removes the oldest pending deliveries, up to maxBatch events (at
-// least one delivery), with q.mu held.
-func (q *Queue) take() []*enqueueReq {
-	n, events := 0, 0
-	for n < len(q.pending) && (n == 0 || events+len(q.pending[n].keys) <= maxBatch) {
-		events += len(q.pending[n].keys)
-		n++
-	}
-	if n == 0 {
-		return nil
-	}
-	batch := q.pending[:n:n]
-	q.pending = q.pending[n:]
-	if len(q.pending) == 0 {
-		q.pending = nil
-	}
-	return batch
-}
-
-func (q *Queue) write(batch []*enqueueReq) {
+func (q *Queue) writeEvents(batch []*enqueueReq) {
 	var keys []string
 	args := []any{q.o.MaxLen}
 	for _, r := range batch {
 		keys = append(keys, r.keys...)
 		args = append(args, len(r.keys))
-		for _, raw := range r.raw {
-			args = append(args, raw)
+		for _, f := range r.fields {
+			args = append(args, f)
 		}
 	}
 	stored, err := addScript.Run(context.Background(), q.c, keys, args...).Int64Slice()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -193,7 +194,9 @@ func TestReplicaKilledMidRun(t *testing.T) {
 		for s := range perConv {
 			want = append(want, fmt.Sprint(s))
 		}
-		require.Equal(t, want, l.seen[fmt.Sprint(c)], "conversation %d in order", c)
+		// An event handled again by the new holder comes right after its
+		// first handling: the conversation's order is kept.
+		require.Equal(t, want, slices.Compact(slices.Clone(l.seen[fmt.Sprint(c)])), "conversation %d in order", c)
 	}
 	kmu.Lock()
 	if inHand == "" {

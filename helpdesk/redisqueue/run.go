@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -95,34 +94,94 @@ var beginScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('` + lostReply + `') end
 return redis.call('HINCRBY', KEYS[2], ARGV[2], 1)`)
 
-// ackScript acknowledges and deletes an entry, if the caller still owns
-// the shard. Repeating it is harmless.
-var ackScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('` + lostReply + `') end
-redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
-redis.call('XDEL', KEYS[2], ARGV[3])
-redis.call('HDEL', KEYS[3], ARGV[4])
-return 1`)
+// acksScript acknowledges and deletes a batch of entries, each only if
+// its caller still owns the entry's shard, and counts the attempt of the
+// entry each caller handles next (in one round trip: the common case of
+// events handled one after another). KEYS[1] is the attempts hash, then
+// each entry's owner key and stream; ARGV[1] is the group, then each
+// entry's holder token, id, attempts field and next entry's field (” for
+// none). The reply has, per entry, -1 when its shard was taken, else the
+// next entry's attempt (0 for none). The next attempt is counted only
+// when this call acknowledged the entry (XACK counts 1), so repeating the
+// call after a lost reply does not count it twice; repeating it is
+// otherwise harmless.
+var acksScript = redis.NewScript(`
+local out = {}
+local a = 2
+for i = 2, #KEYS, 2 do
+  local stream, id, field, nf = KEYS[i + 1], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]
+  if redis.call('GET', KEYS[i]) ~= ARGV[a] then
+    out[#out + 1] = -1
+  else
+    local acked = redis.call('XACK', stream, ARGV[1], id)
+    redis.call('XDEL', stream, id)
+    redis.call('HDEL', KEYS[1], field)
+    if nf == '' then
+      out[#out + 1] = 0
+    elseif acked == 1 then
+      out[#out + 1] = redis.call('HINCRBY', KEYS[1], nf, 1)
+    else
+      out[#out + 1] = tonumber(redis.call('HGET', KEYS[1], nf) or '1')
+    end
+  end
+  a = a + 4
+end
+return out`)
 
-// ackBeginScript is ackScript for one entry and beginScript for the next
-// (ARGV[5]) in one round trip: the common case of events handled one after
-// another. The next entry's attempt is counted only when this call
-// acknowledged the entry (XACK counts 1), so repeating it after a lost
-// reply does not count the next attempt twice.
-var ackBeginScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('` + lostReply + `') end
-local acked = redis.call('XACK', KEYS[2], ARGV[2], ARGV[3])
-redis.call('XDEL', KEYS[2], ARGV[3])
-redis.call('HDEL', KEYS[3], ARGV[4])
-if acked == 1 then return redis.call('HINCRBY', KEYS[3], ARGV[5], 1) end
-return tonumber(redis.call('HGET', KEYS[3], ARGV[5]) or '1')`)
+const (
+	// ackWriters is how many batches of acknowledgements may be in flight
+	// at once.
+	ackWriters = 2
+	// ackBatch bounds the acknowledgements of one script call. A shard
+	// has at most one acknowledgement waiting, so a batch holds at most
+	// Shards of them.
+	ackBatch = 256
+)
+
+// ackReq is one acknowledgement waiting for its batch.
+type ackReq struct {
+	owner, stream          string
+	token, id, field, next string
+	done                   chan ackRes
+}
+
+type ackRes struct {
+	next int64 // the next entry's attempt, or 0
+	err  error // errLost when the shard was taken
+}
+
+// writeAcks applies a batch of acknowledgements in one script call.
+func (q *Queue) writeAcks(batch []*ackReq) {
+	keys := make([]string, 1, 1+2*len(batch))
+	keys[0] = q.attempts()
+	args := make([]any, 1, 1+4*len(batch))
+	args[0] = group
+	for _, r := range batch {
+		keys = append(keys, r.owner, r.stream)
+		args = append(args, r.token, r.id, r.field, r.next)
+	}
+	res, err := acksScript.Run(context.Background(), q.c, keys, args...).Int64Slice()
+	if err == nil && len(res) != len(batch) {
+		err = fmt.Errorf("%d answers for %d acknowledgements", len(res), len(batch))
+	}
+	for i, r := range batch {
+		switch {
+		case err != nil:
+			r.done <- ackRes{err: err}
+		case res[i] < 0:
+			r.done <- ackRes{err: errLost}
+		default:
+			r.done <- ackRes{next: res[i]}
+		}
+	}
+}
 
 // buryScript moves an entry to the dead-letter stream, if the caller
 // still owns the shard; once only, however often it is repeated.
 var buryScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('` + lostReply + `') end
 if redis.call('XACK', KEYS[2], ARGV[2], ARGV[3]) == 1 then
-  redis.call('XADD', KEYS[4], '*', 'event', ARGV[5], 'error', ARGV[6], 'stream', KEYS[2], 'id', ARGV[3])
+  redis.call('XADD', KEYS[4], '*', 'event', ARGV[5], 'raw', ARGV[7], 'error', ARGV[6], 'stream', KEYS[2], 'id', ARGV[3])
 end
 redis.call('XDEL', KEYS[2], ARGV[3])
 redis.call('HDEL', KEYS[3], ARGV[4])
@@ -432,6 +491,7 @@ func (q *Queue) holdShard(ctx context.Context, r *run, h *hold, fn helpdesk.Even
 			if hctx.Err() != nil {
 				return
 			}
+			q.yield(hctx)
 			if ok, begun = q.handle(hctx, h, m, begun, next, fn); !ok {
 				return
 			}
@@ -473,11 +533,11 @@ func entries(res any) ([]redis.XMessage, error) {
 // acknowledging m then counts next's attempt in the same round trip, and
 // the second result is that count for next (0 when not counted).
 func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, begun int64, next *redis.XMessage, fn helpdesk.EventFunc) (bool, int64) {
-	raw, _ := m.Values["event"].(string)
+	enc, raw := entryFields(m.Values)
 	field := h.stream + "|" + m.ID
-	var ev helpdesk.Event
-	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
-		return q.bury(ctx, h, m.ID, field, raw, fmt.Errorf("undecodable entry: %w", err)), 0
+	ev, err := decodeEvent(enc, raw)
+	if err != nil {
+		return q.bury(ctx, h, m.ID, field, enc, raw, fmt.Errorf("undecodable entry: %w", err)), 0
 	}
 	for fails := 0; ; {
 		n := begun
@@ -512,7 +572,7 @@ func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, begun int
 		}
 		q.log.Error("redisqueue: event failed", "conversation", ev.Conversation.Key(), "attempt", n, "error", ferr.Error())
 		if int(n) >= q.o.MaxAttempts {
-			if !q.bury(ctx, h, m.ID, field, raw, ferr) {
+			if !q.bury(ctx, h, m.ID, field, enc, raw, ferr) {
 				return false, 0
 			}
 			if q.o.OnDeadLetter != nil {
@@ -523,6 +583,25 @@ func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, begun int
 		if !sleep(ctx, backoff(int(n))) {
 			return false, 0
 		}
+	}
+}
+
+// yield waits, up to Options.Yield, while deliveries are being stored:
+// acknowledgements first (see Options.Yield).
+func (q *Queue) yield(ctx context.Context) {
+	if q.o.Yield < 0 {
+		return
+	}
+	ch := q.enqueue.busy()
+	if ch == nil {
+		return
+	}
+	t := time.NewTimer(q.o.Yield)
+	defer t.Stop()
+	select {
+	case <-ch:
+	case <-t.C:
+	case <-ctx.Done():
 	}
 }
 
@@ -552,14 +631,18 @@ func (q *Queue) settle(ctx context.Context, what string, h *hold, id string, try
 }
 
 // ackBegin acknowledges and deletes entry id and counts the attempt of the
-// next entry (nextField) in one round trip; the count is 0 when it could
-// not be had (the next entry then counts its attempt itself).
+// next entry (nextField, or none when "") in the same round trip, shared
+// with the acknowledgements of the replica's other shards; the count is 0
+// when it could not be had (the next entry then counts its attempt
+// itself).
 func (q *Queue) ackBegin(ctx context.Context, h *hold, id, field, nextField string) (bool, int64) {
 	var n int64
-	ok := q.settle(ctx, "acknowledging", h, id, func(ctx context.Context) error {
-		var err error
-		n, err = ackBeginScript.Run(ctx, q.c, h.keys, h.token, group, id, field, nextField).Int64()
-		return err
+	ok := q.settle(ctx, "acknowledging", h, id, func(context.Context) error {
+		r := &ackReq{owner: h.keys[0], stream: h.stream, token: h.token, id: id, field: field, next: nextField, done: make(chan ackRes, 1)}
+		q.acks.add(r)
+		res := <-r.done
+		n = res.next
+		return res.err
 	})
 	if !ok {
 		return false, 0
@@ -571,9 +654,8 @@ func (q *Queue) ackBegin(ctx context.Context, h *hold, id, field, nextField stri
 // AckWith writes in the same transaction.
 func (q *Queue) ack(ctx context.Context, h *hold, id, field string, writes []func(redis.Pipeliner)) bool {
 	if len(writes) == 0 {
-		return q.settle(ctx, "acknowledging", h, id, func(ctx context.Context) error {
-			return ackScript.Run(ctx, q.c, h.keys, h.token, group, id, field).Err()
-		})
+		ok, _ := q.ackBegin(ctx, h, id, field, "")
+		return ok
 	}
 	return q.settle(ctx, "acknowledging", h, id, func(ctx context.Context) error {
 		// One round trip to watch the owner token and check the entry is
@@ -614,10 +696,10 @@ func (q *Queue) ack(ctx context.Context, h *hold, id, field string, writes []fun
 }
 
 // bury moves entry id to the dead-letter stream.
-func (q *Queue) bury(ctx context.Context, h *hold, id, field, raw string, cause error) bool {
+func (q *Queue) bury(ctx context.Context, h *hold, id, field, enc, raw string, cause error) bool {
 	keys := append(h.keys[:3:3], q.DeadLetters())
 	return q.settle(ctx, "dead-lettering", h, id, func(ctx context.Context) error {
-		return buryScript.Run(ctx, q.c, keys, h.token, group, id, field, raw, cause.Error()).Err()
+		return buryScript.Run(ctx, q.c, keys, h.token, group, id, field, enc, cause.Error(), raw).Err()
 	})
 }
 
@@ -637,8 +719,7 @@ func (q *Queue) ListDeadLetters(ctx context.Context, n int64) ([]DeadLetter, err
 	out := make([]DeadLetter, 0, len(msgs))
 	for _, m := range msgs {
 		d := DeadLetter{ID: m.ID}
-		raw, _ := m.Values["event"].(string)
-		_ = json.Unmarshal([]byte(raw), &d.Event)
+		d.Event, _ = decodeEvent(entryFields(m.Values))
 		d.Error, _ = m.Values["error"].(string)
 		out = append(out, d)
 	}
@@ -651,7 +732,8 @@ func (q *Queue) ListDeadLetters(ctx context.Context, n int64) ([]DeadLetter, err
 var replayScript = redis.NewScript(`
 if redis.call('XLEN', KEYS[2]) >= tonumber(ARGV[2]) then return redis.error_reply('FULL') end
 if redis.call('XDEL', KEYS[1], ARGV[1]) == 0 then return redis.error_reply('GONE') end
-return redis.call('XADD', KEYS[2], '*', 'event', ARGV[3])`)
+if ARGV[4] == '' then return redis.call('XADD', KEYS[2], '*', 'event', ARGV[3]) end
+return redis.call('XADD', KEYS[2], '*', 'event', ARGV[3], 'raw', ARGV[4])`)
 
 // Replay puts the dead letter id back on its conversation's shard (at the
 // end: after the events stored since) and removes it from the dead-letter
@@ -664,12 +746,12 @@ func (q *Queue) Replay(ctx context.Context, id string) error {
 	if len(msgs) == 0 {
 		return fmt.Errorf("redisqueue: no dead letter %s", id)
 	}
-	raw, _ := msgs[0].Values["event"].(string)
-	var ev helpdesk.Event
-	if err := json.Unmarshal([]byte(raw), &ev); err != nil {
+	enc, raw := entryFields(msgs[0].Values)
+	ev, err := decodeEvent(enc, raw)
+	if err != nil {
 		return fmt.Errorf("redisqueue: dead letter %s: %w", id, err)
 	}
-	err = replayScript.Run(ctx, q.c, []string{q.DeadLetters(), q.stream(q.shardOf(ev))}, id, q.o.MaxLen, raw).Err()
+	err = replayScript.Run(ctx, q.c, []string{q.DeadLetters(), q.stream(q.shardOf(ev))}, id, q.o.MaxLen, enc, raw).Err()
 	switch {
 	case err == nil:
 		return nil

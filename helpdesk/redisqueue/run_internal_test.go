@@ -10,35 +10,55 @@ import (
 	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
 )
 
-// Acknowledging an entry and counting the next one's attempt in one round
-// trip is safe to repeat: a retry after a lost reply acknowledges nothing
-// more and does not count the next attempt twice; and it is fenced.
-func TestAckBeginRepeatable(t *testing.T) {
+// Acknowledging entries and counting the next ones' attempts, a batch of
+// shards in one round trip, is safe to repeat: a retry after a lost reply
+// acknowledges nothing more and does not count a next attempt twice; and
+// each entry is fenced on its own, so that one shard taken by another
+// replica does not stop the others' acknowledgements.
+func TestAcksRepeatableAndFencedPerEntry(t *testing.T) {
 	ctx := context.Background()
 	c := redistest.Client(t)
 	prefix := redistest.KeyPrefix(t)
-	owner, stream, attempts := prefix+"owner:0", prefix+"s:0", prefix+"attempts"
-	require.NoError(t, c.XGroupCreateMkStream(ctx, stream, group, "0").Err())
-	a := c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: map[string]any{"event": "{}"}}).Val()
-	b := c.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: map[string]any{"event": "{}"}}).Val()
-	require.NoError(t, c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "r1", Streams: []string{stream, ">"}, Count: 2}).Err())
-	require.NoError(t, c.Set(ctx, owner, "token-1", 0).Err())
-	require.NoError(t, c.HSet(ctx, attempts, stream+"|"+a, 1).Err())
-	keys := []string{owner, stream, attempts}
+	attempts := prefix + "attempts"
+	type shard struct{ owner, stream, a, b string }
+	var sh [2]shard
+	for i := range sh {
+		s := &sh[i]
+		s.owner, s.stream = prefix+"owner:"+string(rune('0'+i)), prefix+"s:"+string(rune('0'+i))
+		require.NoError(t, c.XGroupCreateMkStream(ctx, s.stream, group, "0").Err())
+		s.a = c.XAdd(ctx, &redis.XAddArgs{Stream: s.stream, Values: map[string]any{"event": "{}"}}).Val()
+		s.b = c.XAdd(ctx, &redis.XAddArgs{Stream: s.stream, Values: map[string]any{"event": "{}"}}).Val()
+		require.NoError(t, c.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "r1", Streams: []string{s.stream, ">"}, Count: 2}).Err())
+		require.NoError(t, c.HSet(ctx, attempts, s.stream+"|"+s.a, 1).Err())
+	}
+	require.NoError(t, c.Set(ctx, sh[0].owner, "token-1", 0).Err())
+	require.NoError(t, c.Set(ctx, sh[1].owner, "token-other", 0).Err())
+	keys := []string{attempts, sh[0].owner, sh[0].stream, sh[1].owner, sh[1].stream}
+	args := []any{group,
+		"token-1", sh[0].a, sh[0].stream + "|" + sh[0].a, sh[0].stream + "|" + sh[0].b,
+		"token-1", sh[1].a, sh[1].stream + "|" + sh[1].a, sh[1].stream + "|" + sh[1].b,
+	}
 
-	n, err := ackBeginScript.Run(ctx, c, keys, "token-1", group, a, stream+"|"+a, stream+"|"+b).Int64()
+	n, err := acksScript.Run(ctx, c, keys, args...).Int64Slice()
 	require.NoError(t, err)
-	require.EqualValues(t, 1, n, "the next entry's first attempt")
-	n, err = ackBeginScript.Run(ctx, c, keys, "token-1", group, a, stream+"|"+a, stream+"|"+b).Int64()
+	require.Equal(t, []int64{1, -1}, n, "the next entry's first attempt; the shard another replica took is refused")
+	n, err = acksScript.Run(ctx, c, keys, args...).Int64Slice()
 	require.NoError(t, err)
-	require.EqualValues(t, 1, n, "a repeat does not count the next attempt again")
+	require.Equal(t, []int64{1, -1}, n, "a repeat does not count the next attempt again")
 
-	pending := c.XPending(ctx, stream, group).Val()
-	require.EqualValues(t, 1, pending.Count, "only the next entry is pending")
-	require.Zero(t, c.HExists(ctx, attempts, stream+"|"+a).Val(), "the acknowledged entry's count is gone")
-	require.EqualValues(t, 1, c.XLen(ctx, stream).Val(), "the acknowledged entry is deleted")
+	s := sh[0]
+	require.EqualValues(t, 1, c.XPending(ctx, s.stream, group).Val().Count, "only the next entry is pending")
+	require.Zero(t, c.HExists(ctx, attempts, s.stream+"|"+s.a).Val(), "the acknowledged entry's count is gone")
+	require.EqualValues(t, 1, c.XLen(ctx, s.stream).Val(), "the acknowledged entry is deleted")
+	s = sh[1]
+	require.EqualValues(t, 2, c.XPending(ctx, s.stream, group).Val().Count, "nothing acknowledged on the lost shard")
+	require.Equal(t, "1", c.HGet(ctx, attempts, s.stream+"|"+s.a).Val(), "its count kept")
+	require.EqualValues(t, 2, c.XLen(ctx, s.stream).Val())
 
-	_, err = ackBeginScript.Run(ctx, c, keys, "token-2", group, b, stream+"|"+b, "").Int64()
-	require.True(t, isLost(err), "a replica that lost the shard is refused: %v", err)
-	require.EqualValues(t, 1, c.XPending(ctx, stream, group).Val().Count)
+	// The last entry of a batch has no next one: 0, and nothing counted.
+	n, err = acksScript.Run(ctx, c, []string{attempts, sh[0].owner, sh[0].stream}, group, "token-1", sh[0].b, sh[0].stream+"|"+sh[0].b, "").Int64Slice()
+	require.NoError(t, err)
+	require.Equal(t, []int64{0}, n)
+	require.Zero(t, c.XPending(ctx, sh[0].stream, group).Val().Count)
+	require.Zero(t, c.HLen(ctx, attempts).Val()-1, "only the lost shard's count is left")
 }
