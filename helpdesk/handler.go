@@ -421,7 +421,7 @@ func (h *WebhookHandler) claim(ctx context.Context, events []Event, keys []strin
 		}
 		keys = append(keys, key)
 	}
-	if fresh == nil && dups == 0 {
+	if fresh == nil {
 		fresh = events
 	}
 	return fresh, keys, dups, nil

@@ -212,7 +212,7 @@ func pooledHash(f func() hash.Hash) int {
 }
 
 // maxIdleMACs bounds the keyed states a macPool keeps idle: verifying
-// takes no lock and never waits, so a few per core are in use at once.
+// never blocks, so only a few deliveries per core hold one at once.
 const maxIdleMACs = 32
 
 // macPool keeps keyed HMAC states for one secret and one hash function, so
