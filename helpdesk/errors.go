@@ -128,3 +128,33 @@ func (e *PartialSendError) Error() string {
 }
 
 func (e *PartialSendError) Unwrap() error { return e.Err }
+
+// ErrUnconfirmed is matched (errors.Is) by a driver's error for a message
+// that may or may not have reached the customer and that the driver will
+// not send again: its vendor can neither be read back nor take an
+// idempotency key (Klaviyo's texts), so sending it again could repeat it
+// and not sending it may lose it. Reply counts such a part as settled in
+// its progress, goes on with the next parts, and reports it with an
+// *UnconfirmedPartsError: a retry of the same reply, on any replica
+// sharing the progress store, does not send it again.
+var ErrUnconfirmed = errors.New("helpdesk: message may or may not have reached the customer, and is not sent again")
+
+// UnconfirmedPartsError is returned by Reply when every part was sent but
+// some the driver could not confirm (ErrUnconfirmed): the customer may
+// miss them, and nothing will resend them. A host would tell an agent
+// (an internal note) rather than retry.
+type UnconfirmedPartsError struct {
+	// Parts are the unconfirmed parts' numbers, 1-based, in order.
+	Parts []int
+	// Total is the number of parts of the reply.
+	Total int
+	// Err is the first unconfirmed part's error.
+	Err error
+}
+
+func (e *UnconfirmedPartsError) Error() string {
+	return fmt.Sprintf("helpdesk: sent %d message parts; part(s) %v may or may not have reached the customer and are not sent again: %v",
+		e.Total, e.Parts, e.Err)
+}
+
+func (e *UnconfirmedPartsError) Unwrap() error { return e.Err }

@@ -161,6 +161,9 @@ type Receipt struct {
 	MessageID string
 	// Resolved is true when the conversation was resolved with the message.
 	Resolved bool
+	// Unconfirmed is true, in Reply's receipts, for a part the driver
+	// could not confirm and did not send again (ErrUnconfirmed).
+	Unconfirmed bool
 }
 
 // TargetKind says whether a Target is a group/team or a single agent.

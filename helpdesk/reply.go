@@ -67,6 +67,10 @@ type ReplyOptions struct {
 // delivered. When every part was delivered but the resolve that follows
 // the last one failed, it returns every receipt and a
 // *ResolveAfterReplyError. On success it returns one receipt per part.
+// A part the driver could neither confirm nor safely send again (its error
+// matches ErrUnconfirmed) does not stop the reply: it is counted as sent,
+// never repeated, and reported, once every other part is sent, by an
+// *UnconfirmedPartsError.
 //
 // With ReplyOptions.IdempotencyKey, calling Reply again after a failure
 // resumes the reply where it stopped: no part is sent twice by Reply
@@ -169,6 +173,15 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 		}
 	}
 	combine := opts.Handover != nil && hd.Capabilities().Has(CapReassignWithMessage) && len(opts.Attachments) == 0
+	var unconfirmed *UnconfirmedPartsError
+	lastUnconfirmed := false
+	// done is the call's outcome once every part was sent.
+	done := func() ([]*Receipt, error) {
+		if unconfirmed != nil {
+			return receipts, unconfirmed
+		}
+		return receipts, nil
+	}
 	for i := start; i < n; i++ {
 		p := parts[i]
 		if err := ctx.Err(); err != nil {
@@ -200,6 +213,20 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 		}
 		attempt := time.Now()
 		rc, err := hd.SendMessage(ctx, conv, msg)
+		if err != nil && errors.Is(err, ErrUnconfirmed) {
+			// Settled as far as it can be: never sent again, by this
+			// call or a retry; the next parts go on.
+			if unconfirmed == nil {
+				unconfirmed = &UnconfirmedPartsError{Total: n, Err: err}
+			}
+			unconfirmed.Parts = append(unconfirmed.Parts, i+1)
+			receipts = append(receipts, &Receipt{Unconfirmed: true})
+			lastUnconfirmed = last
+			if err := r.record(ctx, "", last && opts.Handover == nil && !opts.Resolve); err != nil {
+				return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
+			}
+			continue
+		}
 		if err != nil {
 			var ra *ResolveAfterReplyError
 			if errors.As(err, &ra) && rc != nil {
@@ -221,8 +248,9 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 		}
 	}
 	switch {
-	case start == n && opts.Resolve:
-		// Every part was delivered by an earlier call whose resolve failed.
+	case opts.Resolve && (start == n || lastUnconfirmed):
+		// Every part was delivered by an earlier call whose resolve
+		// failed, or the last part, unconfirmed, did not resolve.
 		if err := hd.Resolve(ctx, conv); err != nil {
 			return receipts, &ResolveAfterReplyError{Err: err}
 		}
@@ -232,12 +260,12 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 			return receipts, &HandoverAfterReplyError{Err: err}
 		}
 	default:
-		return receipts, nil
+		return done()
 	}
 	if err := r.finish(ctx); err != nil {
 		return receipts, err
 	}
-	return receipts, nil
+	return done()
 }
 
 // record notes one more delivered part (and whether the reply is complete).

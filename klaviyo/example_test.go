@@ -107,7 +107,8 @@ func ExampleConfig_Validate() {
 
 // A reply keyed by the delivery it answers: when the handler fails and
 // Klaviyo delivers the text again, Reply goes on where it stopped, and a
-// text that may already have reached the customer is not sent twice.
+// text that may already have reached the customer is never sent twice.
+// Reply sends the other parts and reports the unconfirmed ones.
 func ExampleUnconfirmedError() {
 	kl, err := klaviyo.New(klaviyo.Config{APIKey: "pk_...", WebhookSecrets: []string{"the webhook's secret_key"}}, nil)
 	if err != nil {
@@ -122,8 +123,10 @@ func ExampleUnconfirmedError() {
 		var ue *klaviyo.UnconfirmedError
 		if errors.As(err, &ue) {
 			// Klaviyo cannot say whether this text reached the customer;
-			// the redelivery's Reply skips it and sends the rest.
+			// every other part was sent, and no retry sends it again:
+			// tell someone rather than fail the event.
 			log.Printf("text %d of %d to %s unconfirmed: %v", ue.Part, ue.Parts, ue.Conversation, ue.Err)
+			return nil
 		}
 		return err
 	}, nil)

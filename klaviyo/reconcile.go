@@ -27,14 +27,16 @@ import (
 // mean the text was not sent. Resending blindly would text the customer
 // twice (and bill twice); so the driver never resends such a text
 // (transport.Request.Reconciled keeps the transport from resending it
-// too). It returns an *UnconfirmedError and, when the host gave an
-// idempotency key, remembers the text as sent under it: the host's retry
-// of the same message (helpdesk.Reply does that) goes on with the parts
-// after it instead of sending it again. That memory is the client's (the
-// last few thousand texts, in this process): a retry handled by another
-// replica or after a restart sends the text again. What this guarantees,
-// within one client: no text is ever sent twice, and a failure after
-// Klaviyo accepted the text loses nothing. What it cannot: a text whose request died before Klaviyo
+// too). It goes on with the message's next texts, then returns an
+// *UnconfirmedError, which matches helpdesk.ErrUnconfirmed: helpdesk.Reply
+// counts the part as settled in its progress store and goes on with the
+// next parts, so that a retry of the same reply does not send it again, on
+// any replica sharing the store (helpdesk/redisreply). The client also
+// remembers the text as sent under the host's idempotency key, for a host
+// that retries SendMessage itself: that memory is the client's (the last
+// few thousand texts, in this process). What this guarantees: no text is
+// ever sent twice, and a failure after Klaviyo accepted the text loses
+// nothing. What it cannot: a text whose request died before Klaviyo
 // processed it (a 500 or 503 before processing, a timeout or reset before
 // the request arrived) is missing from the answer, and the
 // *UnconfirmedError returned for it is the only trace. Refusals that
@@ -52,8 +54,11 @@ type UnconfirmedError struct {
 	// Conversation is Klaviyo's conversation id.
 	Conversation string
 	// Part and Parts place the text among the SMS parts of the message
-	// (1-based).
+	// (1-based): the first unconfirmed one.
 	Part, Parts int
+	// Texts lists every unconfirmed text of the message (1-based, Part
+	// first): the texts after an unconfirmed one are still sent.
+	Texts []int
 	// Err is the failure.
 	Err error
 }
@@ -66,10 +71,16 @@ func (e *UnconfirmedError) Error() string {
 // Unwrap returns the failure, so that errors.Is and errors.As see it.
 func (e *UnconfirmedError) Unwrap() error { return e.Err }
 
+// Is reports helpdesk.ErrUnconfirmed, so that helpdesk.Reply counts the
+// text as settled, goes on with the next parts and never sends it again,
+// on any replica sharing its progress store.
+func (e *UnconfirmedError) Is(target error) bool { return target == helpdesk.ErrUnconfirmed }
+
 // sendTexts posts parts to the conversation cid, at most once each (see
 // above). hostKey is the host's idempotency key of the message, if any:
 // parts sent or unconfirmed under it before are skipped.
 func (c *Client) sendTexts(ctx context.Context, conv helpdesk.Conversation, cid string, parts []string, hostKey string) error {
+	var unconfirmed *UnconfirmedError
 	for i, p := range parts {
 		key := partKey(conv, hostKey, i, p)
 		if key != "" && c.rec.IsPosted(key) {
@@ -89,8 +100,16 @@ func (c *Client) sendTexts(ctx context.Context, conv helpdesk.Conversation, cid 
 		if err != nil {
 			c.log.WarnContext(ctx, "klaviyo: a text may or may not have been sent; it is not sent again",
 				"conversation", cid, "part", i+1, "parts", len(parts), "error", err.Error())
-			return &UnconfirmedError{Conversation: cid, Part: i + 1, Parts: len(parts), Err: err}
+			if unconfirmed == nil {
+				unconfirmed = &UnconfirmedError{Conversation: cid, Part: i + 1, Parts: len(parts), Err: err}
+			}
+			unconfirmed.Texts = append(unconfirmed.Texts, i+1)
+			// The next texts go on: the customer gets all the rest of
+			// the message, the unconfirmed text being the only doubt.
 		}
+	}
+	if unconfirmed != nil {
+		return unconfirmed
 	}
 	return nil
 }

@@ -129,9 +129,10 @@ func TestAmbiguousFailureIsNotResent(t *testing.T) {
 	}
 }
 
-// A long message sent as several texts: after an unconfirmed second text,
-// the host's retry sends the third only.
-func TestLongMessageResumesAfterUnconfirmedPart(t *testing.T) {
+// A long message sent as several texts: after an unconfirmed second text
+// the third is still sent, in the same call, and the host's retry sends
+// nothing.
+func TestLongMessageGoesOnAfterUnconfirmedText(t *testing.T) {
 	env, srv := faultEnv(t, &klaviyo.Options{MaxSegments: 1})
 	conv := env.NewConversation(t)
 	text := strings.Repeat("Your order left the warehouse today. ", 11)
@@ -146,16 +147,60 @@ func TestLongMessageResumesAfterUnconfirmedPart(t *testing.T) {
 	var ue *klaviyo.UnconfirmedError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, 2, ue.Part)
+	require.Equal(t, []int{2}, ue.Texts)
 	require.Equal(t, 3, ue.Parts)
+	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed, "helpdesk.Reply sees it as settled")
 	var ae *helpdesk.APIError
 	require.ErrorAs(t, err, &ae, "the vendor's error stays reachable")
 	require.Equal(t, http.StatusInternalServerError, ae.StatusCode)
-	require.Equal(t, parts[:2], env.State(t, conv).Public)
+	require.Equal(t, parts, env.State(t, conv).Public, "the third text went on")
+	require.Equal(t, 3, srv.RequestsTo(sendPath))
 
 	_, err = env.Helpdesk.SendMessage(t.Context(), conv, msg)
 	require.NoError(t, err)
 	require.Equal(t, parts, env.State(t, conv).Public)
-	require.Equal(t, 3, srv.RequestsTo(sendPath))
+	require.Equal(t, 3, srv.RequestsTo(sendPath), "the retry sends nothing")
+}
+
+// A reply retried on another replica (another client, without the first
+// one's memory) sharing the reply progress store never texts an
+// unconfirmed part again: helpdesk.Reply counted it as settled.
+func TestReplyRetriedOnAnotherReplicaNeverResendsAnUnconfirmedText(t *testing.T) {
+	srv := klaviyotest.NewServer(t, klaviyotest.Options{Validate: specValidator(t), NoRateLimits: true})
+	client := func() *klaviyo.Client {
+		kl, err := klaviyo.New(srv.Config(webhookSecrets...), &klaviyo.Options{HTTPClient: srv.Client(), NoBudget: true, ConversationLimit: -1})
+		require.NoError(t, err)
+		return kl
+	}
+	first, second := client(), client()
+	conv := helpdesk.Conversation{Vendor: klaviyo.Vendor, ID: srv.NewProfile(newPhone(), "Where is my order?"), Channel: helpdesk.ChannelSMS}
+	parts := helpdesk.SplitterFunc(func(string) ([]string, error) {
+		return []string{"Your order left today.", "It arrives Friday.", "Anything else?"}, nil
+	})
+	for _, f := range []drivertest.Fault{drivertest.Fault500Before, drivertest.Fault500After} {
+		t.Run(f.String(), func(t *testing.T) {
+			before := srv.RequestsTo(sendPath)
+			store := helpdesk.NewMemoryReplyStore(0) // shared by both replicas, as helpdesk/redisreply is
+			opts := helpdesk.ReplyOptions{Splitter: parts, IdempotencyKey: "answer-" + f.String(), Store: store}
+			srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{f}, Match: nthWrite(2)})
+			rc, err := helpdesk.Reply(t.Context(), first, conv, "x", opts)
+			var ue *helpdesk.UnconfirmedPartsError
+			require.ErrorAs(t, err, &ue)
+			require.Equal(t, []int{2}, ue.Parts)
+			require.Len(t, rc, 3)
+			require.Equal(t, before+3, srv.RequestsTo(sendPath), "three texts, the third after the unconfirmed one")
+
+			rc, err = helpdesk.Reply(t.Context(), second, conv, "x", opts)
+			require.NoError(t, err)
+			require.Len(t, rc, 3)
+			require.Equal(t, before+3, srv.RequestsTo(sendPath), "the other replica's retry texts nothing")
+		})
+	}
+	out := srv.Outbound(conv.ID)
+	require.Equal(t, []string{
+		"Your order left today.", "Anything else?", // the second text died before Klaviyo processed it
+		"Your order left today.", "It arrives Friday.", "Anything else?",
+	}, out, "no text twice within an answer; only the text lost before processing is missing")
 }
 
 // No request carries a header net/http would resend a POST by itself for.
