@@ -250,7 +250,11 @@ func (b *Bot) reply(ctx context.Context, conv helpdesk.Conversation, text string
 	}
 	for {
 		receipts, err := helpdesk.Reply(ctx, b.HD, conv, text, opts)
-		if !errors.Is(err, helpdesk.ErrReplyInProgress) {
+		var partial *helpdesk.PartialSendError
+		if !errors.Is(err, helpdesk.ErrReplyInProgress) || errors.As(err, &partial) {
+			// Only a refused claim is waited for: a claim lost while
+			// sending (the part was sent, its record refused) is the
+			// event's failure.
 			return receipts, err
 		}
 		t := time.NewTimer(every)
