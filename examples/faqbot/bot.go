@@ -44,13 +44,13 @@ type Bot struct {
 }
 
 // convStore keeps each conversation's policy state. load also reports
-// whether the event deliveryID was already handled (the store remembers
-// the ids it saved with). The webhook handler hands one conversation's
-// events over one at a time, so a load and the save that follows are
-// never interleaved with another event of the same conversation.
+// whether the event deliveryID was already handled (saved with done
+// true). The webhook handler hands one conversation's events over one at
+// a time, so a load and the save that follows are never interleaved with
+// another event of the same conversation.
 type convStore interface {
 	load(ctx context.Context, conv, deliveryID string) (st convState, handled bool, err error)
-	save(ctx context.Context, conv, deliveryID string, st convState) error
+	save(ctx context.Context, conv, deliveryID string, st convState, done bool) error
 }
 
 type convState struct {
@@ -73,7 +73,7 @@ func (s *memStates) load(_ context.Context, conv, _ string) (convState, bool, er
 	return s.m[conv], false, nil
 }
 
-func (s *memStates) save(_ context.Context, conv, _ string, st convState) error {
+func (s *memStates) save(_ context.Context, conv, _ string, st convState, _ bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
@@ -162,7 +162,7 @@ func (b *Bot) Handle(ctx context.Context, e helpdesk.Event) error {
 	// Saved after a failure too: in memory, as the counts always were; on
 	// Redis the save joins the acknowledgement, which a failed event does
 	// not get, so its retry starts again from the state before it.
-	if serr := states.save(ctx, key, e.DeliveryID, st); err == nil {
+	if serr := states.save(ctx, key, e.DeliveryID, st, err == nil); err == nil {
 		err = serr
 	}
 	return err

@@ -349,9 +349,10 @@ func (s *redisStates) load(ctx context.Context, conv, deliveryID string) (convSt
 // save implements convStore: the writes join the event's acknowledgement
 // (redisqueue.AckWith), so they are applied once, when the event is
 // acknowledged, and not at all when the replica dies first (the event is
-// then handled again from the same state). Outside the queue (a test
-// calling Handle directly) they are written at once.
-func (s *redisStates) save(ctx context.Context, conv, deliveryID string, st convState) error {
+// then handled again from the same state). The event's id is recorded as
+// handled only when done. Outside the queue (a test calling Handle
+// directly) the writes are made at once.
+func (s *redisStates) save(ctx context.Context, conv, deliveryID string, st convState, done bool) error {
 	key := s.key(conv)
 	write := func(p redis.Pipeliner) {
 		handed := 0
@@ -359,7 +360,7 @@ func (s *redisStates) save(ctx context.Context, conv, deliveryID string, st conv
 			handed = 1
 		}
 		vals := []any{"bot", st.botMessages, "customer", st.customerMessages, "chars", st.chars, "handed", handed}
-		if deliveryID != "" {
+		if done && deliveryID != "" {
 			vals = append(vals, "d:"+deliveryID, 1)
 		}
 		p.HSet(ctx, key, vals...)
