@@ -199,7 +199,7 @@ func BenchmarkAcknowledge(b *testing.B) {
 // roundFigures are one mode's figures, one per round.
 type roundFigures struct {
 	bareP99, p99, ratio, acked, handled, bareCPU, cpu, serverCPU, during []float64
-	refused                                                             int
+	refused                                                              int
 }
 
 func (m *roundFigures) report(b *testing.B, mode string) {
