@@ -7,7 +7,9 @@
 // transcript and the helpdesk calls it made.
 //
 // With -vendor it serves webhooks for a real helpdesk, configured from the
-// environment (see README.md).
+// environment (see README.md). With AGENTDESK_REDIS_URL set as well,
+// several replicas serve one webhook URL and share the queue, the answers'
+// progress and the conversations' state on Redis (redis.go).
 package main
 
 import (
