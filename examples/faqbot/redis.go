@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/url"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -90,6 +92,12 @@ func redisFromEnv(ctx context.Context, getenv func(string) string, vendor string
 	opt.DialTimeout = 2 * time.Second
 	opt.ReadTimeout = 2 * time.Second
 	opt.WriteTimeout = 2 * time.Second
+	if opt.PoolSize == 0 { // no pool_size in the URL
+		// Each shard a replica holds keeps a connection in a blocking
+		// read; go-redis's default (10 per CPU) leaves a one-CPU replica
+		// holding every shard too few for the rest.
+		opt.PoolSize = max(10*runtime.GOMAXPROCS(0), redisqueue.DefaultShards+32)
+	}
 	client := redis.NewClient(opt)
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
@@ -121,7 +129,7 @@ func redisFromEnv(ctx context.Context, getenv func(string) string, vendor string
 // repeat the value (it may hold a password).
 func parseRedisURL(raw string) (*redis.Options, error) {
 	if !strings.Contains(raw, "://") {
-		if _, _, err := splitHostPort(raw); err != nil {
+		if _, port, err := net.SplitHostPort(raw); err != nil || port == "" {
 			return nil, fmt.Errorf("%s: neither a redis:// URL nor host:port", EnvRedisURL)
 		}
 		return &redis.Options{Addr: raw}, nil
@@ -131,18 +139,6 @@ func parseRedisURL(raw string) (*redis.Options, error) {
 		return nil, fmt.Errorf("%s: not a valid redis:// or rediss:// URL", EnvRedisURL)
 	}
 	return opt, nil
-}
-
-func splitHostPort(s string) (string, int, error) {
-	i := strings.LastIndexByte(s, ':')
-	if i <= 0 {
-		return "", 0, errors.New("no port")
-	}
-	p, err := strconv.Atoi(s[i+1:])
-	if err != nil || p <= 0 || p > 65535 {
-		return "", 0, errors.New("bad port")
-	}
-	return s[:i], p, nil
 }
 
 // redactURL removes the URL's password from msg, should a client error
