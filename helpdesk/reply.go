@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -46,6 +47,15 @@ type ReplyOptions struct {
 	// whose outcome it could not see. The key must be unique per answer
 	// (the id of the customer message it answers is a good one); reusing
 	// it for another text fails with ErrInvalidRequest.
+	//
+	// A key costs one more store write per part: before a part is sent,
+	// Reply records that its attempt started (ReplyProgress.AttemptAt),
+	// so that a process killed after the helpdesk took the part but
+	// before Reply recorded it leaves a trace, and the call that resumes
+	// the reply has the driver read the conversation back for that part
+	// (Message.EarlierAttempt) instead of posting it again. While a call
+	// holds the key, it also renews its claim every third of the lease
+	// (ReplyLease), however long a part takes to send.
 	IdempotencyKey string
 	// Store records the progress of replies with an IdempotencyKey (nil:
 	// one in-memory store per process, which a retry in the same process
@@ -76,8 +86,10 @@ type ReplyOptions struct {
 // resumes the reply where it stopped: no part is sent twice by Reply
 // itself, and none out of order. While one call holds the key, another
 // fails with ErrReplyInProgress. A part the helpdesk accepted but whose
-// progress could not be recorded (the store failed) is reported as an
-// error and would be sent again by a retry.
+// progress could not be recorded (the store failed, or the process died)
+// is sent again by a retry only after the driver, told of the earlier
+// attempt (Message.EarlierAttempt), read the conversation back and did not
+// find it; a driver that cannot read back may post it twice.
 func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opts ReplyOptions) ([]*Receipt, error) {
 	parts := []string{text}
 	if strings.TrimSpace(text) == "" && (opts.Resolve || opts.Handover != nil) {
@@ -120,11 +132,21 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 		r.store = defaultReplyStore()
 	}
 	r.key = replyKey(conv, opts.IdempotencyKey)
-	token, p, err := r.store.Claim(ctx, r.key, ReplyLease)
+	r.lease = ReplyLease
+	if l, ok := r.store.(ReplyLeaser); ok && l.Lease() > 0 {
+		r.lease = l.Lease()
+	}
+	token, p, err := r.store.Claim(ctx, r.key, r.lease)
 	if err != nil {
 		return nil, fmt.Errorf("helpdesk: reply %q: %w", opts.IdempotencyKey, err)
 	}
-	defer r.store.Release(context.WithoutCancel(ctx), r.key, token) //nolint:errcheck // the lease ends anyway
+	stop := func() {}
+	defer func() {
+		// The heartbeat ends before the claim: it never renews a
+		// released key.
+		stop()
+		_ = r.store.Release(context.WithoutCancel(ctx), r.key, token) // the lease ends anyway
+	}()
 	r.token = token
 	digest := replyDigest(parts, opts)
 	if p.Digest != "" && p.Digest != digest {
@@ -135,6 +157,8 @@ func Reply(ctx context.Context, hd Helpdesk, conv Conversation, text string, opt
 		p.Delivered = len(parts)
 	}
 	r.p = &p
+	r.saved = cloneProgress(p)
+	stop = r.heartbeat(ctx)
 	return r.run(ctx)
 }
 
@@ -148,7 +172,11 @@ type replier struct {
 	store ReplyStore // nil without an idempotency key
 	key   string
 	token string
-	p     *ReplyProgress
+	lease time.Duration
+	p     *ReplyProgress // the progress being made, run's own
+
+	mu    sync.Mutex    // serialises the store writes of run and the heartbeat
+	saved ReplyProgress // what was last written, which the heartbeat writes again
 }
 
 func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
@@ -208,10 +236,15 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 		if opts.IdempotencyKey != "" {
 			msg.IdempotencyKey = opts.IdempotencyKey + "/" + strconv.Itoa(i+1)
 		}
-		if r.p != nil && r.p.FailedAt != 0 {
-			msg.EarlierAttempt = time.UnixMilli(r.p.FailedAt)
+		if r.p != nil {
+			if at := r.p.earlierAttempt(); at != 0 {
+				msg.EarlierAttempt = time.UnixMilli(at)
+			}
 		}
 		attempt := time.Now()
+		if err := r.attempting(ctx, attempt); err != nil {
+			return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
+		}
 		rc, err := hd.SendMessage(ctx, conv, msg)
 		if err != nil && errors.Is(err, ErrUnconfirmed) {
 			// Settled as far as it can be: never sent again, by this
@@ -277,10 +310,70 @@ func (r *replier) record(ctx context.Context, messageID string, finished bool) e
 	r.p.MessageIDs = append(r.p.MessageIDs, messageID)
 	r.p.Finished = finished
 	r.p.FailedAt = 0
-	if err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease); err != nil {
+	r.p.AttemptAt = 0
+	if err := r.save(ctx); err != nil {
 		return fmt.Errorf("helpdesk: part delivered, recording the reply's progress failed: %w", err)
 	}
 	return nil
+}
+
+// attempting records, before the next part is sent, that an attempt of it
+// started (write-ahead), unless an earlier attempt already is. Nothing is
+// sent when that fails: a part sent then lost with its process would leave
+// no trace for the call resuming the reply.
+func (r *replier) attempting(ctx context.Context, at time.Time) error {
+	if r.p == nil || r.p.AttemptAt != 0 {
+		return nil
+	}
+	r.p.AttemptAt = at.UnixMilli()
+	if err := r.save(ctx); err != nil {
+		return fmt.Errorf("helpdesk: recording the attempt of the next part failed, nothing sent: %w", err)
+	}
+	return nil
+}
+
+// save writes the progress and renews the claim.
+func (r *replier) save(ctx context.Context) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, r.lease)
+	if err == nil {
+		r.saved = cloneProgress(*r.p)
+	}
+	return err
+}
+
+// heartbeat renews the claim every third of the lease until stop is
+// called, so that a part that takes longer than the lease to send (a
+// budget wait, a slow helpdesk) does not lose it: a lost claim refuses the
+// part's record, and lets another call send the part again. It writes the
+// progress last written, never run's in the middle of a change. It ends by
+// itself when another holder took the key.
+func (r *replier) heartbeat(ctx context.Context) (stop func()) {
+	quit, done := make(chan struct{}), make(chan struct{})
+	every := max(r.lease/3, time.Millisecond)
+	go func() {
+		defer close(done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-quit:
+				return
+			case <-t.C:
+			}
+			r.mu.Lock()
+			err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, r.saved, r.lease)
+			r.mu.Unlock()
+			if errors.Is(err, ErrReplyInProgress) {
+				return
+			}
+		}
+	}()
+	return func() {
+		close(quit)
+		<-done
+	}
 }
 
 // failed notes when the next part's first failed attempt started, so that
@@ -292,7 +385,7 @@ func (r *replier) failed(ctx context.Context, at time.Time) {
 		return
 	}
 	r.p.FailedAt = at.UnixMilli()
-	_ = r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease)
+	_ = r.save(ctx)
 }
 
 // finish marks the reply complete after its resolve or handover.
@@ -301,7 +394,7 @@ func (r *replier) finish(ctx context.Context) error {
 		return nil
 	}
 	r.p.Finished = true
-	if err := r.store.Save(context.WithoutCancel(ctx), r.key, r.token, *r.p, ReplyLease); err != nil {
+	if err := r.save(ctx); err != nil {
 		return fmt.Errorf("helpdesk: reply complete, recording it failed: %w", err)
 	}
 	return nil

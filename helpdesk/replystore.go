@@ -17,9 +17,11 @@ var ErrReplyInProgress = errors.New("helpdesk: a reply with this idempotency key
 
 // Reply progress defaults.
 const (
-	// ReplyLease is how long a Reply holds its idempotency key without
-	// recording progress; each delivered part renews it. A process that
-	// dies mid-reply blocks a retry of the same key for at most this long.
+	// ReplyLease is how long a Reply's claim of its idempotency key lasts
+	// unless renewed (a store may set its own: ReplyLeaser). Reply renews
+	// it every third of the lease for as long as it runs, so a part may
+	// take longer than the lease to send; a process that dies mid-reply
+	// blocks a retry of the same key for at most this long.
 	ReplyLease = time.Minute
 	// DefaultReplyTTL is how long a reply's progress is remembered.
 	DefaultReplyTTL = 24 * time.Hour
@@ -42,6 +44,25 @@ type ReplyProgress struct {
 	// failure may have posted it: a retry passes it to the driver as
 	// Message.EarlierAttempt.
 	FailedAt int64 `json:"failed_at,omitempty"`
+	// AttemptAt is when the first attempt of the next part started, in
+	// Unix milliseconds (0: none started since the last part was
+	// recorded). Reply writes it before sending the part, so that a
+	// process killed after the helpdesk took the part, before its record,
+	// leaves this trace: the call that resumes the reply passes the
+	// earlier of FailedAt and AttemptAt as Message.EarlierAttempt.
+	AttemptAt int64 `json:"attempt_at,omitempty"`
+}
+
+// earlierAttempt is when the next part was first attempted, from
+// FailedAt and AttemptAt (0: never).
+func (p ReplyProgress) earlierAttempt() int64 {
+	switch {
+	case p.FailedAt == 0:
+		return p.AttemptAt
+	case p.AttemptAt == 0:
+		return p.FailedAt
+	}
+	return min(p.FailedAt, p.AttemptAt)
 }
 
 // ReplyStore records how far each Reply with an idempotency key got, so
@@ -58,6 +79,15 @@ type ReplyStore interface {
 	Save(ctx context.Context, key, token string, p ReplyProgress, lease time.Duration) error
 	// Release gives key up (its progress stays).
 	Release(ctx context.Context, key, token string) error
+}
+
+// ReplyLeaser is implemented by a ReplyStore whose claims last a lease of
+// its own instead of ReplyLease (helpdesk/redisreply's WithLease): Reply
+// claims, saves and renews with it. A shorter lease lets another replica
+// resume the reply of one that died sooner.
+type ReplyLeaser interface {
+	// Lease is how long a claim lasts unless renewed (0: ReplyLease).
+	Lease() time.Duration
 }
 
 // MemoryReplyStore is a ReplyStore in process memory: progress survives a
