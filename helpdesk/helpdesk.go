@@ -145,10 +145,11 @@ type Message struct {
 	// retried request cannot post twice. Drivers derive one when empty.
 	IdempotencyKey string
 	// EarlierAttempt, when set, is when an earlier attempt of this same
-	// message failed in a way that may have posted it, possibly in another
-	// process. A driver that reads the conversation back after ambiguous
-	// failures then looks for the message before sending it. Reply sets it
-	// when it resumes a part that failed (ReplyProgress.FailedAt), so that
+	// message started that may have posted it (it failed, or its process
+	// died), possibly in another process. A driver that reads the
+	// conversation back after ambiguous failures then looks for the
+	// message before sending it. Reply sets it when it resumes a part an
+	// earlier call attempted (ReplyProgress.FailedAt, AttemptAt), so that
 	// a host retrying a failed answer on another replica does not post a
 	// part twice.
 	EarlierAttempt time.Time
