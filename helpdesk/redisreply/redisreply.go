@@ -6,14 +6,17 @@
 // its progress (a small JSON value with a TTL, default
 // helpdesk.DefaultReplyTTL). Progress is written only by the holder of the
 // claim (a Lua script compares the token), so two replicas retrying the
-// same answer never both send a part.
+// same answer never both send a part. The claim lasts helpdesk.ReplyLease
+// (a minute) unless renewed; helpdesk.Reply renews it every third of that
+// while it runs. WithLease shortens it, so that the reply of a replica
+// killed mid-answer is resumed by another sooner.
 //
 // # When Redis fails
 //
 // The store fails closed: Claim and Save return an error matching
 // ErrUnavailable, and Reply sends nothing more (a part already sent whose
-// progress could not be written is reported, and would be sent again by a
-// retry). Every round trip is bounded by DefaultTimeout (WithTimeout).
+// progress could not be written is reported; a retry has the driver read
+// the conversation back for it before sending it again). Every round trip is bounded by DefaultTimeout (WithTimeout).
 // Redis without persistence forgets progress on a restart: a retry after
 // that sends the whole answer again. Enable appendonly where that matters.
 package redisreply
@@ -48,9 +51,13 @@ type Store struct {
 	prefix  string
 	ttl     time.Duration
 	timeout time.Duration
+	lease   time.Duration
 }
 
-var _ helpdesk.ReplyStore = (*Store)(nil)
+var (
+	_ helpdesk.ReplyStore  = (*Store)(nil)
+	_ helpdesk.ReplyLeaser = (*Store)(nil)
+)
 
 // Option configures New.
 type Option func(*Store) error
@@ -66,6 +73,24 @@ func WithTTL(d time.Duration) Option {
 		return nil
 	}
 }
+
+// WithLease sets how long a claim lasts unless renewed (default
+// helpdesk.ReplyLease): how long a replica killed mid-answer keeps the
+// answer from the others. helpdesk.Reply renews it every third of d, so d
+// must leave room for a few Redis round trips.
+func WithLease(d time.Duration) Option {
+	return func(s *Store) error {
+		if d < 100*time.Millisecond {
+			return fmt.Errorf("redisreply: lease %s must be at least 100ms", d)
+		}
+		s.lease = d
+		return nil
+	}
+}
+
+// Lease implements helpdesk.ReplyLeaser: the lease set by WithLease (0:
+// helpdesk.ReplyLease).
+func (s *Store) Lease() time.Duration { return s.lease }
 
 // WithTimeout bounds each Redis round trip (default DefaultTimeout).
 func WithTimeout(d time.Duration) Option {

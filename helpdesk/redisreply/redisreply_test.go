@@ -28,13 +28,55 @@ func TestClaimSaveRelease(t *testing.T) {
 	require.Zero(t, p.Delivered)
 	_, _, err = s.Claim(ctx, "k", time.Minute)
 	require.ErrorIs(t, err, helpdesk.ErrReplyInProgress)
-	want := helpdesk.ReplyProgress{Digest: "d", Delivered: 2, MessageIDs: []string{"1", "2"}, FailedAt: 1767225600123}
+	want := helpdesk.ReplyProgress{Digest: "d", Delivered: 2, MessageIDs: []string{"1", "2"}, FailedAt: 1767225600123, AttemptAt: 1767225600456}
 	require.NoError(t, s.Save(ctx, "k", tok, want, time.Minute))
 	require.ErrorIs(t, s.Save(ctx, "k", "not-the-holder", want, time.Minute), helpdesk.ErrReplyInProgress)
 	require.NoError(t, s.Release(ctx, "k", tok))
 	_, got, err := s.Claim(ctx, "k", time.Minute)
 	require.NoError(t, err)
 	require.Empty(t, cmp.Diff(want, got))
+}
+
+// WithLease sets the claim's lease: helpdesk.Reply claims (and renews) the
+// key for it, and a replica that died holding it blocks the answer that
+// long only.
+func TestWithLease(t *testing.T) {
+	client := redistest.Client(t)
+	prefix := redistest.KeyPrefix(t)
+	_, err := redisreply.New(client, prefix, redisreply.WithLease(time.Millisecond))
+	require.Error(t, err)
+	def, err := redisreply.New(client, prefix)
+	require.NoError(t, err)
+	require.Zero(t, def.Lease(), "helpdesk.ReplyLease")
+	s, err := redisreply.New(client, prefix, redisreply.WithLease(5*time.Second))
+	require.NoError(t, err)
+	require.Equal(t, 5*time.Second, s.Lease())
+
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelWebChat)
+	var pttl time.Duration
+	h := &onSend{Helpdesk: f, do: func() {
+		keys, err := client.Keys(context.Background(), prefix+"*:claim").Result()
+		require.NoError(t, err)
+		require.Len(t, keys, 1)
+		pttl, err = client.PTTL(context.Background(), keys[0]).Result()
+		require.NoError(t, err)
+	}}
+	_, err = helpdesk.Reply(context.Background(), h, conv, "x", helpdesk.ReplyOptions{IdempotencyKey: "k", Store: s})
+	require.NoError(t, err)
+	require.Greater(t, pttl, 4*time.Second)
+	require.LessOrEqual(t, pttl, 5*time.Second)
+}
+
+// onSend calls do before each send.
+type onSend struct {
+	helpdesk.Helpdesk
+	do func()
+}
+
+func (h *onSend) SendMessage(ctx context.Context, conv helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	h.do()
+	return h.Helpdesk.SendMessage(ctx, conv, msg)
 }
 
 // splitFour cuts "id" into four numbered parts.
