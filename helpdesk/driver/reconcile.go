@@ -31,6 +31,16 @@ import (
 // helpdesk.Message.EarlierAttempt (which Reply sets from its shared
 // progress store) makes Reconcile read back first all the same.
 //
+// A write that succeeded is remembered under the host's key too, with the
+// result Reconcile returned: when the host could not record that success
+// (its progress store was down) and retries the same message in the same
+// process, telling of the earlier attempt (EarlierAttempt, which Reply
+// sets for a part it attempted before), Reconcile returns that result
+// again without sending or reading back. Reading back would not do: Find
+// skips the ids this client posted, so the message would be posted a
+// second time. A message sent again under the same key without an earlier
+// attempt is sent (a vendor honouring the key answers with the first).
+//
 // Find must skip messages the driver already accounted for: ids it
 // posted or found before (Reconciler.Posted, Reconciler.Claim), so that
 // two identical answers in a row are two messages, not one found twice.
@@ -42,19 +52,23 @@ const (
 	// ReconcileSkew is how much earlier than the first attempt a found
 	// message may be dated, for the clocks of the vendor and the host.
 	ReconcileSkew = 2 * time.Minute
-	// reconcileMemory bounds the unsettled writes and the ids remembered.
+	// reconcileMemory bounds the unsettled writes, the results and the
+	// ids remembered.
 	reconcileMemory = 4096
 )
 
 // Reconciler holds what reconciliation remembers for one client: writes
-// it could not settle, by host key, and the ids of messages the client
-// posted or found. The zero value is ready; it is safe for concurrent use.
+// it could not settle and the results of those that succeeded, by host
+// key, and the ids of messages the client posted or found. The zero value
+// is ready; it is safe for concurrent use.
 type Reconciler struct {
 	// MaxSends bounds the attempts of one write (0: DefaultMaxSends).
 	MaxSends int
 
 	mu        sync.Mutex
 	unsettled map[string]time.Time // host key -> first attempt
+	results   map[string]any       // host key -> result of a write that succeeded
+	settled   []string             // results' keys, oldest first
 	known     map[string]struct{}  // ids posted or found
 	order     []string             // known, oldest first
 }
@@ -62,8 +76,10 @@ type Reconciler struct {
 // Write is one reconciled write, of a message whose receipt is T.
 type Write[T any] struct {
 	// Key is the host's idempotency key of the message, scoped by the
-	// driver to the conversation ("" when the host gave none: an
-	// unsettled failure is then not remembered).
+	// driver to the conversation ("" when the host gave none: neither an
+	// unsettled failure nor a success is then remembered). A key names
+	// one message: a write retried under the key of one that succeeded,
+	// with an earlier attempt, returns that success, unsent.
 	Key string
 	// Send makes one attempt, with transport.Request.Reconciled set.
 	Send func(ctx context.Context) (T, error)
@@ -80,15 +96,26 @@ type earlierAttemptKey struct{}
 // Reconcile runs w as the comment above says. The error is the last
 // attempt's; a read-back that fails ends the attempts (the write is then
 // remembered as unsettled under w.Key).
-func Reconcile[T any](ctx context.Context, r *Reconciler, w Write[T]) (T, error) {
+func Reconcile[T any](ctx context.Context, r *Reconciler, w Write[T]) (res T, err error) {
 	var zero T
+	earlier, retried := ctx.Value(earlierAttemptKey{}).(time.Time)
+	if retried {
+		if res, ok := recall[T](r, w.Key); ok {
+			return res, nil
+		}
+	}
+	defer func() {
+		if err == nil {
+			r.remember(w.Key, res)
+		}
+	}()
 	start := time.Now()
 	since, ok := r.take(w.Key)
 	if !ok {
 		// The host knows of an earlier attempt this client did not make
 		// (helpdesk.Message.EarlierAttempt, passed on by the Portable):
 		// a retry on another replica, or after a restart.
-		since, ok = ctx.Value(earlierAttemptKey{}).(time.Time)
+		since, ok = earlier, retried
 	}
 	if ok {
 		res, found, err := w.Find(ctx, since.Add(-ReconcileSkew))
@@ -144,6 +171,42 @@ func Ambiguous(err error) bool {
 	}
 	var re *transport.RequestError
 	return errors.As(err, &re) && re.Written
+}
+
+// recall returns the result remembered for key.
+func recall[T any](r *Reconciler, key string) (T, bool) {
+	var zero T
+	if key == "" {
+		return zero, false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	res, ok := r.results[key].(T)
+	if !ok {
+		return zero, false
+	}
+	return res, true
+}
+
+// remember keeps res as the result of the write under key (bounded: the
+// oldest is forgotten first).
+func (r *Reconciler) remember(key string, res any) {
+	if key == "" {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.results == nil {
+		r.results = map[string]any{}
+	}
+	if _, ok := r.results[key]; !ok {
+		if len(r.settled) >= reconcileMemory {
+			delete(r.results, r.settled[0])
+			r.settled = r.settled[1:]
+		}
+		r.settled = append(r.settled, key)
+	}
+	r.results[key] = res
 }
 
 func (r *Reconciler) take(key string) (time.Time, bool) {

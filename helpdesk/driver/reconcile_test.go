@@ -153,3 +153,84 @@ func TestAmbiguous(t *testing.T) {
 		require.Equal(t, tc.want, driver.Ambiguous(tc.err), "%v", tc.err)
 	}
 }
+
+// reconciling is a driver whose SendMessage reconciles its writes to v
+// under the host's key, as every reading-back driver does.
+type reconciling struct {
+	*stub
+	r driver.Reconciler
+	v *vendor
+}
+
+func (d *reconciling) SendMessage(ctx context.Context, _ helpdesk.Conversation, msg helpdesk.Message) (*helpdesk.Receipt, error) {
+	id, err := driver.Reconcile(ctx, &d.r, d.v.write(&d.r, msg.IdempotencyKey))
+	if err != nil {
+		return nil, err
+	}
+	return &helpdesk.Receipt{MessageID: id}, nil
+}
+
+// A write that succeeded is remembered under the host's key: when the host
+// could not record the success (its progress store was down) and retries
+// the message in the same process, telling of the earlier attempt
+// (Message.EarlierAttempt), the client returns the same message without
+// sending, and without reading back, where it would skip the message it
+// posted itself and post it again. Without a key nothing is remembered;
+// without an earlier attempt the message is sent again under its key
+// (which a vendor honouring keys dedupes).
+func TestReconcileRemembersASuccessUnderItsKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, key           string
+		script              []string
+		noEarlier           bool
+		wantMsgs, wantSends int
+	}{
+		{name: "sent", key: "answer-1/2", wantMsgs: 1, wantSends: 1},
+		{name: "found by reading back", key: "answer-1/2", script: []string{"landed"}, wantMsgs: 1, wantSends: 1},
+		{name: "no key", script: nil, wantMsgs: 2, wantSends: 2},
+		{name: "no earlier attempt", key: "answer-1/2", noEarlier: true, wantMsgs: 2, wantSends: 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &reconciling{stub: &stub{caps: allCaps}, v: &vendor{script: tc.script}}
+			p := newPortable(t, d, nil)
+			first := time.Now()
+			rc, err := p.SendMessage(context.Background(), conv, helpdesk.Message{Text: "two", IdempotencyKey: tc.key})
+			require.NoError(t, err)
+			finds := d.v.finds
+
+			retry := helpdesk.Message{Text: "two", IdempotencyKey: tc.key, EarlierAttempt: first}
+			if tc.noEarlier {
+				retry.EarlierAttempt = time.Time{}
+			}
+			again, err := p.SendMessage(context.Background(), conv, retry)
+			require.NoError(t, err)
+			require.Len(t, d.v.msgs, tc.wantMsgs)
+			require.Equal(t, tc.wantSends, d.v.sends)
+			if tc.key != "" && !tc.noEarlier {
+				require.Equal(t, rc.MessageID, again.MessageID, "the same message")
+				require.Equal(t, finds, d.v.finds, "no read-back")
+			}
+		})
+	}
+}
+
+// The results remembered are bounded, oldest forgotten first, like the
+// ids.
+func TestReconcileResultsBounded(t *testing.T) {
+	d := &reconciling{stub: &stub{caps: allCaps}, v: &vendor{}}
+	for i := range 5000 {
+		_, err := driver.Reconcile(context.Background(), &d.r, d.v.write(&d.r, fmt.Sprint("k", i)))
+		require.NoError(t, err)
+	}
+	p := newPortable(t, d, nil)
+	// calls is how often the host's retry reached the vendor.
+	calls := func(key string) int {
+		t.Helper()
+		before := d.v.sends + d.v.finds
+		_, err := p.SendMessage(context.Background(), conv, helpdesk.Message{Text: "hi", IdempotencyKey: key, EarlierAttempt: time.Now()})
+		require.NoError(t, err)
+		return d.v.sends + d.v.finds - before
+	}
+	require.Zero(t, calls("k4999"), "the newest is remembered")
+	require.NotZero(t, calls("k0"), "the oldest is forgotten past the bound")
+}
