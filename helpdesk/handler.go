@@ -84,7 +84,9 @@ type WebhookOptions struct {
 	// (500 with Retry-After when it fails, so that the vendor redelivers)
 	// and runs Queue.Run, which hands them to the event function here or
 	// on another replica (helpdesk/redisqueue). QueueSize, Workers,
-	// HandleTimeout and OnAbandoned are then the Queue's business.
+	// HandleTimeout and OnAbandoned are then the Queue's business; so is
+	// Dedupe when the Queue is a DedupingQueue (redisqueue is), which drops
+	// redeliveries in the step that stores events.
 	Queue Queue
 }
 
@@ -334,6 +336,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.reject(w, r, err)
 		return
 	}
+	if dq, ok := h.opts.Queue.(DedupingQueue); ok {
+		h.enqueueNew(w, r, dq, events)
+		return
+	}
 	var keyBuf [4]string
 	fresh, keys, dups, err := h.claim(r.Context(), events, keyBuf[:0])
 	if err != nil {
@@ -382,6 +388,46 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeReply(w, http.StatusOK, webhookReply{Status: "ok", Events: len(fresh), Duplicates: dups})
 }
 
+// enqueueNew hands a delivery's events to a queue that drops redeliveries
+// itself, in the step that stores them (DedupingQueue).
+func (h *WebhookHandler) enqueueNew(w http.ResponseWriter, r *http.Request, q DedupingQueue, events []Event) {
+	var keyBuf [4]string
+	keys := keyBuf[:0]
+	for i := range events {
+		keys = append(keys, dedupeKey(&events[i]))
+	}
+	dup, err := q.EnqueueNew(r.Context(), events, keys, h.opts.DedupeTTL)
+	if err == nil && len(dup) != len(events) {
+		err = fmt.Errorf("helpdesk: queue answered %d of %d events", len(dup), len(events))
+	}
+	if err != nil {
+		h.log.Error("webhook queue refused a delivery", "error", err.Error())
+		w.Header().Set("Retry-After", "5")
+		writeReply(w, http.StatusInternalServerError, webhookReply{Status: "busy", Error: "queue unavailable"})
+		return
+	}
+	dups := 0
+	for _, d := range dup {
+		if d {
+			dups++
+		}
+	}
+	if dups == len(events) {
+		writeReply(w, http.StatusOK, webhookReply{Status: "ok", Duplicates: dups})
+		return
+	}
+	writeReply(w, http.StatusOK, webhookReply{Status: "queued", Events: len(events) - dups, Duplicates: dups})
+}
+
+// dedupeKey is the dedupe key of ev: its vendor and delivery id ("" when
+// it has no delivery id).
+func dedupeKey(ev *Event) string {
+	if ev.DeliveryID == "" {
+		return ""
+	}
+	return ev.Conversation.Vendor + ":" + ev.DeliveryID
+}
+
 func (h *WebhookHandler) parse(ctx context.Context, req *WebhookRequest) (events []Event, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -400,9 +446,8 @@ func (h *WebhookHandler) claim(ctx context.Context, events []Event, keys []strin
 	dups := 0
 	for i := range events {
 		ev := &events[i]
-		key := ""
-		if ev.DeliveryID != "" {
-			key = ev.Conversation.Vendor + ":" + ev.DeliveryID
+		key := dedupeKey(ev)
+		if key != "" {
 			ok, err := h.opts.Dedupe.Claim(ctx, key, h.opts.DedupeTTL)
 			if err != nil {
 				h.release(keys)

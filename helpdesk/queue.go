@@ -1,6 +1,9 @@
 package helpdesk
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Queue is a durable queue for the webhook handler's queued mode
 // (WebhookOptions.Queue): the handler acknowledges a delivery only once
@@ -18,4 +21,25 @@ type Queue interface {
 	// conversation in order, one at a time, across every replica running
 	// the same queue. It returns after the events in hand are handled.
 	Run(ctx context.Context, fn EventFunc) error
+}
+
+// DedupingQueue is a Queue that drops redeliveries itself, in the same
+// atomic step that stores events. With a separate DedupeStore the handler
+// claims a delivery id, then stores the event: a replica killed between
+// the two leaves the id claimed and nothing stored, and a shared store
+// (helpdesk/redisdedupe) then drops the vendor's redelivery as a
+// duplicate, so the customer's message is never handled. With a
+// DedupingQueue the handler does not use WebhookOptions.Dedupe: the
+// queue's record of the ids is the dedupe, shared by every replica using
+// the queue. helpdesk/redisqueue implements it.
+type DedupingQueue interface {
+	Queue
+	// EnqueueNew stores the events whose dedupe key (keys[i]; "" for an
+	// event without one, always stored) was not recorded within ttl, and
+	// records their keys for ttl, all in one step, in order: all or none,
+	// as Enqueue. A key repeated within events counts once. It reports,
+	// per event, whether it was a duplicate (not stored). An error means
+	// nothing was stored nor recorded, or, when the outcome is unknown
+	// (the reply was lost), that a redelivery finds what was.
+	EnqueueNew(ctx context.Context, events []Event, keys []string, ttl time.Duration) (dup []bool, err error)
 }

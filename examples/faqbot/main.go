@@ -173,14 +173,12 @@ func replicaMux(hd helpdesk.Helpdesk, paths []string, policy *escalation.Policy,
 		// The vendor gets its 200 once the event is on Redis; whichever
 		// replica holds the conversation handles it.
 		//
-		// Redeliveries are dropped by the handler's in-process dedupe,
-		// and across replicas by the handled ids saved with each event's
-		// acknowledgement (redisStates), not by helpdesk/redisdedupe: the
-		// handler claims a delivery id before storing the event, so a
-		// replica killed between the two would leave the id claimed on
-		// Redis with no event stored, and the vendor's redelivery would
-		// be dropped as a duplicate: a message never answered. A claim
-		// in process memory dies with the process.
+		// Redeliveries are dropped by the queue itself, on every replica,
+		// in the step that stores the event (redisqueue is a
+		// helpdesk.DedupingQueue): no replica killed mid-delivery can
+		// leave a delivery recorded and not stored. The handled ids saved
+		// with each event's acknowledgement (redisStates) guard the bot's
+		// state as well.
 		opts = &helpdesk.WebhookOptions{Queue: rm.queue, Logger: logger}
 		bot.Replies, bot.States = rm.replies, rm.states
 		bot.ClaimWait = min(max(rm.lease/10, 20*time.Millisecond), time.Second)

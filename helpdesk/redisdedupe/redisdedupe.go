@@ -3,6 +3,14 @@
 // whichever replica receives a delivery first claims its id, the others
 // answer 200 without handling it again.
 //
+// It is for synchronous mode and the in-memory queue. With
+// helpdesk/redisqueue the webhook handler does not use a DedupeStore: the
+// queue drops redeliveries itself, in the step that stores the events
+// (helpdesk.DedupingQueue). A separate store cannot do that: the handler
+// claims an id and then handles or stores the event, and a replica killed
+// between the two leaves the id claimed in Redis, so the vendor's
+// redelivery is dropped and the message is never handled.
+//
 // # When Redis fails
 //
 // Every round trip is bounded by a short timeout (DefaultTimeout, 250 ms,

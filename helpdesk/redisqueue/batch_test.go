@@ -66,24 +66,30 @@ func TestYieldBounded(t *testing.T) {
 			write: func([]*enqueueReq) { <-release }}
 
 		start := time.Now()
-		q.yield(context.Background())
+		require.False(t, q.yield(context.Background()))
 		require.Zero(t, time.Since(start), "nothing being stored: no wait")
 
 		q.enqueue.add(&enqueueReq{})
 		start = time.Now()
-		q.yield(context.Background())
+		require.True(t, q.yield(context.Background()))
 		require.Equal(t, 20*time.Millisecond, time.Since(start), "stored for longer than Yield: waits Yield")
+
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { time.Sleep(3 * time.Millisecond); cancel() }()
+		start = time.Now()
+		require.True(t, q.yield(ctx))
+		require.Equal(t, 3*time.Millisecond, time.Since(start), "stops waiting when the shard is let go")
 
 		go func() { time.Sleep(5 * time.Millisecond); close(release) }()
 		start = time.Now()
-		q.yield(context.Background())
+		require.True(t, q.yield(context.Background()))
 		require.Equal(t, 5*time.Millisecond, time.Since(start), "goes on as soon as the deliveries are stored")
 
 		q.o.Yield = -1
 		release = make(chan struct{})
 		q.enqueue.add(&enqueueReq{})
 		start = time.Now()
-		q.yield(context.Background())
+		require.False(t, q.yield(context.Background()))
 		require.Zero(t, time.Since(start), "negative Yield: never waits")
 		close(release)
 		synctest.Wait()

@@ -3,6 +3,7 @@ package redisqueue
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -11,41 +12,54 @@ import (
 
 // The Enqueue side: deliveries arriving together are stored together.
 
-// addScript stores a batch of deliveries. KEYS holds each event's stream,
-// in order; ARGV[1] is MaxLen, then each delivery's number of events
-// followed by each event's two fields (entry.go; an empty raw is left
-// out). A delivery is stored whole or not at all
-// (0 in the reply: a stream it goes to is full), so that the vendor's
-// redelivery of a refused delivery cannot store an event twice.
+// addScript stores a batch of deliveries. KEYS holds, per event in order,
+// its stream and its dedupe key ("" for none); ARGV[1] is MaxLen, then per
+// delivery its number of events n and the dedupe keys' TTL in
+// milliseconds, followed by each event's two fields (entry.go; an empty
+// raw is left out). Per delivery it replies a list: 1 when stored, 0 when
+// refused (a stream it goes to is full: nothing stored nor recorded), then
+// per event 1 when it was a duplicate (its key recorded within the TTL, or
+// earlier in the delivery: not stored). A delivery is stored whole or not
+// at all, so that the vendor's redelivery of a refused delivery cannot
+// store an event twice; its events' keys are recorded in the same step,
+// so that no delivery is ever recorded without being stored.
 var addScript = redis.NewScript(`
 local max = tonumber(ARGV[1])
 local out = {}
 local k, a = 1, 2
 while a <= #ARGV do
-  local n = tonumber(ARGV[a])
-  a = a + 1
-  local ok = 1
-  if n == 1 then
-    if redis.call('XLEN', KEYS[k]) >= max then ok = 0 end
-  else
-    local need = {}
-    for i = k, k + n - 1 do need[KEYS[i]] = (need[KEYS[i]] or 0) + 1 end
-    for key, c in pairs(need) do
-      if redis.call('XLEN', key) + c > max then ok = 0 break end
+  local n, ttl = tonumber(ARGV[a]), ARGV[a + 1]
+  a = a + 2
+  local dup, seen, need, ok = {}, {}, {}, 1
+  for i = 0, n - 1 do
+    local s, d = KEYS[k + 2 * i], KEYS[k + 2 * i + 1]
+    if d ~= '' and (seen[d] or redis.call('EXISTS', d) == 1) then
+      dup[i] = 1
+    else
+      dup[i] = 0
+      if d ~= '' then seen[d] = true end
+      need[s] = (need[s] or 0) + 1
     end
   end
-  if ok == 1 then
-    for i = 0, n - 1 do
+  for s, c in pairs(need) do
+    if redis.call('XLEN', s) + c > max then ok = 0 break end
+  end
+  local res = {ok}
+  for i = 0, n - 1 do
+    res[#res + 1] = dup[i]
+    if ok == 1 and dup[i] == 0 then
+      local s, d = KEYS[k + 2 * i], KEYS[k + 2 * i + 1]
       local e, r = ARGV[a + 2 * i], ARGV[a + 2 * i + 1]
       if r == '' then
-        redis.call('XADD', KEYS[k + i], '*', 'event', e)
+        redis.call('XADD', s, '*', 'event', e)
       else
-        redis.call('XADD', KEYS[k + i], '*', 'event', e, 'raw', r)
+        redis.call('XADD', s, '*', 'event', e, 'raw', r)
       end
+      if d ~= '' then redis.call('SET', d, '1', 'PX', ttl) end
     end
   end
-  out[#out + 1] = ok
-  k, a = k + n, a + 2 * n
+  out[#out + 1] = res
+  k, a = k + 2 * n, a + 2 * n
 end
 return out`)
 
@@ -62,9 +76,15 @@ const (
 
 // enqueueReq is one Enqueue waiting for its batch to be written.
 type enqueueReq struct {
-	keys   []string
+	keys   []string // per event: its stream and its dedupe key
+	ttl    int64    // the dedupe keys' TTL, in milliseconds
 	fields [][]byte // each event's two fields
-	done   chan error
+	done   chan enqueueRes
+}
+
+type enqueueRes struct {
+	dup []bool
+	err error
 }
 
 // Enqueue implements helpdesk.Queue. Calls arriving while earlier ones
@@ -74,26 +94,48 @@ type enqueueReq struct {
 // events are stored all or none; ErrFull when a stream they go to holds
 // MaxLen events.
 func (q *Queue) Enqueue(ctx context.Context, events []helpdesk.Event) error {
+	_, err := q.EnqueueNew(ctx, events, nil, 0)
+	return err
+}
+
+// EnqueueNew implements helpdesk.DedupingQueue: Enqueue, dropping the
+// events whose dedupe key (keys[i], "" for none; nil keys: none) was
+// recorded within ttl, and recording the others' keys for ttl in the same
+// script call, under Prefix + "seen:". The webhook handler uses it in
+// place of its DedupeStore: a replica killed mid-delivery cannot leave a
+// delivery recorded and not stored. The keys cost Redis about 100 bytes
+// each for ttl (72 hours by default: the handler's DedupeTTL).
+func (q *Queue) EnqueueNew(ctx context.Context, events []helpdesk.Event, keys []string, ttl time.Duration) ([]bool, error) {
 	if len(events) == 0 {
-		return nil
+		return nil, nil
 	}
-	r := &enqueueReq{keys: make([]string, len(events)), fields: make([][]byte, 0, 2*len(events)), done: make(chan error, 1)}
+	if keys != nil && len(keys) != len(events) {
+		return nil, fmt.Errorf("redisqueue: %d dedupe keys for %d events", len(keys), len(events))
+	}
+	if ttl <= 0 {
+		ttl = helpdesk.DefaultDedupeTTL
+	}
+	r := &enqueueReq{keys: make([]string, 0, 2*len(events)), ttl: ttl.Milliseconds(), fields: make([][]byte, 0, 2*len(events)), done: make(chan enqueueRes, 1)}
 	for i, ev := range events {
 		enc, raw, err := encodeEvent(ev)
 		if err != nil {
-			return fmt.Errorf("redisqueue: encoding event: %w", err)
+			return nil, fmt.Errorf("redisqueue: encoding event: %w", err)
 		}
-		r.keys[i] = q.stream(q.shardOf(ev))
+		seen := ""
+		if keys != nil && keys[i] != "" {
+			seen = q.o.Prefix + "seen:" + keys[i]
+		}
+		r.keys = append(r.keys, q.stream(q.shardOf(ev)), seen)
 		r.fields = append(r.fields, enc, raw)
 	}
 	q.enqueue.add(r)
 	select {
-	case err := <-r.done:
-		return err
+	case res := <-r.done:
+		return res.dup, res.err
 	case <-ctx.Done():
 		// The write may still land: the handler answers 500 and the
 		// vendor's redelivery is then a duplicate the dedupe drops.
-		return ctx.Err()
+		return nil, ctx.Err()
 	}
 }
 
@@ -102,23 +144,37 @@ func (q *Queue) writeEvents(batch []*enqueueReq) {
 	args := []any{q.o.MaxLen}
 	for _, r := range batch {
 		keys = append(keys, r.keys...)
-		args = append(args, len(r.keys))
+		args = append(args, len(r.fields)/2, r.ttl)
 		for _, f := range r.fields {
 			args = append(args, f)
 		}
 	}
-	stored, err := addScript.Run(context.Background(), q.c, keys, args...).Int64Slice()
-	if err == nil && len(stored) != len(batch) {
-		err = fmt.Errorf("%d answers for %d deliveries", len(stored), len(batch))
+	res, err := addScript.Run(context.Background(), q.c, keys, args...).Slice()
+	if err == nil && len(res) != len(batch) {
+		err = fmt.Errorf("%d answers for %d deliveries", len(res), len(batch))
 	}
 	for i, r := range batch {
-		switch {
-		case err != nil:
-			r.done <- fmt.Errorf("redisqueue: storing events: %w", err)
-		case stored[i] == 0:
-			r.done <- ErrFull
-		default:
-			r.done <- nil
+		if err != nil {
+			r.done <- enqueueRes{err: fmt.Errorf("redisqueue: storing events: %w", err)}
+			continue
 		}
+		r.done <- decodeStored(res[i], len(r.fields)/2)
 	}
+}
+
+// decodeStored reads one delivery's answer of addScript.
+func decodeStored(v any, n int) enqueueRes {
+	list, ok := v.([]any)
+	if !ok || len(list) != n+1 {
+		return enqueueRes{err: fmt.Errorf("redisqueue: storing events: unexpected answer %v", v)}
+	}
+	if stored, _ := list[0].(int64); stored == 0 {
+		return enqueueRes{err: ErrFull}
+	}
+	dup := make([]bool, n)
+	for i := range dup {
+		d, _ := list[i+1].(int64)
+		dup[i] = d == 1
+	}
+	return enqueueRes{dup: dup}
 }

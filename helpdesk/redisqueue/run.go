@@ -491,7 +491,17 @@ func (q *Queue) holdShard(ctx context.Context, r *run, h *hold, fn helpdesk.Even
 			if hctx.Err() != nil {
 				return
 			}
-			q.yield(hctx)
+			if q.yield(hctx) {
+				// Time passed since the fence was last checked (by the
+				// acknowledgement that counted this attempt): shutdown or
+				// a lost lease may have come meanwhile.
+				if hctx.Err() != nil {
+					return
+				}
+				if begun > 0 && !q.stillOwner(hctx, h) {
+					return
+				}
+			}
 			if ok, begun = q.handle(hctx, h, m, begun, next, fn); !ok {
 				return
 			}
@@ -587,14 +597,15 @@ func (q *Queue) handle(ctx context.Context, h *hold, m redis.XMessage, begun int
 }
 
 // yield waits, up to Options.Yield, while deliveries are being stored:
-// acknowledgements first (see Options.Yield).
-func (q *Queue) yield(ctx context.Context) {
+// acknowledgements first (see Options.Yield). It reports whether it
+// waited.
+func (q *Queue) yield(ctx context.Context) bool {
 	if q.o.Yield < 0 {
-		return
+		return false
 	}
 	ch := q.enqueue.busy()
 	if ch == nil {
-		return
+		return false
 	}
 	t := time.NewTimer(q.o.Yield)
 	defer t.Stop()
@@ -603,6 +614,15 @@ func (q *Queue) yield(ctx context.Context) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+	return true
+}
+
+// stillOwner checks the fence: that h's token still owns the shard. An
+// error counts as not owning it (the shard is let go; its lease runs out
+// or is taken back).
+func (q *Queue) stillOwner(ctx context.Context, h *hold) bool {
+	owner, err := q.c.Get(ctx, h.keys[0]).Result()
+	return err == nil && owner == h.token
 }
 
 func backoff(attempt int) time.Duration {

@@ -1,7 +1,11 @@
 package redisqueue
 
 import (
+	"sync"
+	"time"
+
 	"context"
+	"github.com/agentdesk/agentdesk/helpdesk"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
@@ -61,4 +65,47 @@ func TestAcksRepeatableAndFencedPerEntry(t *testing.T) {
 	require.Equal(t, []int64{0}, n)
 	require.Zero(t, c.XPending(ctx, sh[0].stream, group).Val().Count)
 	require.Zero(t, c.HLen(ctx, attempts).Val()-1, "only the lost shard's count is left")
+}
+
+// A shard that is let go (Run cancelled: a shutdown, or a lost lease)
+// while handling waits for deliveries being stored does not start the
+// next event, although the acknowledgement before the wait had already
+// counted that event's attempt.
+func TestNoEventStartedAfterShutdownDuringYield(t *testing.T) {
+	c := redistest.Client(t)
+	q, err := New(c, &Options{Prefix: redistest.KeyPrefix(t), Shards: 1, Lease: 3 * time.Second, Yield: 2 * time.Second})
+	require.NoError(t, err)
+	ev := func(id string) helpdesk.Event {
+		return helpdesk.Event{Type: helpdesk.EventMessageCreated, DeliveryID: id,
+			Conversation: helpdesk.Conversation{Vendor: "fake", ID: "1"}}
+	}
+	require.NoError(t, q.Enqueue(context.Background(), []helpdesk.Event{ev("d1"), ev("d2")}))
+	// From now on a delivery being stored stays so until the test ends.
+	block := make(chan struct{})
+	defer close(block)
+	q.enqueue.write = func(b []*enqueueReq) {
+		<-block
+		for _, r := range b {
+			r.done <- enqueueRes{}
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var mu sync.Mutex
+	var calls []string
+	fn := func(_ context.Context, e helpdesk.Event) error {
+		mu.Lock()
+		calls = append(calls, e.DeliveryID)
+		mu.Unlock()
+		if e.DeliveryID == "d1" {
+			q.enqueue.add(&enqueueReq{done: make(chan enqueueRes, 1)}) // a webhook delivery arrives
+			time.AfterFunc(100*time.Millisecond, cancel)               // shutdown, during the wait
+		}
+		return nil
+	}
+	require.NoError(t, q.Run(ctx, fn))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"d1"}, calls, "d2 stays for the next holder")
+	pending := c.XPending(context.Background(), q.stream(0), group).Val()
+	require.EqualValues(t, 1, pending.Count, "d2 still pending, not lost")
 }
