@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -92,4 +93,21 @@ func TestKeyedLocks(t *testing.T) {
 	require.Empty(t, k.m)
 	require.NotEmpty(t, k.free)
 	require.LessOrEqual(t, len(k.free), maxFreeKeyLocks)
+}
+
+// A client declaring a large body and sending a few bytes gets no more
+// than maxBodyPrealloc reserved for it; the declared length still sizes
+// the buffer of a small body exactly.
+func TestReadBodyPreallocationBounded(t *testing.T) {
+	b, err := readBody(strings.NewReader("{}"), 1<<20)
+	require.NoError(t, err)
+	require.Equal(t, "{}", string(b))
+	require.LessOrEqual(t, cap(b), maxBodyPrealloc)
+	b, err = readBody(strings.NewReader(`{"a":1}`), 7)
+	require.NoError(t, err)
+	require.Equal(t, 8, cap(b), "the declared length and the final EOF read")
+	big := strings.Repeat("x", 3*maxBodyPrealloc)
+	b, err = readBody(strings.NewReader(big), int64(len(big)))
+	require.NoError(t, err)
+	require.Equal(t, big, string(b), "a body larger than the preallocation grows")
 }

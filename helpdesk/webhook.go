@@ -123,9 +123,11 @@ func readWebhookRequest(w http.ResponseWriter, r *http.Request, maxBytes int64) 
 }
 
 // maxBodyPrealloc bounds the buffer readBody sizes from a declared
-// length, so that a client declaring a large body it never sends does
-// not get that much memory reserved for it.
-const maxBodyPrealloc = 64 << 10
+// length, so that a client declaring a large body it never sends does not
+// get that much memory reserved for it: about what net/http itself holds
+// per connection (its 4 KiB read and write buffers), and room for most
+// vendors' payloads; a larger body grows the buffer as it arrives.
+const maxBodyPrealloc = 8 << 10
 
 // readBody reads r to the end as io.ReadAll does, into one buffer when
 // the body has the declared length n (-1 when unknown): io.ReadAll starts
