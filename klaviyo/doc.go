@@ -28,12 +28,14 @@
 //     Klaviyo takes no idempotency key and has no endpoint that lists a
 //     conversation's messages, so a text whose request failed ambiguously
 //     (a timeout or reset after it was written, a 5xx) is never resent.
-//     SendMessage sends the message's next texts all the same, then
-//     returns an *UnconfirmedError, which matches helpdesk.ErrUnconfirmed:
-//     helpdesk.Reply counts that part as settled, sends the next parts and
-//     reports a *helpdesk.UnconfirmedPartsError, and a retry of the same
-//     reply sends nothing again, on any replica sharing its progress store
-//     (helpdesk/redisreply). No text is ever sent twice and
+//     SendMessage stops there and returns an *UnconfirmedError; a retry of
+//     the same message through the same Client goes on with the texts
+//     after it. When it was the message's last text the error matches
+//     helpdesk.ErrUnconfirmed, and helpdesk.Reply counts the message as
+//     settled, so that no retry sends it again, on any replica sharing
+//     its progress store (helpdesk/redisreply); a message of several
+//     texts retried on another replica is sent again from its first.
+//     Within one client no text is ever sent twice and
 //     a failure after Klaviyo accepted a text loses nothing; a text whose
 //     request died before Klaviyo processed it is missing from the
 //     answer, the *UnconfirmedError being its only trace (reconcile.go).

@@ -27,16 +27,19 @@ import (
 // mean the text was not sent. Resending blindly would text the customer
 // twice (and bill twice); so the driver never resends such a text
 // (transport.Request.Reconciled keeps the transport from resending it
-// too). It goes on with the message's next texts, then returns an
-// *UnconfirmedError, which matches helpdesk.ErrUnconfirmed: helpdesk.Reply
-// counts the part as settled in its progress store and goes on with the
-// next parts, so that a retry of the same reply does not send it again, on
-// any replica sharing the store (helpdesk/redisreply). The client also
-// remembers the text as sent under the host's idempotency key, for a host
-// that retries SendMessage itself: that memory is the client's (the last
-// few thousand texts, in this process). What this guarantees: no text is
-// ever sent twice, and a failure after Klaviyo accepted the text loses
-// nothing. What it cannot: a text whose request died before Klaviyo
+// too). It stops there and returns an *UnconfirmedError, and remembers the
+// text as sent under the host's idempotency key, so that the host's retry
+// of the same message through this client goes on with the texts after
+// it; that memory is the client's (the last few thousand texts, in this
+// process). When the text was the message's last, the error matches
+// helpdesk.ErrUnconfirmed: helpdesk.Reply then counts the message as
+// settled in its progress store, and no retry sends it again, on any
+// replica sharing the store (helpdesk/redisreply). Where a message is one
+// text (the host's splitter cuts answers to Klaviyo's length, as
+// examples/faqbot does), that holds for every text. What this guarantees:
+// within one client, or across replicas for a message of one text, no
+// text is ever sent twice, and a failure after Klaviyo accepted the text
+// loses nothing. What it cannot: a text whose request died before Klaviyo
 // processed it (a 500 or 503 before processing, a timeout or reset before
 // the request arrived) is missing from the answer, and the
 // *UnconfirmedError returned for it is the only trace. Refusals that
@@ -54,11 +57,8 @@ type UnconfirmedError struct {
 	// Conversation is Klaviyo's conversation id.
 	Conversation string
 	// Part and Parts place the text among the SMS parts of the message
-	// (1-based): the first unconfirmed one.
+	// (1-based). The texts after it were not sent.
 	Part, Parts int
-	// Texts lists every unconfirmed text of the message (1-based, Part
-	// first): the texts after an unconfirmed one are still sent.
-	Texts []int
 	// Err is the failure.
 	Err error
 }
@@ -71,16 +71,21 @@ func (e *UnconfirmedError) Error() string {
 // Unwrap returns the failure, so that errors.Is and errors.As see it.
 func (e *UnconfirmedError) Unwrap() error { return e.Err }
 
-// Is reports helpdesk.ErrUnconfirmed, so that helpdesk.Reply counts the
-// text as settled, goes on with the next parts and never sends it again,
-// on any replica sharing its progress store.
-func (e *UnconfirmedError) Is(target error) bool { return target == helpdesk.ErrUnconfirmed }
+// Is reports helpdesk.ErrUnconfirmed when the text was the message's last
+// (Part == Parts): nothing of the message is then left to send, and
+// helpdesk.Reply counts the message as settled, never to be sent again by
+// any replica sharing its progress store. A message cut after an earlier
+// text is not settled: the host's retry through this client goes on with
+// the texts after it (this client remembers the ones sent), where another
+// replica would send the message again from its first text.
+func (e *UnconfirmedError) Is(target error) bool {
+	return target == helpdesk.ErrUnconfirmed && e.Part == e.Parts
+}
 
 // sendTexts posts parts to the conversation cid, at most once each (see
 // above). hostKey is the host's idempotency key of the message, if any:
 // parts sent or unconfirmed under it before are skipped.
 func (c *Client) sendTexts(ctx context.Context, conv helpdesk.Conversation, cid string, parts []string, hostKey string) error {
-	var unconfirmed *UnconfirmedError
 	for i, p := range parts {
 		key := partKey(conv, hostKey, i, p)
 		if key != "" && c.rec.IsPosted(key) {
@@ -100,16 +105,12 @@ func (c *Client) sendTexts(ctx context.Context, conv helpdesk.Conversation, cid 
 		if err != nil {
 			c.log.WarnContext(ctx, "klaviyo: a text may or may not have been sent; it is not sent again",
 				"conversation", cid, "part", i+1, "parts", len(parts), "error", err.Error())
-			if unconfirmed == nil {
-				unconfirmed = &UnconfirmedError{Conversation: cid, Part: i + 1, Parts: len(parts), Err: err}
-			}
-			unconfirmed.Texts = append(unconfirmed.Texts, i+1)
-			// The next texts go on: the customer gets all the rest of
-			// the message, the unconfirmed text being the only doubt.
+			// Stop here: a vendor failing now is likely to fail the next
+			// text too, and each such failure is a text the customer may
+			// never get; the host's retry, after its backoff, goes on
+			// with the texts after this one.
+			return &UnconfirmedError{Conversation: cid, Part: i + 1, Parts: len(parts), Err: err}
 		}
-	}
-	if unconfirmed != nil {
-		return unconfirmed
 	}
 	return nil
 }

@@ -130,9 +130,10 @@ func TestAmbiguousFailureIsNotResent(t *testing.T) {
 }
 
 // A long message sent as several texts: after an unconfirmed second text
-// the third is still sent, in the same call, and the host's retry sends
-// nothing.
-func TestLongMessageGoesOnAfterUnconfirmedText(t *testing.T) {
+// it stops (the vendor is likely failing), the host's retry sends the
+// third only, and the error settles the message for helpdesk.Reply only
+// when no text of it is left.
+func TestLongMessageResumesAfterUnconfirmedPart(t *testing.T) {
 	env, srv := faultEnv(t, &klaviyo.Options{MaxSegments: 1})
 	conv := env.NewConversation(t)
 	text := strings.Repeat("Your order left the warehouse today. ", 11)
@@ -147,19 +148,24 @@ func TestLongMessageGoesOnAfterUnconfirmedText(t *testing.T) {
 	var ue *klaviyo.UnconfirmedError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, 2, ue.Part)
-	require.Equal(t, []int{2}, ue.Texts)
 	require.Equal(t, 3, ue.Parts)
-	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed, "helpdesk.Reply sees it as settled")
+	require.False(t, errors.Is(err, helpdesk.ErrUnconfirmed), "the third text is still to send: not settled")
 	var ae *helpdesk.APIError
 	require.ErrorAs(t, err, &ae, "the vendor's error stays reachable")
 	require.Equal(t, http.StatusInternalServerError, ae.StatusCode)
-	require.Equal(t, parts, env.State(t, conv).Public, "the third text went on")
-	require.Equal(t, 3, srv.RequestsTo(sendPath))
+	require.Equal(t, parts[:2], env.State(t, conv).Public)
 
 	_, err = env.Helpdesk.SendMessage(t.Context(), conv, msg)
 	require.NoError(t, err)
 	require.Equal(t, parts, env.State(t, conv).Public)
-	require.Equal(t, 3, srv.RequestsTo(sendPath), "the retry sends nothing")
+	require.Equal(t, 3, srv.RequestsTo(sendPath))
+
+	// The last text unconfirmed: settled.
+	srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{drivertest.Fault500After}, Match: nthWrite(3)})
+	_, err = env.Helpdesk.SendMessage(t.Context(), conv, helpdesk.Message{Text: text, IdempotencyKey: "long-2"})
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, 3, ue.Part)
+	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed)
 }
 
 // A reply retried on another replica (another client, without the first
