@@ -204,6 +204,14 @@ func (b *Bot) act(ctx context.Context, e helpdesk.Event, d escalation.Decision, 
 			verb = "answers and resolves"
 		}
 		b.Log("bot %s %s in %d part(s) (%s, confidence %.2f)", verb, e.Conversation.ID, len(receipts), d.Reason, ans.Confidence)
+		var unconfirmed *helpdesk.UnconfirmedPartsError
+		if errors.As(err, &unconfirmed) {
+			// Every part was sent but these, which the helpdesk could
+			// not confirm and which nothing will send again (Klaviyo's
+			// texts): retrying the event would change nothing.
+			b.Log("bot could not confirm part(s) %v of its answer in %s: %v", unconfirmed.Parts, e.Conversation.ID, unconfirmed.Err)
+			return nil
+		}
 		return err
 	}
 	return fmt.Errorf("faqbot: unknown action %q", d.Action)
