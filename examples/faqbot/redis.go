@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -115,12 +114,16 @@ func redisFromEnv(ctx context.Context, getenv func(string) string, vendor string
 		_ = client.Close()
 		return nil, err
 	}
-	store, err := redisreply.New(client, prefix+"reply:")
-	if err != nil {
+	// An answer's claim has the queue's lease, not helpdesk.ReplyLease (a
+	// minute): a replica killed mid-answer holds it about as long as its
+	// conversations, so the replica taking them over is not blocked for a
+	// minute. helpdesk.Reply renews the claim while it sends, and writes
+	// each part's attempt ahead, so that the answer's resumption reads back
+	// for a part the killed replica may have posted.
+	if m.replies, err = redisreply.New(client, prefix+"reply:", redisreply.WithLease(lease)); err != nil {
 		_ = client.Close()
 		return nil, err
 	}
-	m.replies = &writeAheadStore{ReplyStore: store, lease: lease, now: time.Now}
 	m.states = &redisStates{client: client, prefix: prefix + "conv:"}
 	return m, nil
 }
@@ -190,126 +193,6 @@ func (f sharedBudgets) get(key string, limits []budget.Limit, headers budget.Hea
 		return nil, nil
 	}
 	return f(key, limits, headers)
-}
-
-// writeAheadStore is the replicas' reply store. It adds three things to
-// redisreply:
-//
-//   - The claim's lease is the queue's (AGENTDESK_REDIS_LEASE), not
-//     helpdesk.ReplyLease (a minute): a replica killed mid-answer holds the
-//     answer's claim at most that long, about when its conversations are
-//     taken over, instead of blocking the takeover for a minute.
-//   - A heartbeat renews the claim every lease/4 while the answer is being
-//     sent, as the queue renews its shards: a part that takes longer than
-//     the lease to send (a budget wait, a slow vendor) does not lose the
-//     claim, which would fail the part's record and have it sent again.
-//   - Write-ahead: before each part is sent, the progress already says an
-//     attempt of it may have started (ReplyProgress.FailedAt). A replica
-//     killed after the vendor took a part and before its progress was
-//     recorded leaves no failure behind; with this, the replica that
-//     resumes the answer has the driver read the conversation back for that
-//     part (helpdesk.Message.EarlierAttempt) instead of posting it again.
-//     The first call of an answer is not slowed: only a resumed one reads
-//     back, once.
-type writeAheadStore struct {
-	helpdesk.ReplyStore
-	lease time.Duration
-	now   func() time.Time
-
-	mu   sync.Mutex
-	held map[string]*heldReply // by token
-}
-
-// heldReply is a claimed answer: the progress as last written, which the
-// heartbeat writes again.
-type heldReply struct {
-	key  string
-	mu   sync.Mutex // serialises the heartbeat's and Reply's writes
-	p    helpdesk.ReplyProgress
-	lost bool
-	stop chan struct{}
-	done chan struct{}
-}
-
-// Claim implements helpdesk.ReplyStore.
-func (s *writeAheadStore) Claim(ctx context.Context, key string, _ time.Duration) (string, helpdesk.ReplyProgress, error) {
-	token, p, err := s.ReplyStore.Claim(ctx, key, s.lease)
-	if err != nil {
-		return token, p, err
-	}
-	ahead := p
-	if !p.Finished && p.FailedAt == 0 {
-		ahead.FailedAt = s.now().UnixMilli()
-		if err := s.ReplyStore.Save(ctx, key, token, ahead, s.lease); err != nil {
-			_ = s.ReplyStore.Release(context.WithoutCancel(ctx), key, token)
-			return "", helpdesk.ReplyProgress{}, err
-		}
-	}
-	h := &heldReply{key: key, p: ahead, stop: make(chan struct{}), done: make(chan struct{})}
-	s.mu.Lock()
-	if s.held == nil {
-		s.held = map[string]*heldReply{}
-	}
-	s.held[token] = h
-	s.mu.Unlock()
-	go s.heartbeat(token, h)
-	return token, p, nil
-}
-
-func (s *writeAheadStore) heartbeat(token string, h *heldReply) {
-	defer close(h.done)
-	t := time.NewTicker(s.lease / 4)
-	defer t.Stop()
-	for {
-		select {
-		case <-h.stop:
-			return
-		case <-t.C:
-		}
-		h.mu.Lock()
-		err := s.ReplyStore.Save(context.Background(), h.key, token, h.p, s.lease)
-		if errors.Is(err, helpdesk.ErrReplyInProgress) {
-			h.lost = true // another holder: nothing more to renew
-		}
-		lost := h.lost
-		h.mu.Unlock()
-		if lost {
-			return
-		}
-	}
-}
-
-// Save implements helpdesk.ReplyStore.
-func (s *writeAheadStore) Save(ctx context.Context, key, token string, p helpdesk.ReplyProgress, _ time.Duration) error {
-	if !p.Finished && p.FailedAt == 0 {
-		p.FailedAt = s.now().UnixMilli()
-	}
-	s.mu.Lock()
-	h := s.held[token]
-	s.mu.Unlock()
-	if h == nil {
-		return s.ReplyStore.Save(ctx, key, token, p, s.lease)
-	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	err := s.ReplyStore.Save(ctx, key, token, p, s.lease)
-	if err == nil {
-		h.p = p
-	}
-	return err
-}
-
-// Release implements helpdesk.ReplyStore.
-func (s *writeAheadStore) Release(ctx context.Context, key, token string) error {
-	s.mu.Lock()
-	h := s.held[token]
-	delete(s.held, token)
-	s.mu.Unlock()
-	if h != nil {
-		close(h.stop)
-		<-h.done
-	}
-	return s.ReplyStore.Release(ctx, key, token)
 }
 
 // redisStates keeps each conversation's policy state on Redis, one hash

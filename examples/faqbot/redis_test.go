@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"strconv"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/require"
@@ -21,6 +20,7 @@ import (
 	"github.com/agentdesk/agentdesk/escalation"
 	"github.com/agentdesk/agentdesk/helpdesk"
 	"github.com/agentdesk/agentdesk/helpdesk/drivertest/redistest"
+	"github.com/agentdesk/agentdesk/helpdesk/redisqueue"
 	"github.com/agentdesk/agentdesk/helpdesk/redisreply"
 )
 
@@ -88,45 +88,28 @@ func redisAddrIfAvailable(t *testing.T) string {
 	return s.Addr()
 }
 
-// The replicas' reply store: a first attempt of an answer does not read
-// back, the progress says a part may have been sent before it is, the
-// claim outlives its lease while its holder is alive (heartbeat), and a
-// holder that died blocks the answer for one lease only.
-func TestWriteAheadStore(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ctx := context.Background()
-		mem := helpdesk.NewMemoryReplyStore(0)
-		s := &writeAheadStore{ReplyStore: mem, lease: time.Second, now: time.Now}
-
-		tok, p, err := s.Claim(ctx, "k", helpdesk.ReplyLease)
+// The replicas' answers are claimed for the queue's lease, not for
+// helpdesk.ReplyLease (a minute): a replica killed mid-answer keeps it
+// from the others about as long as it keeps its conversations.
+// (helpdesk.Reply renews the claim while it sends, and writes each part's
+// attempt ahead: helpdesk's own tests check both.)
+func TestRedisModeAnswersHaveTheQueuesLease(t *testing.T) {
+	addr := redistest.Addr(t)
+	for _, tc := range []struct {
+		lease string
+		want  time.Duration
+	}{
+		{"", redisqueue.DefaultLease},
+		{"1500ms", 1500 * time.Millisecond},
+	} {
+		env := map[string]string{EnvRedisURL: addr, EnvRedisLease: tc.lease, EnvRedisPrefix: redistest.KeyPrefix(t)}
+		m, err := redisFromEnv(context.Background(), func(k string) string { return env[k] }, "cloudchat", slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
-		require.Zero(t, p.FailedAt, "a first attempt sends without reading back")
-		time.Sleep(10 * time.Second) // a slow part: ten leases
-		_, _, err = mem.Claim(ctx, "k", time.Second)
-		require.ErrorIs(t, err, helpdesk.ErrReplyInProgress, "the heartbeat keeps the claim while its holder lives")
-		require.NoError(t, s.Save(ctx, "k", tok, helpdesk.ReplyProgress{Digest: "d", Delivered: 1}, helpdesk.ReplyLease))
-		require.NoError(t, s.Release(ctx, "k", tok))
-
-		tok, p, err = s.Claim(ctx, "k", helpdesk.ReplyLease)
-		require.NoError(t, err)
-		require.Equal(t, 1, p.Delivered)
-		require.NotZero(t, p.FailedAt, "part 2 may have been sent after part 1 was recorded: a resumed answer reads back")
-		require.NoError(t, s.Save(ctx, "k", tok, helpdesk.ReplyProgress{Digest: "d", Delivered: 2, Finished: true}, helpdesk.ReplyLease))
-		require.NoError(t, s.Release(ctx, "k", tok))
-		_, p, err = mem.Claim(ctx, "k", time.Second)
-		require.NoError(t, err)
-		require.Zero(t, p.FailedAt, "a finished answer has nothing left to send")
-
-		// A holder that died (no heartbeat, no release).
-		_, _, err = mem.Claim(ctx, "dead", time.Second)
-		require.NoError(t, err)
-		_, _, err = s.Claim(ctx, "dead", helpdesk.ReplyLease)
-		require.ErrorIs(t, err, helpdesk.ErrReplyInProgress)
-		time.Sleep(time.Second)
-		tok, _, err = s.Claim(ctx, "dead", helpdesk.ReplyLease)
-		require.NoError(t, err, "one lease after its holder died, the answer can be resumed")
-		require.NoError(t, s.Release(ctx, "dead", tok))
-	})
+		t.Cleanup(func() { m.Close() })
+		l, ok := m.replies.(helpdesk.ReplyLeaser)
+		require.True(t, ok)
+		require.Equal(t, tc.want, l.Lease())
+	}
 }
 
 // crashAfter forwards SendMessage to the helpdesk and panics after the
@@ -164,7 +147,7 @@ func TestAnotherReplicaResumesAnInterruptedAnswer(t *testing.T) {
 		"CLOUDCHAT_WEBHOOK_SECRET": "whsec-resume",
 	}
 	prefix := redistest.KeyPrefix(t)
-	replies, err := redisreply.New(client, prefix+"reply:")
+	replies, err := redisreply.New(client, prefix+"reply:", redisreply.WithLease(time.Second))
 	require.NoError(t, err)
 	logger := slog.New(slog.DiscardHandler)
 	cfg, err := escalation.LoadConfig(bytes.NewReader(defaultPolicy))
@@ -174,7 +157,7 @@ func TestAnotherReplicaResumesAnInterruptedAnswer(t *testing.T) {
 		require.NoError(t, err)
 		return &Bot{
 			HD: wrap(hd), Policy: policy, FAQ: defaultFAQ, MaxChars: 280, Mine: modeInfo(hd).mine, Log: func(string, ...any) {},
-			Replies: &writeAheadStore{ReplyStore: replies, lease: time.Second, now: time.Now},
+			Replies: replies,
 			States:  &redisStates{client: client, prefix: prefix + "conv:"},
 		}, hd
 	}
