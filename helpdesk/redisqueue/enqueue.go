@@ -17,46 +17,60 @@ import (
 // delivery its number of events n and the dedupe keys' TTL in
 // milliseconds, followed by each event's two fields (entry.go; an empty
 // raw is left out). Per delivery it replies a list: 1 when stored, 0 when
-// refused (a stream it goes to is full: nothing stored nor recorded), then
-// per event 1 when it was a duplicate (its key recorded within the TTL, or
-// earlier in the delivery: not stored). A delivery is stored whole or not
-// at all, so that the vendor's redelivery of a refused delivery cannot
-// store an event twice; its events' keys are recorded in the same step,
-// so that no delivery is ever recorded without being stored.
+// refused (a stream it goes to has no room for all its events, counted as
+// if none were a duplicate: nothing stored nor recorded), then per event 1
+// when it was a duplicate (its key recorded within the TTL, or earlier in
+// the delivery: not stored). A delivery is stored whole or not at all, so
+// that the vendor's redelivery of a refused delivery cannot store an event
+// twice; its events' keys are recorded in the same step (SET NX, which is
+// also the duplicate check), so that no delivery is ever recorded without
+// being stored.
 var addScript = redis.NewScript(`
 local max = tonumber(ARGV[1])
-local out = {}
+local out, len = {}, {}
+local function length(s)
+  local l = len[s]
+  if not l then
+    l = redis.call('XLEN', s)
+    len[s] = l
+  end
+  return l
+end
 local k, a = 1, 2
 while a <= #ARGV do
   local n, ttl = tonumber(ARGV[a]), ARGV[a + 1]
   a = a + 2
-  local dup, seen, need, ok = {}, {}, {}, 1
-  for i = 0, n - 1 do
-    local s, d = KEYS[k + 2 * i], KEYS[k + 2 * i + 1]
-    if d ~= '' and (seen[d] or redis.call('EXISTS', d) == 1) then
-      dup[i] = 1
-    else
-      dup[i] = 0
-      if d ~= '' then seen[d] = true end
+  local ok = 1
+  if n == 1 then
+    if length(KEYS[k]) >= max then ok = 0 end
+  else
+    local need = {}
+    for i = 0, n - 1 do
+      local s = KEYS[k + 2 * i]
       need[s] = (need[s] or 0) + 1
     end
-  end
-  for s, c in pairs(need) do
-    if redis.call('XLEN', s) + c > max then ok = 0 break end
+    for s, c in pairs(need) do
+      if length(s) + c > max then ok = 0 break end
+    end
   end
   local res = {ok}
   for i = 0, n - 1 do
-    res[#res + 1] = dup[i]
-    if ok == 1 and dup[i] == 0 then
+    local dup = 0
+    if ok == 1 then
       local s, d = KEYS[k + 2 * i], KEYS[k + 2 * i + 1]
-      local e, r = ARGV[a + 2 * i], ARGV[a + 2 * i + 1]
-      if r == '' then
-        redis.call('XADD', s, '*', 'event', e)
+      if d ~= '' and not redis.call('SET', d, '1', 'NX', 'PX', ttl) then
+        dup = 1
       else
-        redis.call('XADD', s, '*', 'event', e, 'raw', r)
+        local e, r = ARGV[a + 2 * i], ARGV[a + 2 * i + 1]
+        if r == '' then
+          redis.call('XADD', s, '*', 'event', e)
+        else
+          redis.call('XADD', s, '*', 'event', e, 'raw', r)
+        end
+        len[s] = len[s] + 1
       end
-      if d ~= '' then redis.call('SET', d, '1', 'PX', ttl) end
     end
+    res[#res + 1] = dup
   end
   out[#out + 1] = res
   k, a = k + 2 * n, a + 2 * n
