@@ -134,15 +134,15 @@ func (e *PartialSendError) Unwrap() error { return e.Err }
 // not send again: its vendor can neither be read back nor take an
 // idempotency key (Klaviyo's texts), so sending it again could repeat it
 // and not sending it may lose it. Reply counts such a part as settled in
-// its progress, goes on with the next parts, and reports it with an
+// its progress and reports it, once the reply is complete, with an
 // *UnconfirmedPartsError: a retry of the same reply, on any replica
 // sharing the progress store, does not send it again.
 var ErrUnconfirmed = errors.New("helpdesk: message may or may not have reached the customer, and is not sent again")
 
 // UnconfirmedPartsError is returned by Reply when every part was sent but
 // some the driver could not confirm (ErrUnconfirmed): the customer may
-// miss them, and nothing will resend them. A host would tell an agent
-// (an internal note) rather than retry.
+// miss them, and nothing will resend them. Retrying returns it again: a
+// host would log it or tell an agent (an internal note) and go on.
 type UnconfirmedPartsError struct {
 	// Parts are the unconfirmed parts' numbers, 1-based, in order.
 	Parts []int

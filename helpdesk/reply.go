@@ -78,9 +78,12 @@ type ReplyOptions struct {
 // the last one failed, it returns every receipt and a
 // *ResolveAfterReplyError. On success it returns one receipt per part.
 // A part the driver could neither confirm nor safely send again (its error
-// matches ErrUnconfirmed) does not stop the reply: it is counted as sent,
-// never repeated, and reported, once every other part is sent, by an
-// *UnconfirmedPartsError.
+// matches ErrUnconfirmed) is counted as sent and never repeated; Reply
+// stops after it (a *PartialSendError counting it as delivered and
+// matching ErrUnconfirmed) so that the host's retry, after its backoff,
+// sends the next parts, and once the reply is complete every call reports
+// its unconfirmed parts with an *UnconfirmedPartsError (with a key, from
+// the progress store: across retries and replicas).
 //
 // With ReplyOptions.IdempotencyKey, calling Reply again after a failure
 // resumes the reply where it stopped: no part is sent twice by Reply
@@ -184,6 +187,8 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 	n := len(parts)
 	receipts := make([]*Receipt, 0, n)
 	start := 0
+	var unconfirmed *UnconfirmedPartsError
+	lastUnconfirmed := false
 	if r.p != nil {
 		for i := 0; i < r.p.Delivered; i++ {
 			rc := &Receipt{}
@@ -192,24 +197,34 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 			}
 			receipts = append(receipts, rc)
 		}
-		start = r.p.Delivered
-		if r.p.Finished {
-			if opts.Resolve && len(receipts) > 0 {
-				receipts[len(receipts)-1].Resolved = true
+		for _, u := range r.p.Unconfirmed {
+			if u >= 1 && u <= len(receipts) {
+				receipts[u-1].Unconfirmed = true
+				if unconfirmed == nil {
+					unconfirmed = &UnconfirmedPartsError{Total: n, Err: ErrUnconfirmed}
+				}
+				unconfirmed.Parts = append(unconfirmed.Parts, u)
+				lastUnconfirmed = u == n
 			}
-			return receipts, nil
 		}
+		start = r.p.Delivered
 	}
-	combine := opts.Handover != nil && hd.Capabilities().Has(CapReassignWithMessage) && len(opts.Attachments) == 0
-	var unconfirmed *UnconfirmedPartsError
-	lastUnconfirmed := false
-	// done is the call's outcome once every part was sent.
+	// done is the call's outcome once every part was sent: the parts
+	// left unconfirmed, by this call or an earlier one, are reported by
+	// every call that finds the reply complete.
 	done := func() ([]*Receipt, error) {
 		if unconfirmed != nil {
 			return receipts, unconfirmed
 		}
 		return receipts, nil
 	}
+	if r.p != nil && r.p.Finished {
+		if opts.Resolve && len(receipts) > 0 {
+			receipts[len(receipts)-1].Resolved = true
+		}
+		return done()
+	}
+	combine := opts.Handover != nil && hd.Capabilities().Has(CapReassignWithMessage) && len(opts.Attachments) == 0
 	for i := start; i < n; i++ {
 		p := parts[i]
 		if err := ctx.Err(); err != nil {
@@ -227,7 +242,7 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 			if err := r.record(ctx, "", true); err != nil {
 				return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
 			}
-			return receipts, nil
+			return done()
 		}
 		if last {
 			msg.Attachments = opts.Attachments
@@ -248,15 +263,26 @@ func (r *replier) run(ctx context.Context) ([]*Receipt, error) {
 		rc, err := hd.SendMessage(ctx, conv, msg)
 		if err != nil && errors.Is(err, ErrUnconfirmed) {
 			// Settled as far as it can be: never sent again, by this
-			// call or a retry; the next parts go on.
+			// call or a retry.
 			if unconfirmed == nil {
-				unconfirmed = &UnconfirmedPartsError{Total: n, Err: err}
+				unconfirmed = &UnconfirmedPartsError{Total: n}
 			}
 			unconfirmed.Parts = append(unconfirmed.Parts, i+1)
+			unconfirmed.Err = err
 			receipts = append(receipts, &Receipt{Unconfirmed: true})
 			lastUnconfirmed = last
+			if r.p != nil {
+				r.p.Unconfirmed = append(r.p.Unconfirmed, i+1)
+			}
 			if err := r.record(ctx, "", last && opts.Handover == nil && !opts.Resolve); err != nil {
 				return receipts, &PartialSendError{Delivered: i, Total: n, Err: err}
+			}
+			if !last {
+				// A helpdesk failing now likely fails the next part
+				// the same way, and each such part may never reach the
+				// customer: stop, and let the host's retry, after its
+				// backoff, go on with the next part.
+				return receipts, &PartialSendError{Delivered: i + 1, Total: n, Err: err}
 			}
 			continue
 		}

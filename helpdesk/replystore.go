@@ -44,6 +44,10 @@ type ReplyProgress struct {
 	// failure may have posted it: a retry passes it to the driver as
 	// Message.EarlierAttempt.
 	FailedAt int64 `json:"failed_at,omitempty"`
+	// Unconfirmed are the delivered parts (1-based) the driver could not
+	// confirm (ErrUnconfirmed): counted in Delivered, never sent again,
+	// and reported by every call that finds the reply complete.
+	Unconfirmed []int `json:"unconfirmed,omitempty"`
 	// AttemptAt is when the first attempt of the next part started, in
 	// Unix milliseconds (0: none started since the last part was
 	// recorded). Reply writes it before sending the part, so that a

@@ -41,11 +41,12 @@ func (u *unconfirming) SendMessage(ctx context.Context, conv helpdesk.Conversati
 	return nil, fmt.Errorf("vendor timeout after the request was written: %w", helpdesk.ErrUnconfirmed)
 }
 
-// A part the driver cannot confirm does not stop the reply: the other
-// parts are sent, the unconfirmed one is never sent again, by this call or
-// by the host's retry of the same reply on another replica sharing the
-// progress store, and the host learns which part it was.
-func TestReplyGoesOnPastAnUnconfirmedPartAndNeverResendsIt(t *testing.T) {
+// A part the driver cannot confirm is settled: Reply stops after it (a
+// helpdesk failing now would likely fail the next part the same way), the
+// host's retry sends the rest and never that part, on another replica
+// sharing the progress store too, and once the reply is complete every
+// call reports which part it was.
+func TestReplyStopsAfterAnUnconfirmedPartAndNeverResendsIt(t *testing.T) {
 	f := helpdesktest.NewFake()
 	conv := f.Open("1", helpdesk.ChannelWebChat)
 	store := helpdesk.NewMemoryReplyStore(0)
@@ -53,25 +54,53 @@ func TestReplyGoesOnPastAnUnconfirmedPartAndNeverResendsIt(t *testing.T) {
 	opts := helpdesk.ReplyOptions{Splitter: threeParts, IdempotencyKey: "answer-1", Store: store}
 
 	rc, err := helpdesk.Reply(context.Background(), a, conv, "x", opts)
+	var pe *helpdesk.PartialSendError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, 2, pe.Delivered, "the unconfirmed part counts as delivered")
+	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed)
+	require.Len(t, rc, 2)
+	require.True(t, rc[1].Unconfirmed)
+	require.Equal(t, []string{"one", "two"}, a.sends, "stopped after it")
+
+	// The host retries on another replica: the rest, not the part.
+	b := &unconfirming{Helpdesk: f}
+	rc, err = helpdesk.Reply(context.Background(), b, conv, "x", opts)
 	var ue *helpdesk.UnconfirmedPartsError
 	require.ErrorAs(t, err, &ue)
 	require.Equal(t, []int{2}, ue.Parts)
 	require.Equal(t, 3, ue.Total)
-	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed)
-	var pe *helpdesk.PartialSendError
 	require.False(t, errors.As(err, &pe), "not a partial send: nothing is left to send")
 	require.Len(t, rc, 3)
 	require.True(t, rc[1].Unconfirmed)
 	require.False(t, rc[0].Unconfirmed || rc[2].Unconfirmed)
+	require.Equal(t, []string{"three"}, b.sends)
 	require.Equal(t, []string{"one", "three"}, bodies(t, f, "1"), "the part that did not land is missing, the rest is there, in order")
 
-	// The host retries the same reply on another replica: nothing is sent.
-	b := &unconfirming{Helpdesk: f}
-	rc, err = helpdesk.Reply(context.Background(), b, conv, "x", opts)
-	require.NoError(t, err)
-	require.Len(t, rc, 3)
-	require.Empty(t, b.sends, "the retry sends nothing: the unconfirmed part may have reached the customer")
-	require.Equal(t, []string{"one", "three"}, bodies(t, f, "1"))
+	// Any later call finds the reply complete and says the same.
+	c := &unconfirming{Helpdesk: f}
+	rc, err = helpdesk.Reply(context.Background(), c, conv, "x", opts)
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, []int{2}, ue.Parts)
+	require.True(t, rc[1].Unconfirmed)
+	require.Empty(t, c.sends)
+}
+
+// In a helpdesk outage, stopping at the first unconfirmed part loses one
+// part, not the answer: the retry after the outage sends the rest.
+func TestReplyInAnOutageLosesAtMostThePartInDoubt(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelWebChat)
+	opts := helpdesk.ReplyOptions{Splitter: threeParts, IdempotencyKey: "answer-3", Store: helpdesk.NewMemoryReplyStore(0)}
+	down := &unconfirming{Helpdesk: f, texts: map[string]bool{"one": false, "two": false, "three": false}}
+	_, err := helpdesk.Reply(context.Background(), down, conv, "x", opts)
+	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed)
+	require.Equal(t, []string{"one"}, down.sends, "one part tried while the helpdesk is down")
+	up := &unconfirming{Helpdesk: f}
+	_, err = helpdesk.Reply(context.Background(), up, conv, "x", opts)
+	var ue *helpdesk.UnconfirmedPartsError
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, []int{1}, ue.Parts)
+	require.Equal(t, []string{"two", "three"}, bodies(t, f, "1"))
 }
 
 // When the unconfirmed part is the last and the reply resolves, the
@@ -92,21 +121,53 @@ func TestReplyResolvesAfterAnUnconfirmedLastPart(t *testing.T) {
 	require.Equal(t, []string{"one", "two", "three"}, bodies(t, f, "1"))
 
 	rc, err = helpdesk.Reply(context.Background(), a, conv, "x", opts)
-	require.NoError(t, err, "the retry finds the reply complete")
+	require.ErrorAs(t, err, &ue, "the retry finds the reply complete, with its part in doubt")
 	require.Len(t, rc, 3)
+	require.True(t, rc[2].Resolved)
 	require.Len(t, a.sends, 3, "three sends, and none by the retry")
 }
 
-// Without a key the reply goes on past the unconfirmed part all the same.
-func TestReplyWithoutKeyGoesOnPastAnUnconfirmedPart(t *testing.T) {
+// A last part handed over with the handover's notice (CapReassignWithMessage)
+// still reports an earlier unconfirmed part.
+func TestReplyCombinedHandoverReportsAnUnconfirmedPart(t *testing.T) {
 	f := helpdesktest.NewFake()
 	conv := f.Open("1", helpdesk.ChannelWebChat)
-	a := &unconfirming{Helpdesk: f, texts: map[string]bool{"one": true, "three": false}}
+	opts := helpdesk.ReplyOptions{Splitter: threeParts, IdempotencyKey: "answer-4", Store: helpdesk.NewMemoryReplyStore(0),
+		Handover: &helpdesk.Target{Kind: helpdesk.TargetGroup, ID: "n2"}}
+	a := &unconfirming{Helpdesk: f, texts: map[string]bool{"one": true}}
+	_, err := helpdesk.Reply(context.Background(), a, conv, "x", opts)
+	require.ErrorIs(t, err, helpdesk.ErrUnconfirmed)
+	rc, err := helpdesk.Reply(context.Background(), a, conv, "x", opts)
+	var ue *helpdesk.UnconfirmedPartsError
+	require.ErrorAs(t, err, &ue)
+	require.Equal(t, []int{1}, ue.Parts)
+	require.Len(t, rc, 3)
+	require.True(t, rc[0].Unconfirmed)
+}
+
+// Without a key Reply stops after the unconfirmed part all the same.
+func TestReplyWithoutKeyStopsAfterAnUnconfirmedPart(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelWebChat)
+	a := &unconfirming{Helpdesk: f, texts: map[string]bool{"one": true}}
+	rc, err := helpdesk.Reply(context.Background(), a, conv, "x", helpdesk.ReplyOptions{Splitter: threeParts})
+	var pe *helpdesk.PartialSendError
+	require.ErrorAs(t, err, &pe)
+	require.Equal(t, 1, pe.Delivered)
+	require.Len(t, rc, 1)
+	require.Equal(t, []string{"one"}, a.sends)
+}
+
+// An unconfirmed last part, without a key: the reply is complete and says
+// which part is in doubt.
+func TestReplyWithoutKeyReportsAnUnconfirmedLastPart(t *testing.T) {
+	f := helpdesktest.NewFake()
+	conv := f.Open("1", helpdesk.ChannelWebChat)
+	a := &unconfirming{Helpdesk: f, texts: map[string]bool{"three": false}}
 	rc, err := helpdesk.Reply(context.Background(), a, conv, "x", helpdesk.ReplyOptions{Splitter: threeParts})
 	var ue *helpdesk.UnconfirmedPartsError
 	require.ErrorAs(t, err, &ue)
-	require.Equal(t, []int{1, 3}, ue.Parts)
+	require.Equal(t, []int{3}, ue.Parts)
 	require.Len(t, rc, 3)
 	require.Equal(t, []string{"one", "two"}, bodies(t, f, "1"))
-	require.Equal(t, []string{"one", "two", "three"}, a.sends)
 }

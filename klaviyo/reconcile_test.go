@@ -190,16 +190,20 @@ func TestReplyRetriedOnAnotherReplicaNeverResendsAnUnconfirmedText(t *testing.T)
 			opts := helpdesk.ReplyOptions{Splitter: parts, IdempotencyKey: "answer-" + f.String(), Store: store}
 			srv.InjectFaults(drivertest.FaultPlan{Rate: 1, Kinds: []drivertest.Fault{f}, Match: nthWrite(2)})
 			rc, err := helpdesk.Reply(t.Context(), first, conv, "x", opts)
+			require.ErrorIs(t, err, helpdesk.ErrUnconfirmed)
+			require.Len(t, rc, 2)
+			require.Equal(t, before+2, srv.RequestsTo(sendPath), "stopped after the unconfirmed text")
+
+			rc, err = helpdesk.Reply(t.Context(), second, conv, "x", opts)
 			var ue *helpdesk.UnconfirmedPartsError
 			require.ErrorAs(t, err, &ue)
 			require.Equal(t, []int{2}, ue.Parts)
 			require.Len(t, rc, 3)
-			require.Equal(t, before+3, srv.RequestsTo(sendPath), "three texts, the third after the unconfirmed one")
+			require.Equal(t, before+3, srv.RequestsTo(sendPath), "the other replica's retry texts the third only")
 
-			rc, err = helpdesk.Reply(t.Context(), second, conv, "x", opts)
-			require.NoError(t, err)
-			require.Len(t, rc, 3)
-			require.Equal(t, before+3, srv.RequestsTo(sendPath), "the other replica's retry texts nothing")
+			_, err = helpdesk.Reply(t.Context(), first, conv, "x", opts)
+			require.ErrorAs(t, err, &ue, "complete, with its text in doubt")
+			require.Equal(t, before+3, srv.RequestsTo(sendPath))
 		})
 	}
 	out := srv.Outbound(conv.ID)

@@ -2,6 +2,7 @@ package drivertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -47,14 +48,17 @@ type FaultReport struct {
 	// Errors counts answers the host gave up on (Reply still failing
 	// after HostRetries).
 	Errors int
+	// Unconfirmed counts the parts the driver could not confirm and did
+	// not send again (helpdesk.UnconfirmedPartsError).
+	Unconfirmed int
 	// Retries counts the host's retries of a failed answer.
 	Retries int
 }
 
 // String prints the report as the table row.
 func (r FaultReport) String() string {
-	return fmt.Sprintf("%d/%d answers complete, in order, no duplicates; %d duplicated parts; %d parts never sent; %d out of order; %d errors surfaced; %d host retries",
-		r.Complete, r.Answers, r.DuplicatedParts, r.MissingParts, r.OutOfOrder, r.Errors, r.Retries)
+	return fmt.Sprintf("%d/%d answers complete, in order, no duplicates; %d duplicated parts; %d parts never sent; %d out of order; %d errors surfaced; %d parts unconfirmed; %d host retries",
+		r.Complete, r.Answers, r.DuplicatedParts, r.MissingParts, r.OutOfOrder, r.Errors, r.Unconfirmed, r.Retries)
 }
 
 // RunFaults sends multi-part answers through env.Helpdesk with
@@ -114,7 +118,17 @@ func RunFaults(t *testing.T, env *Env, o FaultOptions) FaultReport {
 					report.Retries++
 					mu.Unlock()
 				}
-				if _, err = helpdesk.Reply(context.Background(), env.Helpdesk, convs[i], "answer", opts); err == nil {
+				_, err = helpdesk.Reply(context.Background(), env.Helpdesk, convs[i], "answer", opts)
+				var unconfirmed *helpdesk.UnconfirmedPartsError
+				if errors.As(err, &unconfirmed) {
+					// Complete as far as it can be: a retry returns the
+					// same.
+					mu.Lock()
+					report.Unconfirmed += len(unconfirmed.Parts)
+					mu.Unlock()
+					return
+				}
+				if err == nil {
 					return
 				}
 			}
