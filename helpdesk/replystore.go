@@ -184,8 +184,11 @@ func (s *MemoryReplyStore) expire(now time.Time) {
 	}
 }
 
+// cloneProgress copies p's slices: a store, and the heartbeat's copy of
+// what was saved, must not share them with a Reply that appends to them.
 func cloneProgress(p ReplyProgress) ReplyProgress {
 	p.MessageIDs = append([]string(nil), p.MessageIDs...)
+	p.Unconfirmed = append([]int(nil), p.Unconfirmed...)
 	return p
 }
 
